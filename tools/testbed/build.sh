@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds the test bed's real parts from the Go module proxy into a cache outside the repo:
+#   kube-apiserver (k8s.io/kubernetes via a wrapper module that pins the staging modules to their
+#   published versions), etcd, nats-server, and the loopback Git smart-HTTP server (git http-backend
+#   behind Go's net/http/cgi). Idempotent: a binary already built for the pinned version is reused.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$here/versions.env"
+CACHE="${GITFLEET_CACHE:-$HOME/.cache/gitfleet}"
+BIN="$CACHE/bin"
+mkdir -p "$BIN" "$CACHE/build"
+export GOFLAGS="${GOFLAGS:-} -mod=mod" GOTOOLCHAIN=local
+
+log() { printf '[testbed:build] %s\n' "$*" >&2; }
+
+# build_tool NAME VERSION MODULE PACKAGE [REPLACES...]: builds PACKAGE from a wrapper module.
+build_tool() {
+  local name=$1 version=$2 module=$3 pkg=$4
+  local out="$BIN/$name-$version"
+  if [[ -x "$out" ]]; then ln -sf "$out" "$BIN/$name"; return; fi
+  local dir="$CACHE/build/$name-$version"
+  rm -rf "$dir"; mkdir -p "$dir"
+  log "building $name $version (first run only; cached in $BIN)"
+  local start=$SECONDS
+  (
+    cd "$dir"
+    go mod init "gitfleet.local/testbed/$name" >/dev/null 2>&1
+    if [[ "$name" == kube-apiserver ]]; then
+      # k8s.io/kubernetes replaces its staging modules with ./staging paths; point them at the
+      # published k8s.io/* v0.X.Y releases instead (the envtest way of building from the proxy).
+      local gomod minor
+      gomod=$(go mod download -json "$module@$version" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+      minor="v0${version#v1}"
+      grep -E '^\s+k8s\.io/[a-z0-9-]+ => \./staging' "$gomod" | awk '{print $1}' | while read -r m; do
+        go mod edit -replace "$m=$m@$minor"
+      done
+    fi
+    go get -tool "$pkg@$version" >/dev/null
+    CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$out" "$pkg"
+  )
+  ln -sf "$out" "$BIN/$name"
+  log "built $name in $((SECONDS - start)) s"
+}
+
+build_gitserver() {
+  local src="$here/gitserver" sum out
+  sum=$(cat "$src/main.go" "$src/go.mod" | sha256sum | cut -c1-12)
+  out="$BIN/git-http-server-$sum"
+  if [[ ! -x "$out" ]]; then
+    log "building git-http-server"
+    (cd "$src" && CGO_ENABLED=0 go build -o "$out" .)
+  fi
+  ln -sf "$out" "$BIN/git-http-server"
+}
+
+want=("${@:-all}")
+for w in "${want[@]}"; do
+  case "$w" in
+    all) build_gitserver
+         build_tool nats-server "$NATS_SERVER_VERSION" github.com/nats-io/nats-server/v2 github.com/nats-io/nats-server/v2
+         build_tool etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3
+         build_tool kube-apiserver "$KUBERNETES_VERSION" k8s.io/kubernetes k8s.io/kubernetes/cmd/kube-apiserver ;;
+    gitserver) build_gitserver ;;
+    nats-server) build_tool nats-server "$NATS_SERVER_VERSION" github.com/nats-io/nats-server/v2 github.com/nats-io/nats-server/v2 ;;
+    etcd) build_tool etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 ;;
+    kube-apiserver) build_tool kube-apiserver "$KUBERNETES_VERSION" k8s.io/kubernetes k8s.io/kubernetes/cmd/kube-apiserver ;;
+    *) echo "unknown part: $w" >&2; exit 2 ;;
+  esac
+done

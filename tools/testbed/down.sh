@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Stops the test bed's background daemons started by up.sh; data stays in the state dir
+# ${GITFLEET_STATE:-$HOME/.cache/gitfleet/testbed} unless --purge is given. Idempotent.
+#   usage: down.sh [etcd|apiservers|nats|postgres|git ...]   (default: all parts)
+#          down.sh --purge                                  (stop all, delete the state dir)
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+
+purge=0
+args=()
+for a in "$@"; do
+  case $a in
+    --purge) purge=1 ;;
+    -h | --help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) args+=("$a") ;;
+  esac
+done
+if [[ $purge == 1 && ${#args[@]} -gt 0 ]]; then die "--purge stops everything; give no parts with it"; fi
+parse_parts "${args[@]}"
+
+stop_postgres() {
+  local data="$STATE/postgres/data" pgbin
+  [[ -s "$data/PG_VERSION" ]] || return 0
+  pgbin=$(pg_bindir) || return 0
+  if as_pg "$pgbin/pg_ctl" status -D "$data" >/dev/null 2>&1; then
+    as_pg "$pgbin/pg_ctl" stop -D "$data" -m fast -w -t 30 -s || die "pg_ctl stop failed; see $LOGS/postgres.log"
+    log "stopped postgres"
+  fi
+}
+
+# Stop in reverse start order (apiservers before the etcd they use).
+for ((i = ${#PARTS[@]} - 1; i >= 0; i--)); do
+  case ${PARTS[$i]} in
+    git) stop_pid git 10 ;;
+    postgres) stop_postgres ;;
+    nats) stop_pid nats 20 ;;
+    apiservers) for s in "${SPOKES[@]}"; do stop_pid "kube-apiserver-$s" 30 & done; wait ;;
+    etcd) stop_pid etcd 20 ;;
+  esac
+done
+
+if [[ $purge == 1 ]]; then
+  rm -rf "$STATE"
+  log "deleted $STATE"
+fi

@@ -1,0 +1,3 @@
+module gitfleet.local/testbed/gitserver
+
+go 1.24
