@@ -1,0 +1,89 @@
+/**
+ * A small client of the hub's admin REST API (`/api/v1`), typed with the fields the suites read.
+ * It talks HTTP only; it does not import hub code.
+ */
+
+/** What an agent reported for one object. */
+export interface ResourceResultView { apiVersion: string; kind: string; namespace: string; name: string; action: string; message: string }
+
+/** One target (bundle × cluster) with desired and applied state, as `GET /api/v1/targets` shows it. */
+export interface TargetView {
+  cluster: string;
+  bundleId: string;
+  desired: { revision: string; digest: string; generation: number; publishedAt: string };
+  applied: null | { revision: string; digest: string; generation: number; state: string; resources: ResourceResultView[]; errors: string[]; observedAt: string };
+  status: 'Pending' | 'Synced' | 'Failed' | string;
+  lastSeenAt: string | null;
+}
+
+/** One bundle, as `GET /api/v1/bundles` shows it. */
+export interface BundleView {
+  id: string;
+  source: string;
+  path: string;
+  revision: string;
+  state: 'Ready' | 'Failed' | string;
+  errors: Array<{ file: string; message: string }>;
+  warnings: string[];
+  targetCount: number;
+}
+
+/** Error for a non-2xx answer: keeps the status and body so tests can assert on them. */
+export class HubApiError extends Error {
+  constructor(readonly method: string, readonly path: string, readonly status: number, readonly body: string) {
+    super(`${method} ${path} → ${status}: ${body}`);
+  }
+}
+
+/** Client of one hub instance. */
+export class HubApi {
+  constructor(readonly baseUrl: string) {}
+
+  /** Sends a request; resolves with the parsed JSON body (or undefined). @throws HubApiError on a non-2xx status. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new HubApiError(method, path, res.status, text);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  get<T>(path: string): Promise<T> { return this.request<T>('GET', path); }
+  post<T>(path: string, body?: unknown): Promise<T> { return this.request<T>('POST', path, body ?? {}); }
+  patch<T>(path: string, body: unknown): Promise<T> { return this.request<T>('PATCH', path, body); }
+  delete<T>(path: string): Promise<T> { return this.request<T>('DELETE', path); }
+
+  /** Registers a cluster with labels. */
+  createCluster(name: string, labels: Record<string, string>): Promise<unknown> {
+    return this.post('/api/v1/clusters', { name, labels });
+  }
+
+  /** Replaces a cluster's labels. */
+  relabelCluster(name: string, labels: Record<string, string>): Promise<unknown> {
+    return this.patch(`/api/v1/clusters/${name}`, { labels });
+  }
+
+  /** Registers a Git source. `targets` are Fleet GitRepo-style target rules. */
+  createSource(source: { name: string; url: string; branch?: string; path?: string; pollIntervalSeconds?: number; targets?: unknown[] }): Promise<unknown> {
+    return this.post('/api/v1/sources', source);
+  }
+
+  /** Sends a GitHub-style push webhook for a source (the hub fetches at once). */
+  pushWebhook(source: string, after: string, ref = 'refs/heads/main'): Promise<unknown> {
+    return this.post(`/api/v1/sources/${source}/webhook`, { ref, after });
+  }
+
+  /** Lists targets, optionally of one cluster and/or bundle. */
+  targets(filter: { cluster?: string; bundle?: string } = {}): Promise<TargetView[]> {
+    const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined) as Array<[string, string]>);
+    return this.get<TargetView[]>(`/api/v1/targets${q.size ? `?${q}` : ''}`);
+  }
+
+  /** Lists bundles. */
+  bundles(): Promise<BundleView[]> {
+    return this.get<BundleView[]>('/api/v1/bundles');
+  }
+}

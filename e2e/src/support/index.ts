@@ -1,0 +1,14 @@
+/**
+ * Test support for the end-to-end suites and benchmarks: reads the test bed, starts the hub and
+ * agents as child processes, pushes commits with the git CLI, and checks clusters with kubectl.
+ * It drives gitfleet from the outside only (HTTP API, NATS, git, kubectl), never from its source.
+ */
+export * from './exec.js';
+export * from './testbed.js';
+export * from './git-repo.js';
+export * from './kubectl.js';
+export * from './hub-api.js';
+export * from './processes.js';
+export * from './fleet.js';
+export * from './eventually.js';
+export * from './nats-store.js';

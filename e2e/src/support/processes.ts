@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { BUNDLE_STORE, DESIRED_STATE_BUCKET, STATUS_STREAM } from '@gitfleet/proto';
+import { eventually } from './eventually.js';
+import { run } from './exec.js';
+import { kubeconfigOf, repoRoot, type Testbed } from './testbed.js';
+
+/** A child process of the suite (hub or agent) with its log file. */
+export interface ManagedProcess {
+  name: string;
+  child: ChildProcess;
+  logFile: string;
+  /** Sends SIGTERM and waits for the exit (SIGKILL after 5 s). */
+  stop(): Promise<void>;
+}
+
+/** Asks the OS for a free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Starts `node <script> ...args` with its output in `<state>/logs/<name>.log`. */
+export function startProcess(testbed: Testbed, name: string, script: string, args: string[], env: NodeJS.ProcessEnv): ManagedProcess {
+  const logDir = path.join(testbed.stateDir, 'logs', 'e2e');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'w' });
+  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    name,
+    child,
+    logFile,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Deletes gitfleet's JetStream state (desired-state KV, bundle object store, status stream) so a
+ * suite starts from nothing; the hub re-creates them at start.
+ */
+export async function resetJetStream(testbed: Testbed): Promise<void> {
+  const nc = await connect({ servers: testbed.natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const stream of [`KV_${DESIRED_STATE_BUCKET}`, `OBJ_${BUNDLE_STORE}`, STATUS_STREAM]) {
+      try {
+        await jsm.streams.delete(stream);
+      } catch (error) {
+        if (!/stream not found/i.test(String(error))) throw error;
+      }
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Creates a fresh, empty PostgreSQL database on the test bed and returns its URL. */
+export async function createDatabase(testbed: Testbed, name: string): Promise<string> {
+  await run('psql', [testbed.databaseUrl, '-v', 'ON_ERROR_STOP=1', '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
+  await run('psql', [testbed.databaseUrl, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${name}`]);
+  const url = new URL(testbed.databaseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A started hub: its base URL and process. */
+export interface HubProcess extends ManagedProcess { url: string }
+
+/** Starts the hub (`hub/dist/src/main.js`) on a free port against the given database; waits for /readyz. */
+export async function startHub(testbed: Testbed, name: string, databaseUrl: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<HubProcess> {
+  const port = await freePort();
+  const proc = startProcess(testbed, name, path.join(repoRoot(), 'hub/dist/src/main.js'), [], {
+    GITFLEET_DATABASE_URL: databaseUrl,
+    GITFLEET_NATS_URL: testbed.natsUrl,
+    GITFLEET_HTTP_HOST: '127.0.0.1',
+    GITFLEET_HTTP_PORT: String(port),
+    GITFLEET_GIT_CACHE_DIR: path.join(testbed.stateDir, 'hub-git', name),
+    GITFLEET_LOG_LEVEL: process.env['GITFLEET_LOG_LEVEL'] ?? 'info',
+    ...extraEnv,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await eventually(`hub ${name} ready (log: ${proc.logFile})`, async () => {
+    if (proc.child.exitCode !== null) throw new Error(`hub exited with ${proc.child.exitCode}; see ${proc.logFile}`);
+    const res = await fetch(`${url}/readyz`);
+    if (!res.ok) throw new Error(`readyz ${res.status}`);
+  }, 60_000, 200);
+  return { ...proc, url };
+}
+
+/** Starts one agent (`agent/dist/src/main.js`) for a spoke of the test bed. */
+export function startAgent(testbed: Testbed, spoke: string, extraArgs: string[] = []): ManagedProcess {
+  return startProcess(testbed, `agent-${spoke}`, path.join(repoRoot(), 'agent/dist/src/main.js'), [
+    '--cluster', spoke,
+    '--nats-url', testbed.natsUrl,
+    '--kubeconfig', kubeconfigOf(testbed, spoke),
+    '--heartbeat-interval', '2',
+    ...extraArgs,
+  ], { GITFLEET_LOG_LEVEL: process.env['GITFLEET_LOG_LEVEL'] ?? 'info' });
+}

@@ -1,0 +1,85 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { run } from './exec.js';
+
+/** Addresses of the running test bed, read from the env file that `tools/testbed/up.sh` writes. */
+export interface Testbed {
+  natsUrl: string;
+  natsMonitorUrl: string;
+  databaseUrl: string;
+  gitUrl: string;
+  gitRoot: string;
+  spokes: string[];
+  kubeconfigDir: string;
+  stateDir: string;
+  binDir: string;
+}
+
+/** Absolute path of the repository root (the folder that holds nx.json). */
+export function repoRoot(): string {
+  let dir = import.meta.dirname;
+  while (!existsSync(path.join(dir, 'nx.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no nx.json above ${import.meta.dirname}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+/** Path of the test bed env file: $GITFLEET_TESTBED_ENV or ~/.cache/gitfleet/testbed/testbed.env. */
+export function testbedEnvPath(): string {
+  return process.env['GITFLEET_TESTBED_ENV'] ?? path.join(process.env['GITFLEET_STATE'] ?? path.join(homedir(), '.cache/gitfleet/testbed'), 'testbed.env');
+}
+
+/**
+ * Reads the test bed's env file.
+ * @throws Error telling how to start the test bed when the file is missing or incomplete.
+ */
+export function loadTestbed(): Testbed {
+  const file = testbedEnvPath();
+  if (!existsSync(file)) throw new Error(`test bed is not up: ${file} is missing (run \`npm run testbed:up\`)`);
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]!] = m[2]!;
+  }
+  const need = (key: string): string => {
+    const value = env[key];
+    if (!value) throw new Error(`test bed env ${file} lacks ${key} (re-run \`npm run testbed:up\`)`);
+    return value;
+  };
+  return {
+    natsUrl: need('GITFLEET_NATS_URL'),
+    natsMonitorUrl: need('GITFLEET_NATS_MONITOR_URL'),
+    databaseUrl: need('GITFLEET_DATABASE_URL'),
+    gitUrl: need('GITFLEET_GIT_URL'),
+    gitRoot: need('GITFLEET_GIT_ROOT'),
+    spokes: need('GITFLEET_SPOKES').split(','),
+    kubeconfigDir: need('GITFLEET_KUBECONFIG_DIR'),
+    stateDir: need('GITFLEET_TESTBED_STATE'),
+    binDir: need('GITFLEET_BIN'),
+  };
+}
+
+/** Kubeconfig file of one spoke cluster. */
+export function kubeconfigOf(testbed: Testbed, spoke: string): string {
+  return path.join(testbed.kubeconfigDir, `${spoke}.kubeconfig`);
+}
+
+/** Stops and starts nats-server with the test bed's own scripts; JetStream data is kept on disk. */
+export async function stopNats(): Promise<void> {
+  await run('bash', [path.join(repoRoot(), 'tools/testbed/down.sh'), 'nats']);
+}
+
+/** Starts nats-server again (see stopNats). */
+export async function startNats(): Promise<void> {
+  await run('bash', [path.join(repoRoot(), 'tools/testbed/up.sh'), 'nats']);
+}
+
+/** Path of a fixture repository from the shared fixtures folder beside the repo (`../shared/fixtures`). */
+export function fixturePath(...parts: string[]): string {
+  const dir = path.join(repoRoot(), '..', 'shared', 'fixtures', ...parts);
+  if (!existsSync(dir)) throw new Error(`fixture ${dir} not found: the tests need ../shared/fixtures beside the repo`);
+  return dir;
+}
