@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -30,15 +30,21 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node <script> ...args` with its output in `<state>/logs/<name>.log`. */
-export function startProcess(testbed: Testbed, name: string, script: string, args: string[], env: NodeJS.ProcessEnv): ManagedProcess {
+/**
+ * Starts `node <script> ...args` with its output in `<state>/logs/e2e/<name>.log`. A `detached`
+ * process (the demo's) keeps running after this process exits; its pid is written next to the log.
+ */
+export function startProcess(testbed: Testbed, name: string, script: string, args: string[], env: NodeJS.ProcessEnv, detached = false): ManagedProcess {
   const logDir = path.join(testbed.stateDir, 'logs', 'e2e');
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `${name}.log`);
-  const log = createWriteStream(logFile, { flags: 'w' });
-  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  const fd = openSync(logFile, 'w');
+  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd], detached });
+  closeSync(fd);
+  if (detached) {
+    writeFileSync(path.join(logDir, `${name}.pid`), String(child.pid));
+    child.unref();
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     name,
@@ -87,8 +93,8 @@ export async function createDatabase(testbed: Testbed, name: string): Promise<st
 export interface HubProcess extends ManagedProcess { url: string }
 
 /** Starts the hub (`hub/dist/src/main.js`) on a free port against the given database; waits for /readyz. */
-export async function startHub(testbed: Testbed, name: string, databaseUrl: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<HubProcess> {
-  const port = await freePort();
+export async function startHub(testbed: Testbed, name: string, databaseUrl: string, options: { port?: number; detached?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<HubProcess> {
+  const port = options.port ?? (await freePort());
   const proc = startProcess(testbed, name, path.join(repoRoot(), 'hub/dist/src/main.js'), [], {
     GITFLEET_DATABASE_URL: databaseUrl,
     GITFLEET_NATS_URL: testbed.natsUrl,
@@ -96,8 +102,8 @@ export async function startHub(testbed: Testbed, name: string, databaseUrl: stri
     GITFLEET_HTTP_PORT: String(port),
     GITFLEET_GIT_CACHE_DIR: path.join(testbed.stateDir, 'hub-git', name),
     GITFLEET_LOG_LEVEL: process.env['GITFLEET_LOG_LEVEL'] ?? 'info',
-    ...extraEnv,
-  });
+    ...options.env,
+  }, options.detached);
   const url = `http://127.0.0.1:${port}`;
   await eventually(`hub ${name} ready (log: ${proc.logFile})`, async () => {
     if (proc.child.exitCode !== null) throw new Error(`hub exited with ${proc.child.exitCode}; see ${proc.logFile}`);
@@ -108,12 +114,33 @@ export async function startHub(testbed: Testbed, name: string, databaseUrl: stri
 }
 
 /** Starts one agent (`agent/dist/src/main.js`) for a spoke of the test bed. */
-export function startAgent(testbed: Testbed, spoke: string, extraArgs: string[] = []): ManagedProcess {
+export function startAgent(testbed: Testbed, spoke: string, extraArgs: string[] = [], detached = false): ManagedProcess {
   return startProcess(testbed, `agent-${spoke}`, path.join(repoRoot(), 'agent/dist/src/main.js'), [
     '--cluster', spoke,
     '--nats-url', testbed.natsUrl,
     '--kubeconfig', kubeconfigOf(testbed, spoke),
     '--heartbeat-interval', '2',
     ...extraArgs,
-  ], { GITFLEET_LOG_LEVEL: process.env['GITFLEET_LOG_LEVEL'] ?? 'info' });
+  ], { GITFLEET_LOG_LEVEL: process.env['GITFLEET_LOG_LEVEL'] ?? 'info' }, detached);
+}
+
+/**
+ * Stops the detached processes (hub, agents) a demo left running, found by their pid files.
+ * Returns the names of the processes it signalled.
+ */
+export function stopDetached(testbed: Testbed, prefix: string): string[] {
+  const logDir = path.join(testbed.stateDir, 'logs', 'e2e');
+  const stopped: string[] = [];
+  for (const file of existsSync(logDir) ? readdirSync(logDir) : []) {
+    if (!file.startsWith(prefix) || !file.endsWith('.pid')) continue;
+    const pid = Number(readFileSync(path.join(logDir, file), 'utf8'));
+    try {
+      process.kill(pid, 'SIGTERM');
+      stopped.push(file.slice(0, -4));
+    } catch {
+      // already gone
+    }
+    rmSync(path.join(logDir, file), { force: true });
+  }
+  return stopped;
 }

@@ -1,0 +1,70 @@
+/**
+ * The inventory document of one target and its ConfigMap form. Pure.
+ *
+ * ConfigMap `gitfleet-inventory-<bundleId>` in the agent namespace, labels
+ * `gitfleet.io/inventory=true` and `gitfleet.io/bundle-id=<bundleId>`, key `inventory.json`:
+ * `{"bundleId","revision","digest","generation","synced","objects":[{apiVersion,kind,namespace,name}]}`.
+ */
+import { BUNDLE_ID_LABEL, INVENTORY_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels.js';
+import type { KubeObject, ObjectRef } from '../kube/types.js';
+
+/** Key of the inventory JSON in the ConfigMap's data. */
+export const INVENTORY_KEY = 'inventory.json';
+
+/** What the agent owns for one target, and what it last applied. */
+export interface Inventory {
+  bundleId: string;
+  /** Git revision of the last apply */
+  revision: string;
+  /** bundle digest of the last apply */
+  digest: string;
+  /** DesiredState generation of the last apply, as a decimal string (int64) */
+  generation: string;
+  /** true when every object of the last apply succeeded */
+  synced: boolean;
+  objects: ObjectRef[];
+}
+
+/** Name of the inventory ConfigMap of a bundle. */
+export function inventoryName(bundleId: string): string {
+  return `gitfleet-inventory-${bundleId}`;
+}
+
+/** The inventory ConfigMap for a document, in `namespace`. */
+export function toConfigMap(inv: Inventory, namespace: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: inventoryName(inv.bundleId),
+      namespace,
+      labels: { [INVENTORY_LABEL]: 'true', [BUNDLE_ID_LABEL]: inv.bundleId, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
+    },
+    data: { [INVENTORY_KEY]: JSON.stringify(inv) },
+  };
+}
+
+/**
+ * Reads an inventory document from its ConfigMap.
+ * @throws Error when the data is missing or malformed (the caller must not prune on a guess)
+ */
+export function fromConfigMap(cm: KubeObject): Inventory {
+  const raw = (cm.data as Record<string, string> | undefined)?.[INVENTORY_KEY];
+  if (raw === undefined) throw new Error(`inventory ${cm.metadata.name}: no ${INVENTORY_KEY}`);
+  const v = JSON.parse(raw) as Partial<Inventory>;
+  const objects = Array.isArray(v.objects) ? v.objects : undefined;
+  const validRef = (r: unknown): r is ObjectRef =>
+    typeof r === 'object' && r !== null &&
+    ['apiVersion', 'kind', 'namespace', 'name'].every((k) => typeof (r as Record<string, unknown>)[k] === 'string');
+  if (typeof v.bundleId !== 'string' || !objects || !objects.every(validRef)) {
+    throw new Error(`inventory ${cm.metadata.name}: malformed ${INVENTORY_KEY}`);
+  }
+  return {
+    bundleId: v.bundleId,
+    revision: String(v.revision ?? ''),
+    digest: String(v.digest ?? ''),
+    generation: String(v.generation ?? '0'),
+    synced: v.synced === true,
+    objects: objects.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name })),
+  };
+}

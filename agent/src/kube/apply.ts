@@ -1,0 +1,94 @@
+/**
+ * Server-side apply of one object and the result classification (Flux ssa: created /
+ * configured / unchanged), prune of one object, and the CRD Established wait.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FIELD_MANAGER } from '../labels.js';
+import type { KubeClient } from './client.js';
+import { classifyKubeError, type KubeErrorClass } from './errors.js';
+import { type KubeObject, type ObjectRef, refOf } from './types.js';
+
+/** What an apply did to one object. */
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+/** Outcome of applying one object: the action, or the failure with its class. */
+export type ApplyOutcome =
+  | { ok: true; action: ApplyAction; live: KubeObject }
+  | { ok: false; errorClass: KubeErrorClass; message: string };
+
+/**
+ * Classifies an apply from the resourceVersion before and after (pure): no object before →
+ * created; a new resourceVersion → configured; the same → unchanged (the apiserver skips the
+ * write when an apply changes nothing, so the resourceVersion stays).
+ */
+export function classifyApply(before: string | undefined, after: string | undefined): ApplyAction {
+  if (before === undefined) return 'created';
+  return before === after ? 'unchanged' : 'configured';
+}
+
+/**
+ * Reads the live object, then server-side applies `obj` (field manager `gitfleet-agent`,
+ * force: the agent owns the fields it declares). Never throws: failures come back classified.
+ */
+export async function applyObject(client: KubeClient, obj: KubeObject): Promise<ApplyOutcome> {
+  try {
+    const before = await client.getObject(refOf(obj));
+    const live = await client.applyObject(obj, { fieldManager: FIELD_MANAGER, force: true });
+    return { ok: true, action: classifyApply(before?.metadata.resourceVersion, live.metadata?.resourceVersion), live };
+  } catch (err) {
+    const f = classifyKubeError(err);
+    return { ok: false, errorClass: f.errorClass, message: f.message };
+  }
+}
+
+/** Outcome of pruning one object: deleted, already gone, or failed (classified). */
+export type PruneOutcome = { ok: true; existed: boolean } | { ok: false; errorClass: KubeErrorClass; message: string };
+
+/** Deletes one object with propagationPolicy Background; 404 counts as done. Never throws. */
+export async function pruneObject(client: KubeClient, ref: ObjectRef): Promise<PruneOutcome> {
+  try {
+    return { ok: true, existed: await client.deleteObject(ref, 'Background') };
+  } catch (err) {
+    const f = classifyKubeError(err);
+    // a kind no longer served has nothing left to delete
+    if (f.errorClass === 'waiting') return { ok: true, existed: false };
+    return { ok: false, errorClass: f.errorClass, message: f.message };
+  }
+}
+
+/** True when a CRD's status carries condition Established=True (apiextensions.k8s.io/v1). */
+export function isEstablished(crd: KubeObject | null): boolean {
+  const conditions = (crd?.status as { conditions?: Array<{ type?: string; status?: string }> } | undefined)?.conditions ?? [];
+  return conditions.some((c) => c.type === 'Established' && c.status === 'True');
+}
+
+/**
+ * Polls a CRD until it is Established or `timeoutMs` passes. Returns true when established.
+ * @throws the client's error when the apiserver cannot be read
+ */
+export async function waitEstablished(client: KubeClient, name: string, timeoutMs: number, pollMs = 200): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  const ref: ObjectRef = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', namespace: '', name };
+  for (;;) {
+    if (isEstablished(await client.getObject(ref))) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(pollMs);
+  }
+}
+
+/**
+ * Creates a Namespace when it does not exist (labelled managed-by gitfleet; never pruned: it is
+ * not part of any inventory). Returns true when it was created.
+ * @throws the client's error when the apiserver refuses or cannot be reached
+ */
+export async function ensureNamespace(client: KubeClient, name: string, labels: Record<string, string>): Promise<boolean> {
+  const ref: ObjectRef = { apiVersion: 'v1', kind: 'Namespace', namespace: '', name };
+  if (await client.getObject(ref)) return false;
+  try {
+    await client.createObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } }, FIELD_MANAGER);
+    return true;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 409) return false; // created meanwhile
+    throw err;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Kubernetes client of the agent: a KubernetesObjectApi subclass that keeps client-node's
+ * discovery (resource name and namespaced-ness per apiVersion/kind, cached), auth and TLS, but
+ * sends and returns objects as plain JSON. client-node's typed serializers drop fields they do
+ * not know, which would silently lose fields of newer API versions in a server-side apply.
+ */
+import {
+  ApiException,
+  HttpMethod,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+import type { KubeObject, ObjectRef } from './types.js';
+
+/** Scope of a kind as served by the apiserver. */
+export interface KindScope {
+  /** plural resource name, e.g. `deployments` */
+  resource: string;
+  namespaced: boolean;
+}
+
+/** Options of one write. */
+export interface ApplyOptions {
+  fieldManager: string;
+  force: boolean;
+}
+
+const RAW = 'gitfleet:raw';
+/** Per-request timeout, milliseconds: a hung apiserver counts as unreachable (transient). */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Loads a kubeconfig: `path` when given; else the in-cluster config when running in a pod
+ * (KUBERNETES_SERVICE_HOST set); else client-node's default ($KUBECONFIG, ~/.kube/config).
+ */
+export function loadKubeConfig(path?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  return kc;
+}
+
+/**
+ * Raw-JSON object client (see the module comment). Every method throws client-node's
+ * ApiException on a non-2xx answer and a plain Error when the apiserver cannot be reached;
+ * classify them with `classifyKubeError`.
+ */
+export class KubeClient extends KubernetesObjectApi {
+  /** Builds a client from a kubeconfig (see `loadKubeConfig`). */
+  static fromKubeConfig(kc: KubeConfig): KubeClient {
+    const client = kc.makeApiClient(KubeClient);
+    client.setDefaultNamespace(kc);
+    return client;
+  }
+
+  /**
+   * Scope of `apiVersion`/`kind` from discovery (cached per apiVersion; a miss re-reads it, so a
+   * kind added by a freshly established CRD is found). Undefined when the kind is not served.
+   * @throws ApiException 404 when the apiVersion itself is not served
+   */
+  async scopeOf(apiVersion: string, kind: string): Promise<KindScope | undefined> {
+    const r = await this.resource(apiVersion, kind);
+    return r ? { resource: r.name, namespaced: r.namespaced } : undefined;
+  }
+
+  /** Reads an object; null when it does not exist (404). */
+  async getObject(ref: ObjectRef): Promise<KubeObject | null> {
+    const ctx = await this.context(ref, 'read', HttpMethod.GET);
+    try {
+      return await this.send(ctx);
+    } catch (err) {
+      if (err instanceof ApiException && err.code === 404) return null;
+      throw err;
+    }
+  }
+
+  /** Server-side apply (PATCH application/apply-patch+yaml, a JSON body) of a full object. */
+  async applyObject(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
+    const ctx = await this.context(obj, 'patch', HttpMethod.PATCH);
+    ctx.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
+    ctx.setQueryParam('fieldManager', opts.fieldManager);
+    if (opts.force) ctx.setQueryParam('force', 'true');
+    ctx.setBody(JSON.stringify(obj));
+    return this.send(ctx);
+  }
+
+  /** Creates an object (POST). */
+  async createObject(obj: KubeObject, fieldManager: string): Promise<KubeObject> {
+    const ctx = await this.context(obj, 'create', HttpMethod.POST);
+    ctx.setHeaderParam('Content-Type', 'application/json');
+    ctx.setQueryParam('fieldManager', fieldManager);
+    ctx.setBody(JSON.stringify(obj));
+    return this.send(ctx);
+  }
+
+  /**
+   * Deletes an object with the given propagation policy. Returns false when it did not exist
+   * (404), true when the delete was accepted.
+   */
+  async deleteObject(ref: ObjectRef, propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background'): Promise<boolean> {
+    const ctx = await this.context(ref, 'delete', HttpMethod.DELETE);
+    ctx.setQueryParam('propagationPolicy', propagationPolicy);
+    try {
+      await this.send(ctx);
+      return true;
+    } catch (err) {
+      if (err instanceof ApiException && err.code === 404) return false;
+      throw err;
+    }
+  }
+
+  /** Lists objects of a kind in a namespace (or cluster-wide with ''), optionally by label. */
+  async listObjects(apiVersion: string, kind: string, namespace: string, labelSelector?: string): Promise<KubeObject[]> {
+    const spec = { apiVersion, kind, metadata: { namespace: namespace || undefined } } as KubernetesObject;
+    const path = await this.specUriPath(spec, 'list');
+    const ctx = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
+    if (labelSelector) ctx.setQueryParam('labelSelector', labelSelector);
+    const list = await this.send<{ items?: KubeObject[] }>(ctx);
+    return list.items ?? [];
+  }
+
+  private async context(
+    target: ObjectRef | KubeObject,
+    action: 'read' | 'patch' | 'create' | 'delete',
+    method: HttpMethod,
+  ): Promise<RequestContext> {
+    const spec = 'metadata' in target
+      ? { apiVersion: target.apiVersion, kind: target.kind, metadata: { name: target.metadata.name, namespace: target.metadata.namespace } }
+      : { apiVersion: target.apiVersion, kind: target.kind, metadata: { name: target.name, namespace: target.namespace || undefined } };
+    const path = await this.specUriPath(spec as KubernetesObject, action);
+    return this.configuration.baseServer.makeRequestContext(path, method);
+  }
+
+  private async send<T = KubeObject>(ctx: RequestContext): Promise<T> {
+    ctx.setHeaderParam('Accept', 'application/json');
+    ctx.setSignal(AbortSignal.timeout(REQUEST_TIMEOUT_MS));
+    return (await this.requestPromise(ctx, RAW)) as unknown as T;
+  }
+
+  protected override async processResponse<T extends KubernetesObject>(response: ResponseContext, type?: string): Promise<T> {
+    if (type !== RAW) return super.processResponse<T>(response, type);
+    const text = await response.body.text();
+    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) {
+      return (text ? JSON.parse(text) : {}) as T;
+    }
+    throw new ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', text, response.headers);
+  }
+}

@@ -1,0 +1,123 @@
+// Bundle discovery in a checkout, and bundle ids.
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { BundleError } from './bundle-error.js';
+import { defaultBundleSpec, parseFleetYaml, type BundleSpec } from './fleet-yaml.js';
+
+/** One bundle found in a checkout. */
+export interface ScannedBundle {
+  /** Repo-relative dir, posix separators, '' = repo root. */
+  path: string;
+  /** Parsed fleet.yaml, or the defaults (no fleet.yaml, or one that failed to parse). */
+  spec: BundleSpec;
+  /** fleet.yaml warnings (unknown / not-yet-supported fields). */
+  warnings: string[];
+  /** Set when fleet.yaml failed to parse: the bundle exists but is failed. */
+  error?: BundleError;
+}
+
+/** File names that make a directory a bundle (Fleet: fleetyaml.GetFleetYamlPath, `.yaml` then `.yml`). */
+export const FLEET_YAML_NAMES = ['fleet.yaml', 'fleet.yml'] as const;
+
+const MANIFEST_EXT = /\.(ya?ml|json)$/i;
+
+/** True when `name` is a manifest file name we read (*.yaml, *.yml, *.json). */
+export function isManifestFile(name: string): boolean {
+  return MANIFEST_EXT.test(name);
+}
+
+/** Hidden entries (`.git`, `.github`, dotfiles) are skipped, as Fleet's loader does. */
+export function isHidden(name: string): boolean {
+  return name.startsWith('.');
+}
+
+/**
+ * Walks `checkoutDir/subPath` (subPath repo-relative, '' or undefined = repo root) and returns
+ * its bundles sorted by path. Rule (Fleet: internal/cmd/cli/apply/apply.go
+ * shouldCreateBundleForThisPath + hasSubDirectoryWithResourcesAndWithoutFleetYaml):
+ * - every directory holding a fleet.yaml (or fleet.yml) is a bundle;
+ * - the scan root without fleet.yaml is a bundle with default options when it, or any
+ *   subdirectory not under a fleet.yaml dir, holds a manifest (*.yaml|*.yml|*.json);
+ * - any other directory without fleet.yaml is part of the nearest bundle above it (so
+ *   `overlays/` folders and kustomize bases are never bundles of their own).
+ * Hidden directories (`.git`, …) and symlinks are skipped. A fleet.yaml that fails to parse
+ * gives a bundle with default spec and `error` set; it never fails the scan.
+ * @throws BundleError(subPath, …) when subPath escapes the checkout or is not a directory.
+ */
+export async function scanBundles(checkoutDir: string, subPath = ''): Promise<ScannedBundle[]> {
+  const rootRel = normalizeRel(subPath);
+  const rootAbs = path.resolve(checkoutDir, rootRel);
+  if (rootRel.startsWith('..') || path.isAbsolute(rootRel)) {
+    throw new BundleError(subPath, 'path leaves the repository');
+  }
+  try {
+    if (!(await stat(rootAbs)).isDirectory()) throw new BundleError(rootRel || '.', 'not a directory');
+  } catch (cause) {
+    if (cause instanceof BundleError) throw cause;
+    throw new BundleError(rootRel || '.', 'no such directory in the repository', { cause });
+  }
+
+  const bundles: ScannedBundle[] = [];
+  // Returns true when `dir` or a subdirectory not under a fleet.yaml dir holds a manifest.
+  const walk = async (rel: string): Promise<boolean> => {
+    const entries = await readdir(path.join(checkoutDir, rel), { withFileTypes: true });
+    const fleetYaml = FLEET_YAML_NAMES.find((n) => entries.some((e) => e.isFile() && e.name === n));
+    if (fleetYaml) bundles.push(await readBundle(checkoutDir, rel, fleetYaml));
+    let loose = !fleetYaml && entries.some((e) => e.isFile() && isManifestFile(e.name));
+    for (const e of entries) {
+      if (!e.isDirectory() || isHidden(e.name)) continue;
+      const childLoose = await walk(joinRel(rel, e.name));
+      if (!fleetYaml) loose ||= childLoose;
+    }
+    return loose;
+  };
+  const rootLoose = await walk(rootRel);
+  if (rootLoose) bundles.push({ path: rootRel, spec: defaultBundleSpec(), warnings: [] });
+  return bundles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+async function readBundle(checkoutDir: string, rel: string, fleetYaml: string): Promise<ScannedBundle> {
+  const file = joinRel(rel, fleetYaml);
+  try {
+    const text = await readFile(path.join(checkoutDir, file), 'utf8');
+    const { spec, warnings } = parseFleetYaml(text, file);
+    return { path: rel, spec, warnings };
+  } catch (cause) {
+    const error = cause instanceof BundleError ? cause : new BundleError(file, `cannot read: ${(cause as Error).message}`, { cause });
+    return { path: rel, spec: defaultBundleSpec(), warnings: [], error };
+  }
+}
+
+/** Joins repo-relative posix paths, '' being the repo root. */
+export function joinRel(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}
+
+/** 'a/./b/' → 'a/b'; '.', '/' and '' → ''. Posix separators. */
+export function normalizeRel(p: string): string {
+  const n = path.posix.normalize(p.replaceAll('\\', '/')).replace(/^\.\/?/, '').replace(/\/+$/, '');
+  return n === '.' ? '' : n.replace(/^\/+/, '');
+}
+
+const MAX_ID = 63;
+
+/**
+ * The bundle id: `<sourceName>-<spec.name ?? path>` made a DNS-1123 label — lower-cased, every
+ * run of characters outside [a-z0-9] turned into one '-', '-' trimmed at both ends; longer
+ * than 63 characters → the first 54 characters + '-' + the first 8 hex digits of the sha256 of
+ * the full cleaned name. The repo root (path '') without spec.name gives the source name alone.
+ * Adapted from Fleet's bundle naming (internal/cmd/cli/apply/apply.go: `filepath.Join(repoName,
+ * path)` through internal/names HelmReleaseName, which uses md5 and a 53-character Helm limit);
+ * unlike Fleet, spec.name stays prefixed by the source so two sources never collide.
+ * @throws Error when nothing usable is left (e.g. a source name of only symbols).
+ */
+export function bundleId(sourceName: string, bundle: { path: string; spec: BundleSpec }): string {
+  const tail = bundle.spec.name ?? bundle.path;
+  const raw = tail === '' ? sourceName : `${sourceName}-${tail}`;
+  const clean = raw.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  if (clean === '') throw new Error(`cannot make a bundle id from source "${sourceName}" and "${tail}"`);
+  if (clean.length <= MAX_ID) return clean;
+  const hash = createHash('sha256').update(clean).digest('hex').slice(0, 8);
+  return `${clean.slice(0, 54)}-${hash}`;
+}

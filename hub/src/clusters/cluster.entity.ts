@@ -1,0 +1,23 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/** Table `clusters`: one registered spoke cluster. */
+@Entity({ name: 'clusters' })
+export class ClusterEntity {
+  /** DNS-1123 label, primary key; the agent's NATS subject token. */
+  @PrimaryColumn({ type: 'varchar', length: 63 })
+  name: string;
+
+  /** Kubernetes-style labels used by targeting. */
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  labels: Record<string, string>;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  /** Time of the last heartbeat or status report, null before the first. */
+  @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true })
+  lastSeenAt: Date | null;
+
+  @Column({ name: 'agent_version', type: 'text', nullable: true })
+  agentVersion: string | null;
+}

@@ -1,0 +1,95 @@
+/**
+ * Hub configuration: read once from the environment at start and validated, so a bad value
+ * stops the process with one clear message instead of failing later.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Validated hub settings (see `loadConfig` for the environment variables). */
+export interface HubConfig {
+  /** PostgreSQL connection URL, `postgres://user:pass@host:port/db`. Secret: never log it. */
+  databaseUrl: string;
+  /** NATS server URL(s), comma separated, e.g. `nats://127.0.0.1:4222`. */
+  natsUrls: string[];
+  /** HTTP listen host. */
+  httpHost: string;
+  /** HTTP listen port (1–65535). */
+  httpPort: number;
+  /** Directory holding one Git checkout per source, `<gitCacheDir>/<source name>`. */
+  gitCacheDir: string;
+  /** pino log level. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Nest injection token of the `HubConfig`. */
+export const HUB_CONFIG = Symbol('HUB_CONFIG');
+
+/** Thrown by `loadConfig` when the environment holds a missing or malformed setting. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Reads and validates the hub settings from `env`:
+ * GITFLEET_DATABASE_URL (required, postgres:// or postgresql://), GITFLEET_NATS_URL (required,
+ * nats:// or tls://, comma separated), GITFLEET_HTTP_HOST (default 127.0.0.1),
+ * GITFLEET_HTTP_PORT (default 8080), GITFLEET_GIT_CACHE_DIR (default ~/.cache/gitfleet/hub-git),
+ * GITFLEET_LOG_LEVEL (default info).
+ * @throws ConfigError listing every problem found; the message never contains a password.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const problems: string[] = [];
+
+  const databaseUrl = env.GITFLEET_DATABASE_URL ?? '';
+  if (!databaseUrl) problems.push('GITFLEET_DATABASE_URL is required (postgres://user:password@host:port/database)');
+  else if (!/^postgres(ql)?:\/\//.test(databaseUrl) || !canParseUrl(databaseUrl)) {
+    problems.push('GITFLEET_DATABASE_URL must be a postgres:// URL');
+  }
+
+  const natsRaw = env.GITFLEET_NATS_URL ?? '';
+  const natsUrls = natsRaw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (natsUrls.length === 0) problems.push('GITFLEET_NATS_URL is required (nats://host:port)');
+  for (const u of natsUrls) {
+    if (!/^(nats|tls|ws|wss):\/\//.test(u) || !canParseUrl(u)) problems.push(`GITFLEET_NATS_URL entry "${redactUrl(u)}" must be a nats:// URL`);
+  }
+
+  const httpHost = env.GITFLEET_HTTP_HOST || '127.0.0.1';
+  const portRaw = env.GITFLEET_HTTP_PORT || '8080';
+  const httpPort = Number(portRaw);
+  if (!Number.isInteger(httpPort) || httpPort < 1 || httpPort > 65535) {
+    problems.push(`GITFLEET_HTTP_PORT must be an integer 1-65535, got "${portRaw}"`);
+  }
+
+  const gitCacheDir = env.GITFLEET_GIT_CACHE_DIR || join(homedir(), '.cache', 'gitfleet', 'hub-git');
+
+  const logLevel = (env.GITFLEET_LOG_LEVEL || 'info') as HubConfig['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`GITFLEET_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  if (problems.length > 0) throw new ConfigError(`invalid hub configuration:\n  - ${problems.join('\n  - ')}`);
+  return { databaseUrl, natsUrls, httpHost, httpPort, gitCacheDir, logLevel };
+}
+
+/** Returns `url` with any password replaced by `***`, for logs and errors. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+function canParseUrl(url: string): boolean {
+  try {
+    new URL(url);
+    return true;
+  } catch {
+    return false;
+  }
+}

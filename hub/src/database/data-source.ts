@@ -1,0 +1,50 @@
+/**
+ * The TypeORM DataSource of the hub (PostgreSQL via pg). Exported for the TypeORM CLI too:
+ * `typeorm -d hub/dist/src/database/data-source.js migration:show` (needs GITFLEET_DATABASE_URL).
+ */
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { ClusterGroupEntity } from '../clusters/cluster-group.entity.js';
+import { ClusterEntity } from '../clusters/cluster.entity.js';
+import { BundleEntity } from '../deployments/bundle.entity.js';
+import { SourceEntity } from '../sources/source.entity.js';
+import { StatusHistoryEntity } from '../status/status-history.entity.js';
+import { TargetStatusEntity } from '../status/target-status.entity.js';
+import { TargetEntity } from '../targets/target.entity.js';
+import { InitialSchema1767225600000 } from './migrations/1767225600000-initial-schema.js';
+
+/** Every entity class of the hub. */
+export const ENTITIES = [
+  SourceEntity,
+  ClusterEntity,
+  ClusterGroupEntity,
+  BundleEntity,
+  TargetEntity,
+  TargetStatusEntity,
+  StatusHistoryEntity,
+];
+
+/** Every migration, oldest first. */
+export const MIGRATIONS = [InitialSchema1767225600000];
+
+/**
+ * DataSource options for `databaseUrl`: migrations run at initialize, never `synchronize`.
+ * The pool is sized for the status ingester plus the API.
+ */
+export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: ['error', 'migration'],
+    extra: { max: 10, application_name: 'gitfleet-hub' },
+  };
+}
+
+/** DataSource for the TypeORM CLI, built from GITFLEET_DATABASE_URL. */
+export const AppDataSource = new DataSource(dataSourceOptions(process.env.GITFLEET_DATABASE_URL ?? 'postgres://localhost/gitfleet'));
+
+export default AppDataSource;

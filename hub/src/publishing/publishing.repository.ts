@@ -1,0 +1,55 @@
+/**
+ * Publishing I/O: the only code that writes the desired-state KV bucket and the bundle object
+ * store. Content addressing: an object is named by its digest and written once.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { KV } from '@nats-io/kv';
+import type { ObjectStore } from '@nats-io/obj';
+import { NatsService } from '../nats/nats.service.js';
+
+/** The two JetStream stores the publisher writes. */
+export interface PublishingStores {
+  desired: KV;
+  bundles: ObjectStore;
+}
+
+/** Writes BundleManifests (object store) and DesiredStates (KV). */
+@Injectable()
+export class PublishingRepository {
+  /** Digests known to be in the object store (objects are immutable, so this never goes stale). */
+  private readonly known = new Set<string>();
+
+  /** `nats` is the NatsService in the app, or any `{ resources }` holder (tests). */
+  constructor(@Inject(NatsService) private readonly nats: { readonly resources: PublishingStores }) {}
+
+  private storesOf(): PublishingStores {
+    return this.nats.resources;
+  }
+
+  /**
+   * Stores `bytes` under object name `digest` unless an object of that name exists already.
+   * @returns true when this call wrote the object.
+   */
+  async putBundleIfAbsent(digest: string, bytes: Uint8Array): Promise<boolean> {
+    if (this.known.has(digest)) return false;
+    const { bundles } = this.storesOf();
+    const info = await bundles.info(digest);
+    if (info && !info.deleted) {
+      this.known.add(digest);
+      return false;
+    }
+    await bundles.putBlob({ name: digest, description: 'fleet.v1 BundleManifest' }, bytes);
+    this.known.add(digest);
+    return true;
+  }
+
+  /** Writes a DesiredState value at `key`. @returns the KV revision. */
+  putDesiredState(key: string, value: Uint8Array): Promise<number> {
+    return this.storesOf().desired.put(key, value);
+  }
+
+  /** Deletes the DesiredState at `key` (a delete marker: the agent prunes the target). */
+  deleteDesiredState(key: string): Promise<void> {
+    return this.storesOf().desired.delete(key);
+  }
+}

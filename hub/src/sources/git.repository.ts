@@ -1,0 +1,83 @@
+/**
+ * Git I/O (isomorphic-git over smart HTTP): the only code that touches the network for sources
+ * and the checkouts under the git cache directory.
+ */
+import fs from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import { HUB_CONFIG, redactUrl, type HubConfig } from '../config/config.js';
+
+/** Thrown when a fetch fails; the message never carries credentials. */
+export class GitFetchError extends Error {}
+
+/** Clones and updates one shallow checkout per source, `<gitCacheDir>/<source>`. */
+@Injectable()
+export class GitRepository {
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(@Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'gitCacheDir'>) {}
+
+  /**
+   * Runs `fn(checkoutDir)` while no fetch or other reader of that source's checkout runs, so a
+   * render never sees a half-updated working tree. Calls for one source run one after another.
+   */
+  async withCheckout<T>(source: string, fn: (dir: string) => Promise<T>): Promise<T> {
+    const prev = this.locks.get(source) ?? Promise.resolve();
+    const run = prev.then(() => fn(this.checkoutDir(source)), () => fn(this.checkoutDir(source)));
+    const tail = run.catch(() => undefined);
+    this.locks.set(source, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(source) === tail) this.locks.delete(source);
+    }
+  }
+
+  /** Working tree directory of a source's checkout. */
+  checkoutDir(source: string): string {
+    return join(this.config.gitCacheDir, source);
+  }
+
+  /**
+   * Brings the checkout of `source` to the head of `branch` at `url`: a depth-1 single-branch
+   * clone the first time, then fetch (depth 1) + forced checkout of the fetched head.
+   * @returns the commit SHA now checked out.
+   * @throws GitFetchError (credentials removed from the message) on any failure.
+   */
+  sync(source: string, url: string, branch: string): Promise<string> {
+    return this.withCheckout(source, (dir) => this.syncUnlocked(dir, url, branch));
+  }
+
+  private async syncUnlocked(dir: string, url: string, branch: string): Promise<string> {
+    try {
+      if (!fs.existsSync(join(dir, '.git'))) {
+        await rm(dir, { recursive: true, force: true });
+        await git.clone({ fs, http, dir, url, ref: branch, singleBranch: true, depth: 1, noTags: true });
+        return await git.resolveRef({ fs, dir, ref: 'HEAD' });
+      }
+      const res = await git.fetch({ fs, http, dir, url, ref: branch, remoteRef: branch, singleBranch: true, depth: 1, tags: false });
+      const head = res.fetchHead ?? (await git.resolveRef({ fs, dir, ref: `refs/remotes/origin/${branch}` }));
+      const current = await git.resolveRef({ fs, dir, ref: 'HEAD' }).catch(() => '');
+      if (head !== current) {
+        await git.writeRef({ fs, dir, ref: `refs/heads/${branch}`, value: head, force: true });
+        await git.checkout({ fs, dir, ref: branch, force: true });
+      }
+      return head;
+    } catch (err) {
+      throw new GitFetchError(`fetch ${redactUrl(url)} branch ${branch}: ${scrub(String((err as Error)?.message ?? err), url)}`);
+    }
+  }
+
+  /** Removes the checkout of `source` (after the source was deleted). */
+  async remove(source: string): Promise<void> {
+    await this.withCheckout(source, (dir) => rm(dir, { recursive: true, force: true }));
+  }
+}
+
+/** Removes the raw URL (which may hold a password) from an error message. */
+function scrub(message: string, url: string): string {
+  return message.split(url).join(redactUrl(url));
+}

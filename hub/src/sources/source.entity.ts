@@ -1,0 +1,43 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { TargetRule } from '../targeting/index.js';
+
+/** Table `sources`: one Git repository + branch (+ sub-path) the hub watches. */
+@Entity({ name: 'sources' })
+export class SourceEntity {
+  /** DNS-1123 label, primary key. */
+  @PrimaryColumn({ type: 'varchar', length: 63 })
+  name: string;
+
+  /** Clone URL (http/https). May carry credentials: never log or return it unredacted. */
+  @Column({ type: 'text' })
+  url: string;
+
+  @Column({ type: 'text' })
+  branch: string;
+
+  /** Sub-path inside the repository that holds the bundles ('' = repository root). */
+  @Column({ type: 'text' })
+  path: string;
+
+  /** Poll interval, seconds (>= 1). */
+  @Column({ name: 'poll_interval_seconds', type: 'integer' })
+  pollIntervalSeconds: number;
+
+  /** Fleet GitRepo `spec.targets` rules; null = Fleet's default (no rule matches nothing). */
+  @Column({ type: 'jsonb', nullable: true })
+  targets: TargetRule[] | null;
+
+  /** Commit SHA of the last successful fetch, null before the first one. */
+  @Column({ name: 'last_revision', type: 'text', nullable: true })
+  lastRevision: string | null;
+
+  @Column({ name: 'last_fetched_at', type: 'timestamptz', nullable: true })
+  lastFetchedAt: Date | null;
+
+  /** Last fetch error (no secrets), null after a successful fetch. */
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type Repository } from 'typeorm';
+import { SourceEntity } from './source.entity.js';
+
+/** Fields written after a fetch attempt. */
+export interface FetchResult {
+  lastRevision?: string;
+  lastFetchedAt: Date;
+  lastError: string | null;
+}
+
+/** The only I/O on table `sources`. */
+@Injectable()
+export class SourcesRepository {
+  private readonly repo: Repository<SourceEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.repo = dataSource.getRepository(SourceEntity);
+  }
+
+  /** All sources, by name. */
+  list(): Promise<SourceEntity[]> {
+    return this.repo.find({ order: { name: 'ASC' } });
+  }
+
+  /** The source `name`, or null. */
+  get(name: string): Promise<SourceEntity | null> {
+    return this.repo.findOneBy({ name });
+  }
+
+  /**
+   * Inserts a new source.
+   * @returns false when a source with that name exists already (nothing written).
+   */
+  async create(source: Omit<SourceEntity, 'createdAt' | 'lastRevision' | 'lastFetchedAt' | 'lastError'>): Promise<boolean> {
+    const res = await this.repo
+      .createQueryBuilder()
+      .insert()
+      .values({ ...source, lastRevision: null, lastFetchedAt: null, lastError: null })
+      .orIgnore()
+      .returning(['name'])
+      .execute();
+    return (res.raw as unknown[]).length > 0;
+  }
+
+  /** Deletes the source; returns false when it did not exist. */
+  async delete(name: string): Promise<boolean> {
+    const res = await this.repo.delete({ name });
+    return (res.affected ?? 0) > 0;
+  }
+
+  /** Records the outcome of a fetch (revision only on success). */
+  async saveFetchResult(name: string, result: FetchResult): Promise<void> {
+    await this.repo.update({ name }, result);
+  }
+}

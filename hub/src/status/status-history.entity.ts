@@ -1,0 +1,41 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { bigintToNumber } from '../database/transformers.js';
+import type { ResourceResultJson, SyncStateName } from './status.types.js';
+
+/** Table `status_history`: every status report once (keyed by its report_id). */
+@Entity({ name: 'status_history' })
+@Index('status_history_target_idx', ['cluster', 'bundleId', 'observedAt'])
+export class StatusHistoryEntity {
+  @PrimaryColumn({ name: 'report_id', type: 'text' })
+  reportId: string;
+
+  @Column({ type: 'varchar', length: 63 })
+  cluster: string;
+
+  @Column({ name: 'bundle_id', type: 'varchar', length: 63 })
+  bundleId: string;
+
+  @Column({ type: 'text' })
+  revision: string;
+
+  @Column({ type: 'text' })
+  digest: string;
+
+  @Column({ type: 'bigint', transformer: bigintToNumber, default: 0 })
+  generation: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  state: SyncStateName;
+
+  @Column({ type: 'jsonb' })
+  resources: ResourceResultJson[];
+
+  @Column({ type: 'jsonb' })
+  errors: string[];
+
+  @Column({ name: 'observed_at', type: 'timestamptz' })
+  observedAt: Date;
+
+  @Column({ name: 'received_at', type: 'timestamptz' })
+  receivedAt: Date;
+}

@@ -1,0 +1,55 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { bigintToNumber } from '../database/transformers.js';
+
+/** Sync policy as stored in jsonb (fleet.v1 SyncPolicy in camelCase). */
+export interface SyncPolicyJson {
+  automated: boolean;
+  prune: boolean;
+  selfHeal: boolean;
+}
+
+/** Table `targets`: what the hub last published for one bundle × cluster (the KV value). */
+@Entity({ name: 'targets' })
+@Index('targets_bundle_idx', ['bundleId'])
+export class TargetEntity {
+  @PrimaryColumn({ type: 'varchar', length: 63 })
+  cluster: string;
+
+  @PrimaryColumn({ name: 'bundle_id', type: 'varchar', length: 63 })
+  bundleId: string;
+
+  /** Source name the bundle came from (for clean-up when the source goes). */
+  @Column({ type: 'varchar', length: 63 })
+  source: string;
+
+  /** Commit SHA of the published BundleManifest. */
+  @Column({ type: 'text' })
+  revision: string;
+
+  /** `sha256-<hex>` object name of the published BundleManifest. */
+  @Column({ type: 'text' })
+  digest: string;
+
+  /**
+   * `sha256-<hex>` of the rendered objects alone (manifest without revision): equal content at a
+   * new revision is not republished.
+   */
+  @Column({ name: 'content_hash', type: 'text' })
+  contentHash: string;
+
+  /** Increases by one at every KV write of this target. */
+  @Column({ type: 'bigint', transformer: bigintToNumber })
+  generation: number;
+
+  @Column({ name: 'target_namespace', type: 'text', default: '' })
+  targetNamespace: string;
+
+  @Column({ name: 'default_namespace', type: 'text', default: '' })
+  defaultNamespace: string;
+
+  @Column({ name: 'sync_policy', type: 'jsonb' })
+  syncPolicy: SyncPolicyJson;
+
+  @Column({ name: 'published_at', type: 'timestamptz' })
+  publishedAt: Date;
+}
