@@ -18,6 +18,8 @@ for a in "$@"; do
 done
 if [[ $purge == 1 && ${#args[@]} -gt 0 ]]; then die "--purge stops everything; give no parts with it"; fi
 parse_parts "${args[@]}"
+[[ -d "$STATE" ]] || exit 0
+take_lock
 
 stop_postgres() {
   local data="$STATE/postgres/data" pgbin

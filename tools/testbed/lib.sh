@@ -42,13 +42,21 @@ parse_parts() {
 
 wants() { local p; for p in "${PARTS[@]}"; do [[ "$p" == "$1" ]] && return 0; done; return 1; }
 
+# alive PID: the process exists and is not a zombie waiting to be reaped by init.
+alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ "${stat:0:1}" != Z ]]
+}
+
 # pid_of NAME: prints the pid recorded for NAME if that process is alive and is still the
 # binary we started (guards against pid reuse after a reboot); returns 1 otherwise.
 pid_of() {
   local name=$1 f="$RUN/$1.pid" pid exe cmd
   [[ -s "$f" ]] || return 1
   pid=$(<"$f")
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] && alive "$pid" || return 1
   [[ -s "$RUN/$name.exe" ]] || return 1
   exe=$(<"$RUN/$name.exe")
   cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
@@ -66,7 +74,8 @@ daemon() {
   printf '\n==== %s: starting %s\n' "$(date -Is)" "$*" >>"$logf"
   # The inner shell writes its own pid and then execs the program, so the pid is the program's.
   # shellcheck disable=SC2016
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$name.pid" "$@" </dev/null >>"$logf" 2>&1 &
+  # fd 9 (the lock taken by take_lock) is closed so the daemon does not hold the lock.
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$name.pid" "$@" </dev/null >>"$logf" 2>&1 9>&- &
   local i
   for i in $(seq 50); do [[ -s "$RUN/$name.pid" ]] && break; sleep 0.02; done
 }
@@ -76,8 +85,8 @@ stop_pid() {
   local name=$1 timeout=${2:-20} pid i
   if pid=$(pid_of "$name"); then
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < timeout * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then
+    for ((i = 0; i < timeout * 20; i++)); do alive "$pid" || break; sleep 0.05; done
+    if alive "$pid"; then
       log "$name (pid $pid) did not stop in ${timeout}s; killing"
       kill -KILL "$pid" 2>/dev/null || true
       sleep 0.2
@@ -99,17 +108,29 @@ ensure_port_free() {
   fi
 }
 
-# wait_for WHAT LOG TIMEOUT CMD...: retries CMD until it succeeds; on timeout fails pointing at LOG.
+# wait_for WHAT LOG TIMEOUT NAME CMD...: retries CMD until it succeeds; fails pointing at LOG on
+# timeout or, unless NAME is "-", as soon as the daemon recorded as NAME has exited.
 wait_for() {
-  local what=$1 logf=$2 timeout=$3; shift 3
+  local what=$1 logf=$2 timeout=$3 name=$4; shift 4
   local deadline=$((SECONDS + timeout))
   until "$@" >/dev/null 2>&1; do
+    if [[ "$name" != - ]] && ! pid_of "$name" >/dev/null; then
+      tail -n 15 "$logf" >&2 2>/dev/null || true
+      die "$what exited while starting; see $logf"
+    fi
     if ((SECONDS >= deadline)); then
       tail -n 15 "$logf" >&2 2>/dev/null || true
       die "$what not ready after ${timeout}s; see $logf"
     fi
     sleep 0.2
   done
+}
+
+# take_lock: serialises concurrent up.sh/down.sh runs (tests may start in parallel).
+take_lock() {
+  mkdir -p "$STATE"
+  exec 9>"$STATE/.lock"
+  flock -w 600 9 || die "another up.sh/down.sh holds $STATE/.lock"
 }
 
 pg_bindir() {

@@ -42,7 +42,7 @@ build() {
 
 # --- etcd ------------------------------------------------------------------------------------
 
-etcd_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" | grep -q '"health":"true"'; }
+etcd_healthy() { [[ $(curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health") == *'"health":"true"'* ]]; }
 
 start_etcd() {
   if pid_of etcd >/dev/null; then return; fi
@@ -65,7 +65,7 @@ start_etcd() {
 
 wait_etcd() {
   pid_of etcd >/dev/null || die "etcd is not running (start it: up.sh etcd); see $LOGS/etcd.log"
-  wait_for etcd "$LOGS/etcd.log" 30 etcd_healthy
+  wait_for etcd "$LOGS/etcd.log" 30 etcd etcd_healthy
 }
 
 # --- kube-apiservers -------------------------------------------------------------------------
@@ -200,9 +200,8 @@ start_apiservers() {
 wait_apiservers() {
   local s
   for s in "${SPOKES[@]}"; do
-    pid_of "kube-apiserver-$s" >/dev/null ||
-      die "kube-apiserver $s exited; see $LOGS/kube-apiserver-$s.log"
-    wait_for "kube-apiserver $s (/readyz)" "$LOGS/kube-apiserver-$s.log" 180 apiserver_ready "$s"
+    wait_for "kube-apiserver $s (/readyz)" "$LOGS/kube-apiserver-$s.log" 180 "kube-apiserver-$s" \
+      apiserver_ready "$s"
   done
 }
 
@@ -229,8 +228,7 @@ EOF
 }
 
 wait_nats() {
-  pid_of nats >/dev/null || die "nats-server exited; see $LOGS/nats.log"
-  wait_for "nats-server (healthz)" "$LOGS/nats.log" 30 nats_healthy
+  wait_for "nats-server (healthz)" "$LOGS/nats.log" 30 nats nats_healthy
 }
 
 # --- PostgreSQL ------------------------------------------------------------------------------
@@ -284,7 +282,7 @@ EOF
   touch "$LOGS/postgres.log"
   [[ $(id -u) == 0 ]] && chown postgres:postgres "$PGDATA/gitfleet.conf" "$LOGS/postgres.log"
   # pg_ctl detaches the postmaster into its own session.
-  as_pg "$PGBIN/pg_ctl" start -D "$PGDATA" -l "$LOGS/postgres.log" -W -s ||
+  as_pg "$PGBIN/pg_ctl" start -D "$PGDATA" -l "$LOGS/postgres.log" -W -s 9>&- ||
     die "pg_ctl start failed; see $LOGS/postgres.log"
   FRESH[postgres]=1
 }
@@ -292,7 +290,7 @@ EOF
 pg_psql() { "$PGBIN/psql" -h "$PGSOCK" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
 
 wait_postgres() {
-  wait_for "postgres (pg_isready)" "$LOGS/postgres.log" 60 \
+  wait_for "postgres (pg_isready)" "$LOGS/postgres.log" 60 - \
     "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"
   [[ -v FRESH[postgres] ]] || return 0
   pg_psql -c "DO \$\$ BEGIN
@@ -337,16 +335,16 @@ git_probe() {
 }
 
 wait_git() {
-  pid_of git >/dev/null || die "git-http-server exited; see $LOGS/git.log"
-  wait_for "git-http-server (healthz)" "$LOGS/git.log" 15 git_healthy
+  wait_for "git-http-server (healthz)" "$LOGS/git.log" 15 git git_healthy
   [[ -v FRESH[git] ]] && git_probe
   return 0
 }
 
 # --- main ------------------------------------------------------------------------------------
 
-mkdir -p "$STATE" "$RUN" "$LOGS"
 start_time=$SECONDS
+take_lock
+mkdir -p "$RUN" "$LOGS"
 ensure_deps
 build
 

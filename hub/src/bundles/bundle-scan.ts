@@ -96,8 +96,8 @@ export function joinRel(dir: string, name: string): string {
 
 /** 'a/./b/' → 'a/b'; '.', '/' and '' → ''. Posix separators. */
 export function normalizeRel(p: string): string {
-  const n = path.posix.normalize(p.replaceAll('\\', '/')).replace(/^\.\/?/, '').replace(/\/+$/, '');
-  return n === '.' ? '' : n.replace(/^\/+/, '');
+  const n = path.posix.normalize(p.replaceAll('\\', '/')).replace(/\/+$/, '').replace(/^\/+/, '');
+  return n === '.' ? '' : n;
 }
 
 const MAX_ID = 63;

@@ -76,7 +76,7 @@ export async function renderBundle(checkoutDir: string, bundlePath: string, vari
       if (variant.overlays.length > 0) {
         throw new BundleError(bundleRel || '.', 'yaml.overlays together with kustomize is not supported yet');
       }
-      return await renderKustomize(kustomizeAbs, joinRel(kustomizeRel ?? bundleRel, kustomization));
+      return await renderKustomize(path.resolve(checkoutDir), kustomizeAbs, joinRel(kustomizeRel ?? bundleRel, kustomization));
     }
     if (kustomizeRel !== undefined) {
       throw new BundleError(kustomizeRel || '.', 'kustomize.dir holds no kustomization.yaml');
@@ -108,12 +108,14 @@ async function findKustomization(dirAbs: string, dirRel: string): Promise<string
 
 // ---- kustomize ---------------------------------------------------------------------------
 
-async function renderKustomize(dirAbs: string, kustomizationRel: string): Promise<RenderedObject[]> {
+/** `kubectl kustomize`; absolute checkout paths in its message are made repo-relative. */
+async function renderKustomize(checkoutAbs: string, dirAbs: string, kustomizationRel: string): Promise<RenderedObject[]> {
   let out: string;
   try {
     out = await runKubectl(['kustomize', dirAbs]);
   } catch (cause) {
-    throw new BundleError(kustomizationRel, `kubectl kustomize failed: ${kubectlMessage(cause)}`, { cause });
+    const msg = kubectlMessage(cause).replaceAll(`${checkoutAbs}${path.sep}`, '');
+    throw new BundleError(kustomizationRel, `kubectl kustomize failed: ${msg}`, { cause });
   }
   return toObjects(parseYamlDocuments(out, kustomizationRel), kustomizationRel, kustomizationRel);
 }
@@ -316,6 +318,9 @@ function kubectlMessage(cause: unknown): string {
   const e = cause as ExecFailure;
   if (e.code === 'ENOENT') return `${KUBECTL} not found on PATH`;
   if (e.killed) return `timed out after ${KUBECTL_TIMEOUT_MS / 1000} s`;
-  const stderr = (e.stderr ?? '').trim().replace(/^error: /, '');
+  let stderr = (e.stderr ?? '').trim().replace(/^error: /, '');
+  // kubectl may log the failure through klog: `E1121 05:40:42.77 25413 run.go:72] "command failed" err="…"`
+  const klog = /^[EFW]\d{4} [\d:.]+\s+\d+ [^\]]+\] "command failed" err="([\s\S]*)"$/.exec(stderr);
+  if (klog) stderr = klog[1]!.replaceAll('\\"', '"');
   return stderr || e.message;
 }

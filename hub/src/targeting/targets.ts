@@ -1,0 +1,104 @@
+// Which clusters a bundle goes to, and with which options (Fleet targeting semantics), pure.
+import type { BundleSpec, LabelSelector, TargetCustomization } from '../bundles/fleet-yaml.js';
+import type { RenderVariant } from '../bundles/render.js';
+import { matchesSelector } from './label-selector.js';
+
+/** A cluster as targeting sees it. */
+export interface ClusterInfo {
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** A ClusterGroup: a named label selector over clusters (Fleet ClusterGroup spec.selector). */
+export interface ClusterGroupInfo {
+  name: string;
+  selector: LabelSelector;
+}
+
+/** One entry of a source's targets (Fleet GitRepo spec.targets): which clusters may get its bundles. */
+export interface TargetRule {
+  name?: string;
+  clusterSelector?: LabelSelector;
+  clusterGroup?: string;
+  clusterGroupSelector?: LabelSelector;
+  clusterName?: string;
+}
+
+/** A bundle × cluster pair with its resolved options. */
+export interface ResolvedTarget {
+  cluster: string;
+  /** Name of the matched targetCustomization (Fleet default `target000`, … by position). */
+  customization?: string;
+  variant: RenderVariant;
+  /** Fleet `namespace`: every namespaced object goes there. */
+  targetNamespace?: string;
+  defaultNamespace?: string;
+  syncPolicy: { automated: boolean; prune: boolean; selfHeal: boolean };
+}
+
+type Criteria = Pick<TargetRule, 'clusterSelector' | 'clusterGroup' | 'clusterGroupSelector' | 'clusterName'>;
+
+/**
+ * Resolves the targets of one bundle, with Rancher Fleet's rules
+ * (internal/cmd/controller/target/builder.go Targets, matcher/bundlematch.go,
+ * matcher/clustermatcher.go, options/calculate.go Merge):
+ * 1. A cluster is targeted when it matches ANY of `rules` (the source's targets); no rules →
+ *    every cluster (Fleet's `default` target over the all-clusters default group).
+ * 2. A rule or customization matches when ALL its given criteria hold: clusterName equal,
+ *    clusterSelector matches the cluster labels, clusterGroup names a group the cluster is in,
+ *    clusterGroupSelector matches the labels of a group the cluster is in (our groups carry no
+ *    labels, so it is evaluated against {} — only an empty or negative selector matches). An
+ *    entry with no criteria matches nothing. A cluster is in a group when the group's selector
+ *    matches its labels; a cluster in no group is tried with group '' and no labels.
+ * 3. The FIRST matching targetCustomization wins (Fleet's default FirstMatch mode): doNotDeploy
+ *    excludes the cluster; otherwise a non-empty kustomize.dir / namespace / defaultNamespace
+ *    replaces the bundle's, and its yaml.overlays are APPENDED to the bundle's.
+ * Paused bundles resolve like any other (the caller holds publishing back). Sync policy: the
+ * bundle's `gitfleet.syncPolicy`, every absent field true. Result sorted by cluster name.
+ * @throws Error for a selector with an invalid operator (see matchesSelector).
+ */
+export function resolveTargets(spec: BundleSpec, clusters: ClusterInfo[], groups: ClusterGroupInfo[], rules?: TargetRule[]): ResolvedTarget[] {
+  const syncPolicy = {
+    automated: spec.syncPolicy?.automated ?? true,
+    prune: spec.syncPolicy?.prune ?? true,
+    selfHeal: spec.syncPolicy?.selfHeal ?? true,
+  };
+  const out: ResolvedTarget[] = [];
+  for (const cluster of [...clusters].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const memberOf = groups.filter((g) => matchesSelector(g.selector, cluster.labels)).map((g) => g.name);
+    if (rules && rules.length > 0 && !rules.some((r) => matches(r, cluster, memberOf))) continue;
+
+    const index = spec.targetCustomizations.findIndex((tc) => matches(tc, cluster, memberOf));
+    const tc: TargetCustomization | undefined = spec.targetCustomizations[index];
+    if (tc?.doNotDeploy) continue;
+
+    const target: ResolvedTarget = {
+      cluster: cluster.name,
+      variant: {
+        overlays: [...(spec.yaml?.overlays ?? []), ...(tc?.yaml?.overlays ?? [])],
+      },
+      syncPolicy: { ...syncPolicy },
+    };
+    if (tc) target.customization = tc.name || `target${String(index).padStart(3, '0')}`;
+    const kustomizeDir = tc?.kustomize?.dir || spec.kustomize?.dir;
+    if (kustomizeDir) target.variant.kustomizeDir = kustomizeDir;
+    const targetNamespace = tc?.namespace || spec.namespace;
+    if (targetNamespace) target.targetNamespace = targetNamespace;
+    const defaultNamespace = tc?.defaultNamespace || spec.defaultNamespace;
+    if (defaultNamespace) target.defaultNamespace = defaultNamespace;
+    out.push(target);
+  }
+  return out;
+}
+
+/** Fleet ClusterMatcher.Match, tried once per group the cluster is in (or once with no group). */
+function matches(c: Criteria, cluster: ClusterInfo, memberOf: string[]): boolean {
+  const hasCriteria = !!c.clusterName || !!c.clusterGroup || c.clusterGroupSelector !== undefined || c.clusterSelector !== undefined;
+  if (!hasCriteria) return false;
+  const tryGroup = (group: string): boolean =>
+    (!c.clusterName || c.clusterName === cluster.name) &&
+    (!c.clusterGroup || c.clusterGroup === group) &&
+    (c.clusterGroupSelector === undefined || matchesSelector(c.clusterGroupSelector, {})) &&
+    (c.clusterSelector === undefined || matchesSelector(c.clusterSelector, cluster.labels));
+  return memberOf.length === 0 ? tryGroup('') : memberOf.some(tryGroup);
+}
