@@ -53,7 +53,7 @@ export class ClustersRepository {
   async recordHeartbeats(updates: HeartbeatUpdate[]): Promise<number> {
     if (updates.length === 0) return 0;
     const res: unknown = await this.dataSource.query(
-      `UPDATE clusters c SET last_seen_at = GREATEST(c.last_seen_at, u.seen_at), agent_version = u.agent_version
+      `UPDATE clusters c SET last_seen_at = GREATEST(c.last_seen_at, u.seen_at), agent_version = COALESCE(NULLIF(u.agent_version, ''), c.agent_version)
          FROM (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(cluster text, agent_version text, seen_at timestamptz)) u
         WHERE c.name = u.cluster AND (c.last_seen_at IS NULL OR c.last_seen_at <= u.seen_at)`,
       [JSON.stringify(updates.map((u) => ({ cluster: u.cluster, agent_version: u.agentVersion, seen_at: u.seenAt.toISOString() })))],

@@ -10,6 +10,7 @@ import { SourceEntity } from '../sources/source.entity.js';
 import { StatusHistoryEntity } from '../status/status-history.entity.js';
 import { TargetStatusEntity } from '../status/target-status.entity.js';
 import { TargetEntity } from '../targets/target.entity.js';
+import { NestTypeOrmLogger } from './typeorm-logger.js';
 import { InitialSchema1767225600000 } from './migrations/1767225600000-initial-schema.js';
 
 /** Every entity class of the hub. */
@@ -39,12 +40,12 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     migrationsRun: true,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error', 'migration'],
+    logging: ['error', 'warn', 'migration'],
+    logger: new NestTypeOrmLogger(),
+    maxQueryExecutionTime: 1000,
     extra: { max: 10, application_name: 'gitfleet-hub' },
   };
 }
 
 /** DataSource for the TypeORM CLI, built from GITFLEET_DATABASE_URL. */
 export const AppDataSource = new DataSource(dataSourceOptions(process.env.GITFLEET_DATABASE_URL ?? 'postgres://localhost/gitfleet'));
-
-export default AppDataSource;

@@ -5,6 +5,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
+import { DesiredStateSchema, fromBinary } from '@gitfleet/proto';
 import { NatsService } from '../nats/nats.service.js';
 
 /** The two JetStream stores the publisher writes. */
@@ -46,6 +47,24 @@ export class PublishingRepository {
   /** Writes a DesiredState value at `key`. @returns the KV revision. */
   putDesiredState(key: string, value: Uint8Array): Promise<number> {
     return this.storesOf().desired.put(key, value);
+  }
+
+  /**
+   * Highest DesiredState generation still in the KV history of `key` (0 when none): a target
+   * deleted and later re-created continues above it, so an agent never sees a generation go back.
+   */
+  async lastPublishedGeneration(key: string): Promise<number> {
+    let max = 0;
+    const entries = await this.storesOf().desired.history({ key });
+    for await (const e of entries) {
+      if (e.operation !== 'PUT' || e.length === 0) continue;
+      try {
+        max = Math.max(max, Number(fromBinary(DesiredStateSchema, e.value).generation));
+      } catch {
+        // not a DesiredState: ignore
+      }
+    }
+    return max;
   }
 
   /** Deletes the DesiredState at `key` (a delete marker: the agent prunes the target). */

@@ -1,0 +1,53 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { ConflictError, DomainError, InvalidInputError, NotFoundError } from './errors.js';
+
+/** JSON body of every API error response. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string | string[];
+}
+
+/**
+ * The one place that maps errors to HTTP: NotFoundError → 404, ConflictError → 409,
+ * InvalidInputError → 400, Nest HttpExceptions (validation 400, unknown route 404, …) as they
+ * are, anything else → 500 with a generic message (details only in the log).
+ */
+@Catch()
+export class DomainExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrors');
+
+  /** Writes the error response for `exception`. */
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500) this.logger.error({ err: exception }, 'unhandled error');
+    res.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof NotFoundError) return { statusCode: HttpStatus.NOT_FOUND, error: 'Not Found', message: exception.message };
+    if (exception instanceof ConflictError) return { statusCode: HttpStatus.CONFLICT, error: 'Conflict', message: exception.message };
+    if (exception instanceof InvalidInputError || exception instanceof DomainError) {
+      return { statusCode: HttpStatus.BAD_REQUEST, error: 'Bad Request', message: exception.message };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const r = exception.getResponse();
+      const message = typeof r === 'string' ? r : ((r as { message?: string | string[] }).message ?? exception.message);
+      return { statusCode: status, error: httpErrorName(status), message };
+    }
+    // body-parser errors (malformed JSON, too large) carry a 4xx status
+    const status = (exception as { status?: unknown; type?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return { statusCode: status, error: httpErrorName(status), message: (exception as Error).message };
+    }
+    return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'Internal Server Error', message: 'internal error' };
+  }
+}
+
+function httpErrorName(status: number): string {
+  const names: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 503: 'Service Unavailable' };
+  return names[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error');
+}

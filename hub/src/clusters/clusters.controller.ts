@@ -1,0 +1,82 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ClusterDetailView, ClusterGroupView, ClusterView, CreateClusterDto, CreateClusterGroupDto, PatchClusterDto, UpdateClusterGroupDto } from './clusters.dto.js';
+import { ClustersService } from './clusters.service.js';
+
+/** Admin API of clusters: /api/v1/clusters. */
+@ApiTags('clusters')
+@Controller('api/v1/clusters')
+export class ClustersController {
+  constructor(private readonly service: ClustersService) {}
+
+  /** Registers a cluster (201); 409 when the name is taken. */
+  @Post()
+  create(@Body() dto: CreateClusterDto): Promise<ClusterView> {
+    return this.service.create(dto);
+  }
+
+  /** Lists clusters. */
+  @Get()
+  @ApiOkResponse({ type: [ClusterView] })
+  list(): Promise<ClusterView[]> {
+    return this.service.list();
+  }
+
+  /** One cluster with its targets and their status. */
+  @Get(':name')
+  get(@Param('name') name: string): Promise<ClusterDetailView> {
+    return this.service.get(name);
+  }
+
+  /** Replaces the cluster's labels; targets move at once. */
+  @Patch(':name')
+  patch(@Param('name') name: string, @Body() dto: PatchClusterDto): Promise<ClusterView> {
+    return this.service.setLabels(name, dto.labels);
+  }
+
+  /** Deletes a cluster; its targets are unpublished (204). */
+  @Delete(':name')
+  @HttpCode(204)
+  delete(@Param('name') name: string): Promise<void> {
+    return this.service.delete(name);
+  }
+}
+
+/** Admin API of cluster groups: /api/v1/clustergroups. */
+@ApiTags('clustergroups')
+@Controller('api/v1/clustergroups')
+export class ClusterGroupsController {
+  constructor(private readonly service: ClustersService) {}
+
+  /** Creates a group (201); 409 when the name is taken. */
+  @Post()
+  create(@Body() dto: CreateClusterGroupDto): Promise<ClusterGroupView> {
+    return this.service.createGroup(dto);
+  }
+
+  /** Lists groups with their member clusters. */
+  @Get()
+  @ApiOkResponse({ type: [ClusterGroupView] })
+  list(): Promise<ClusterGroupView[]> {
+    return this.service.listGroups();
+  }
+
+  /** One group. */
+  @Get(':name')
+  get(@Param('name') name: string): Promise<ClusterGroupView> {
+    return this.service.getGroup(name);
+  }
+
+  /** Replaces a group's selector. */
+  @Put(':name')
+  update(@Param('name') name: string, @Body() dto: UpdateClusterGroupDto): Promise<ClusterGroupView> {
+    return this.service.updateGroup(name, dto.selector);
+  }
+
+  /** Deletes a group (204). */
+  @Delete(':name')
+  @HttpCode(204)
+  delete(@Param('name') name: string): Promise<void> {
+    return this.service.deleteGroup(name);
+  }
+}

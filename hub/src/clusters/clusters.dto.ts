@@ -1,0 +1,93 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { NAME_PATTERN } from '@gitfleet/proto';
+import { IsLabelMap } from '../api/validators.js';
+import { TargetView } from '../targets/targets.dto.js';
+
+const NAME_MESSAGE = 'name must be a DNS-1123 label (a-z, 0-9, -, at most 63 characters)';
+
+/** Body of POST /api/v1/clusters. */
+export class CreateClusterDto {
+  @ApiProperty({ example: 'spoke1' })
+  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  name: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { env: 'prod' } })
+  @IsOptional()
+  @IsLabelMap()
+  labels?: Record<string, string>;
+}
+
+/** Body of PATCH /api/v1/clusters/:name: replaces the labels. */
+export class PatchClusterDto {
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  @IsLabelMap()
+  labels: Record<string, string>;
+}
+
+/** A cluster as returned by the list. */
+export class ClusterView {
+  @ApiProperty() name: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) labels: Record<string, string>;
+  @ApiProperty() createdAt: string;
+  @ApiProperty({ nullable: true, type: String }) lastSeenAt: string | null;
+  @ApiProperty({ nullable: true, type: String }) agentVersion: string | null;
+}
+
+/** A cluster with its targets and their status. */
+export class ClusterDetailView extends ClusterView {
+  @ApiProperty({ type: [TargetView] }) targets: TargetView[];
+}
+
+/** One requirement of a label selector (Kubernetes LabelSelectorRequirement). */
+export class LabelSelectorRequirementDto {
+  @ApiProperty() @IsString() key: string;
+  @ApiProperty({ enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] })
+  @IsIn(['In', 'NotIn', 'Exists', 'DoesNotExist'])
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true }) values?: string[];
+}
+
+/** A Kubernetes label selector. */
+export class LabelSelectorDto {
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
+  @IsOptional()
+  @IsLabelMap()
+  matchLabels?: Record<string, string>;
+
+  @ApiPropertyOptional({ type: [LabelSelectorRequirementDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => LabelSelectorRequirementDto)
+  matchExpressions?: LabelSelectorRequirementDto[];
+}
+
+/** Body of POST /api/v1/clustergroups. */
+export class CreateClusterGroupDto {
+  @ApiProperty({ example: 'prod' })
+  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  name: string;
+
+  @ApiProperty({ type: LabelSelectorDto })
+  @ValidateNested()
+  @Type(() => LabelSelectorDto)
+  selector: LabelSelectorDto;
+}
+
+/** Body of PUT /api/v1/clustergroups/:name. */
+export class UpdateClusterGroupDto {
+  @ApiProperty({ type: LabelSelectorDto })
+  @ValidateNested()
+  @Type(() => LabelSelectorDto)
+  selector: LabelSelectorDto;
+}
+
+/** A cluster group with the clusters its selector matches now. */
+export class ClusterGroupView {
+  @ApiProperty() name: string;
+  @ApiProperty({ type: LabelSelectorDto }) selector: LabelSelectorDto;
+  @ApiProperty({ type: [String] }) clusters: string[];
+}

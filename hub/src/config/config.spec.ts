@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, redactUrl } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies defaults', () => {
+    const c = loadConfig({ GITFLEET_DATABASE_URL: 'postgres://u:p@h:5432/d', GITFLEET_NATS_URL: 'nats://127.0.0.1:4222' });
+    assert.equal(c.httpHost, '127.0.0.1');
+    assert.equal(c.httpPort, 8080);
+    assert.equal(c.logLevel, 'info');
+    assert.match(c.gitCacheDir, /\.cache\/gitfleet\/hub-git$/);
+  });
+
+  it('lists every problem and never shows a password', () => {
+    assert.throws(
+      () => loadConfig({ GITFLEET_DATABASE_URL: 'mysql://u:secret@h/d', GITFLEET_HTTP_PORT: '99999', GITFLEET_LOG_LEVEL: 'loud' }),
+      (err: Error) => err instanceof ConfigError && /DATABASE_URL/.test(err.message) && /NATS_URL is required/.test(err.message) && /HTTP_PORT/.test(err.message) && /LOG_LEVEL/.test(err.message) && !err.message.includes('secret'),
+    );
+  });
+
+  it('redacts passwords in URLs', () => {
+    assert.equal(redactUrl('https://user:tok@git.example/x.git'), 'https://user:***@git.example/x.git');
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * Database: the TypeORM DataSource (PostgreSQL, migrations run at start) and every repository
+ * of the hub, provided globally so feature modules import nothing but what they use.
+ */
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
+import { ClustersRepository } from '../clusters/clusters.repository.js';
+import { HUB_CONFIG, type HubConfig } from '../config/config.js';
+import { BundlesRepository } from '../deployments/bundles.repository.js';
+import { PublishingRepository } from '../publishing/publishing.repository.js';
+import { GitRepository } from '../sources/git.repository.js';
+import { SourcesRepository } from '../sources/sources.repository.js';
+import { StatusRepository } from '../status/status.repository.js';
+import { TargetsRepository } from '../targets/targets.repository.js';
+import { dataSourceOptions } from './data-source.js';
+
+/** Every repository (the only I/O classes): PostgreSQL tables, Git, NATS publishing. */
+const REPOSITORIES = [
+  SourcesRepository,
+  ClustersRepository,
+  ClusterGroupsRepository,
+  BundlesRepository,
+  TargetsRepository,
+  StatusRepository,
+  PublishingRepository,
+  GitRepository,
+];
+
+/** DataSource + repositories, global. */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [HUB_CONFIG],
+      useFactory: (config: HubConfig) => ({ ...dataSourceOptions(config.databaseUrl), retryAttempts: 3, retryDelay: 1000 }),
+    }),
+  ],
+  providers: REPOSITORIES,
+  exports: REPOSITORIES,
+})
+export class DatabaseModule {}

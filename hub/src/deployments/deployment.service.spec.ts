@@ -1,0 +1,273 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Logger } from '@nestjs/common';
+import { DesiredStateSchema, fromBinary, BundleManifestSchema } from '@gitfleet/proto';
+import { BundleError, type ScannedBundle } from '../bundles/index.js';
+import type { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
+import type { ClusterEntity } from '../clusters/cluster.entity.js';
+import type { ClustersRepository } from '../clusters/clusters.repository.js';
+import type { PublishingRepository } from '../publishing/publishing.repository.js';
+import type { GitRepository } from '../sources/git.repository.js';
+import type { SourceEntity } from '../sources/source.entity.js';
+import type { SourcesRepository } from '../sources/sources.repository.js';
+import type { TargetEntity } from '../targets/target.entity.js';
+import type { TargetsRepository } from '../targets/targets.repository.js';
+import { strictMock } from '../testing/strict-mock.js';
+import type { BundleEntity } from './bundle.entity.js';
+import type { BundleToolkit } from './bundle-toolkit.js';
+import type { BundlesRepository } from './bundles.repository.js';
+import { DeploymentService, encodeManifest } from './deployment.service.js';
+
+Logger.overrideLogger(false);
+
+const REV1 = 'a'.repeat(40);
+const REV2 = 'b'.repeat(40);
+const POLICY = { automated: true, prune: true, selfHeal: true };
+
+function source(revision = REV1): SourceEntity {
+  return { name: 'src', url: 'http://git/x.git', branch: 'main', path: '', pollIntervalSeconds: 15, targets: null, lastRevision: revision, lastFetchedAt: null, lastError: null, createdAt: new Date(0) };
+}
+
+function cluster(name: string, labels: Record<string, string> = { app: 'yes' }): ClusterEntity {
+  return { name, labels, createdAt: new Date(0), lastSeenAt: null, agentVersion: null };
+}
+
+function scanned(path: string, extra: Partial<ScannedBundle> = {}): ScannedBundle {
+  return { path, spec: { labels: {}, targetCustomizations: [] }, warnings: [], ...extra };
+}
+
+/**
+ * Fake bundle toolkit: every cluster labelled app=yes is a target; a cluster labelled
+ * variant=<x> renders overlay x; the render is one ConfigMap whose data comes from `content`.
+ */
+function toolkit(bundles: ScannedBundle[], content: Record<string, string> = {}, renderError?: BundleError): BundleToolkit {
+  return {
+    scanBundles: async () => bundles,
+    bundleId: (s, b) => `${s}-${b.path}`,
+    variantKey: (v) => JSON.stringify(v),
+    resolveTargets: (_spec, clusters) =>
+      clusters
+        .filter((c) => c.labels.app === 'yes')
+        .map((c) => ({ cluster: c.name, variant: { overlays: c.labels.variant ? [c.labels.variant] : [] }, syncPolicy: POLICY, defaultNamespace: 'apps' })),
+    renderBundle: async (_dir, path, variant) => {
+      if (renderError) throw renderError;
+      return [{ file: `${path}/cm.yaml`, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: path }, data: { v: content[path] ?? 'one', overlay: variant.overlays.join(',') } } }];
+    },
+  };
+}
+
+/** A published target row equal to what the fake toolkit renders for `cluster` at `revision`. */
+function publishedRow(cluster: string, bundleId: string, path: string, revision: string, generation: number, value = 'one'): TargetEntity {
+  const m = encodeManifest(bundleId, revision, [{ file: `${path}/cm.yaml`, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: path }, data: { v: value, overlay: '' } } }]);
+  return { cluster, bundleId, source: 'src', revision, digest: m.digest, contentHash: m.contentHash, generation, targetNamespace: '', defaultNamespace: 'apps', syncPolicy: POLICY, publishedAt: new Date(0) };
+}
+
+interface Setup {
+  sources?: SourceEntity[];
+  clusters?: ClusterEntity[];
+  bundles?: BundleEntity[];
+  targets?: TargetEntity[];
+  toolkit: BundleToolkit;
+}
+
+function build(s: Setup) {
+  const repos = {
+    sources: strictMock<SourcesRepository>('sources', { list: async () => s.sources ?? [source()] }),
+    clusters: strictMock<ClustersRepository>('clusters', { list: async () => s.clusters ?? [cluster('c1'), cluster('c2')] }),
+    groups: strictMock<ClusterGroupsRepository>('groups', { list: async () => [] }),
+    bundles: strictMock<BundlesRepository>('bundles', { listAll: async () => s.bundles ?? [], upsert: async () => undefined, delete: async () => undefined }),
+    targets: strictMock<TargetsRepository>('targets', {
+      list: async () => s.targets ?? [],
+      upsert: async () => undefined,
+      delete: async () => undefined,
+      lastGeneration: async () => 0,
+    }),
+    publishing: strictMock<PublishingRepository>('publishing', {
+      putBundleIfAbsent: async () => true,
+      lastPublishedGeneration: async () => 0,
+      putDesiredState: async () => 1,
+      deleteDesiredState: async () => undefined,
+    }),
+    git: strictMock<GitRepository>('git', { withCheckout: async <T>(name: string, fn: (dir: string) => Promise<T>) => fn(`/checkouts/${name}`) }),
+  };
+  const service = new DeploymentService(repos.sources, repos.clusters, repos.groups, repos.bundles, repos.targets, repos.publishing, repos.git, s.toolkit);
+  return { service, ...repos };
+}
+
+function bundleRow(id: string, path: string): BundleEntity {
+  return { id, source: 'src', path, name: path, labels: {}, revision: REV1, state: 'Ready', errors: [], warnings: [], updatedAt: new Date(0) };
+}
+
+describe('DeploymentService', () => {
+  it('publishes new targets: one stored object per render, one KV put per target', async () => {
+    const t = build({ toolkit: toolkit([scanned('web')]) });
+    const result = await t.service.trigger();
+
+    assert.deepEqual(result, { published: 2, stored: 2, deleted: 0, unchanged: 0, failedBundles: 0 });
+    const puts = t.publishing.putDesiredState.mock.calls.map((c) => c.arguments[0]);
+    assert.deepEqual(puts.sort(), ['c1.src-web', 'c2.src-web']);
+    // both clusters share one render: the same digest is offered to the store both times
+    const digests = new Set(t.publishing.putBundleIfAbsent.mock.calls.map((c) => c.arguments[0]));
+    assert.equal(digests.size, 1);
+    const ds = fromBinary(DesiredStateSchema, t.publishing.putDesiredState.mock.calls[0]!.arguments[1]);
+    assert.equal(ds.generation, 1n);
+    assert.equal(ds.revision, REV1);
+    assert.equal(ds.defaultNamespace, 'apps');
+    assert.equal(ds.source, 'src');
+    assert.equal(ds.path, 'web');
+    assert.deepEqual([ds.syncPolicy?.automated, ds.syncPolicy?.prune, ds.syncPolicy?.selfHeal], [true, true, true]);
+    assert.equal(ds.digest, [...digests][0]);
+    const manifest = fromBinary(BundleManifestSchema, t.publishing.putBundleIfAbsent.mock.calls[0]!.arguments[1]);
+    assert.equal(manifest.bundleId, 'src-web');
+    assert.equal(manifest.objects.length, 1);
+    assert.equal(t.targets.upsert.mock.callCount(), 2);
+    assert.equal(t.bundles.upsert.mock.calls[0]!.arguments[0][0]!.state, 'Ready');
+  });
+
+  it('writes nothing for targets whose content and options are unchanged, even at a new revision', async () => {
+    const t = build({
+      sources: [source(REV2)],
+      bundles: [bundleRow('src-web', 'web')],
+      targets: [publishedRow('c1', 'src-web', 'web', REV1, 3), publishedRow('c2', 'src-web', 'web', REV1, 1)],
+      toolkit: toolkit([scanned('web')]),
+    });
+    const result = await t.service.trigger();
+
+    assert.deepEqual(result, { published: 0, stored: 0, deleted: 0, unchanged: 2, failedBundles: 0 });
+    assert.equal(t.publishing.putDesiredState.mock.callCount(), 0);
+    assert.equal(t.publishing.putBundleIfAbsent.mock.callCount(), 0);
+    assert.equal(t.targets.upsert.mock.callCount(), 0);
+    // the bundle row records the new revision
+    assert.equal(t.bundles.upsert.mock.calls[0]!.arguments[0][0]!.revision, REV2);
+  });
+
+  it('republishes a changed render with generation + 1', async () => {
+    const t = build({
+      sources: [source(REV2)],
+      bundles: [bundleRow('src-web', 'web')],
+      targets: [publishedRow('c1', 'src-web', 'web', REV1, 3), publishedRow('c2', 'src-web', 'web', REV1, 1)],
+      toolkit: toolkit([scanned('web')], { web: 'two' }),
+    });
+    const result = await t.service.trigger();
+
+    assert.equal(result.published, 2);
+    const gens = t.publishing.putDesiredState.mock.calls.map((c) => [c.arguments[0], fromBinary(DesiredStateSchema, c.arguments[1]).generation]);
+    assert.deepEqual(gens.sort(), [['c1.src-web', 4n], ['c2.src-web', 2n]]);
+    const rows = t.targets.upsert.mock.calls.map((c) => c.arguments[0]);
+    assert.ok(rows.every((r) => r.revision === REV2));
+  });
+
+  it('publishes only the cluster whose options changed (an unchanged cluster sees no write)', async () => {
+    const t = build({
+      clusters: [cluster('c1'), cluster('c2', { app: 'yes', variant: 'prod' })],
+      bundles: [bundleRow('src-web', 'web')],
+      targets: [publishedRow('c1', 'src-web', 'web', REV1, 1), publishedRow('c2', 'src-web', 'web', REV1, 1)],
+      toolkit: toolkit([scanned('web')]),
+    });
+    await t.service.trigger();
+
+    assert.deepEqual(t.publishing.putDesiredState.mock.calls.map((c) => c.arguments[0]), ['c2.src-web']);
+  });
+
+  it('deletes the KV key and row of a target that is no longer resolved', async () => {
+    const t = build({
+      clusters: [cluster('c1'), cluster('c2', { app: 'no' })],
+      bundles: [bundleRow('src-web', 'web')],
+      targets: [publishedRow('c1', 'src-web', 'web', REV1, 1), publishedRow('c2', 'src-web', 'web', REV1, 1)],
+      toolkit: toolkit([scanned('web')]),
+    });
+    const result = await t.service.trigger();
+
+    assert.equal(result.deleted, 1);
+    assert.deepEqual(t.publishing.deleteDesiredState.mock.calls.map((c) => c.arguments[0]), ['c2.src-web']);
+    assert.deepEqual(t.targets.delete.mock.calls.map((c) => c.arguments[0]), [{ cluster: 'c2', bundleId: 'src-web' }]);
+    assert.equal(t.publishing.putDesiredState.mock.callCount(), 0);
+  });
+
+  it('prunes every target of a bundle whose directory is gone and forgets the bundle', async () => {
+    const t = build({
+      bundles: [bundleRow('src-web', 'web'), bundleRow('src-db', 'db')],
+      targets: [publishedRow('c1', 'src-web', 'web', REV1, 1), publishedRow('c1', 'src-db', 'db', REV1, 1)],
+      toolkit: toolkit([scanned('web')]),
+    });
+    await t.service.trigger();
+
+    assert.deepEqual(t.publishing.deleteDesiredState.mock.calls.map((c) => c.arguments[0]), ['c1.src-db']);
+    assert.deepEqual(t.bundles.delete.mock.calls.map((c) => c.arguments[0]).flat(), ['src-db']);
+  });
+
+  it('a fleet.yaml error fails the bundle and leaves every target as it is', async () => {
+    const error = new BundleError('web/fleet.yaml', 'bad indentation');
+    const t = build({
+      clusters: [cluster('c1'), cluster('c2', { app: 'no' }), cluster('c3')],
+      bundles: [bundleRow('src-web', 'web')],
+      targets: [publishedRow('c1', 'src-web', 'web', REV1, 1), publishedRow('c2', 'src-web', 'web', REV1, 1)],
+      toolkit: toolkit([scanned('web', { error })]),
+    });
+    const result = await t.service.trigger();
+
+    assert.equal(result.failedBundles, 1);
+    const row = t.bundles.upsert.mock.calls[0]!.arguments[0][0]!;
+    assert.equal(row.state, 'Failed');
+    assert.deepEqual(row.errors, [{ file: 'web/fleet.yaml', message: 'bad indentation' }]);
+    assert.equal(t.publishing.putDesiredState.mock.callCount(), 0);
+    assert.equal(t.publishing.deleteDesiredState.mock.callCount(), 0);
+    assert.equal(t.targets.upsert.mock.callCount(), 0);
+    assert.equal(t.targets.delete.mock.callCount(), 0);
+  });
+
+  it('a render error fails the bundle and leaves every target as it is', async () => {
+    const t = build({
+      sources: [source(REV2)],
+      bundles: [bundleRow('src-web', 'web')],
+      targets: [publishedRow('c1', 'src-web', 'web', REV1, 1)],
+      toolkit: toolkit([scanned('web')], {}, new BundleError('web/kustomization.yaml', 'missing resource base.yaml')),
+    });
+    await t.service.trigger();
+
+    const row = t.bundles.upsert.mock.calls[0]!.arguments[0][0]!;
+    assert.equal(row.state, 'Failed');
+    assert.deepEqual(row.errors, [{ file: 'web/kustomization.yaml', message: 'missing resource base.yaml' }]);
+    assert.equal(t.publishing.putDesiredState.mock.callCount(), 0);
+    assert.equal(t.publishing.deleteDesiredState.mock.callCount(), 0);
+  });
+
+  it('removes the targets of a deleted cluster even when their bundle is failed', async () => {
+    const t = build({
+      clusters: [cluster('c1')],
+      bundles: [bundleRow('src-web', 'web')],
+      targets: [publishedRow('c1', 'src-web', 'web', REV1, 1), publishedRow('gone', 'src-web', 'web', REV1, 1)],
+      toolkit: toolkit([scanned('web', { error: new BundleError('web/fleet.yaml', 'bad') })]),
+    });
+    await t.service.trigger();
+
+    assert.deepEqual(t.publishing.deleteDesiredState.mock.calls.map((c) => c.arguments[0]), ['gone.src-web']);
+  });
+
+  it('does not publish a paused bundle', async () => {
+    const t = build({ toolkit: toolkit([scanned('web', { spec: { labels: {}, targetCustomizations: [], paused: true } })]) });
+    await t.service.trigger();
+
+    assert.equal(t.publishing.putDesiredState.mock.callCount(), 0);
+    assert.equal(t.bundles.upsert.mock.calls[0]!.arguments[0][0]!.state, 'Ready');
+  });
+
+  it('continues the generation of a re-created target above the last one used', async () => {
+    const t = build({ clusters: [cluster('c1')], toolkit: toolkit([scanned('web')]) });
+    t.targets.lastGeneration.mock.mockImplementation(async () => 7);
+    t.publishing.lastPublishedGeneration.mock.mockImplementation(async () => 9);
+    await t.service.trigger();
+
+    const ds = fromBinary(DesiredStateSchema, t.publishing.putDesiredState.mock.calls[0]!.arguments[1]);
+    assert.equal(ds.generation, 10n);
+  });
+
+  it('coalesces triggers that arrive during a run into one more run', async () => {
+    const t = build({ clusters: [], toolkit: toolkit([]) });
+    const first = t.service.trigger('src');
+    const queued = [t.service.trigger('src'), t.service.trigger(), t.service.trigger('other')];
+    await Promise.all([first, ...queued]);
+
+    assert.equal(t.sources.list.mock.callCount(), 2);
+  });
+});

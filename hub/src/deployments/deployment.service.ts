@@ -1,0 +1,412 @@
+/**
+ * The deployment pipeline: Git checkout → bundle scan → targeting → render (once per variant)
+ * → publish (object store by digest, KV pointer per target) → prune targets that went away.
+ */
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  BundleManifestSchema,
+  bundleDigest,
+  canonicalJson,
+  CONTRACT_VERSION,
+  create,
+  desiredStateKey,
+  DesiredStateSchema,
+  SyncPolicySchema,
+  toBinary,
+} from '@gitfleet/proto';
+import { BundleError, type ScannedBundle } from '../bundles/index.js';
+import type { ClusterGroupInfo, ClusterInfo, ResolvedTarget } from '../targeting/index.js';
+import { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
+import { ClustersRepository } from '../clusters/clusters.repository.js';
+import { PublishingRepository } from '../publishing/publishing.repository.js';
+import { GitRepository } from '../sources/git.repository.js';
+import type { SourceEntity } from '../sources/source.entity.js';
+import { SourcesRepository } from '../sources/sources.repository.js';
+import type { SyncPolicyJson, TargetEntity } from '../targets/target.entity.js';
+import { TargetsRepository } from '../targets/targets.repository.js';
+import type { BundleEntity, BundleProblem } from './bundle.entity.js';
+import { BundlesRepository } from './bundles.repository.js';
+import { BUNDLE_TOOLKIT, type BundleToolkit } from './bundle-toolkit.js';
+import { LruCache } from './render-cache.js';
+
+/** One rendered variant of a bundle at a revision, ready to publish. */
+export interface RenderedManifest {
+  /** protobuf binary of the BundleManifest. */
+  bytes: Uint8Array;
+  /** `bundleDigest(bytes)`: the object name. */
+  digest: string;
+  /** Digest of the same manifest with an empty revision: equal content ⇒ equal hash. */
+  contentHash: string;
+}
+
+/** What one pipeline run did; counts over all sources it covered. */
+export interface PipelineResult {
+  /** KV puts (new or changed targets). */
+  published: number;
+  /** Objects written to the object store (absent digests only). */
+  stored: number;
+  /** KV deletes (targets that went away). */
+  deleted: number;
+  /** Targets whose desired state was already current (no write). */
+  unchanged: number;
+  /** Bundles marked Failed in this run. */
+  failedBundles: number;
+}
+
+/** Scope of a run: every source, or the listed ones. */
+type Scope = { all: true } | { all: false; sources: Set<string> };
+
+const RENDER_CACHE_ENTRIES = 1024;
+
+/**
+ * Runs the pipeline, one run at a time. `trigger()` queues a run; triggers that arrive while a
+ * run is going are coalesced into the next one. Terminal bundle errors (BundleError) mark the
+ * bundle Failed and leave its targets alone (DESIGN.md "Failure behaviour": clusters keep the
+ * last good revision); other errors are logged and the run ends (the next trigger retries).
+ */
+@Injectable()
+export class DeploymentService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(DeploymentService.name);
+  private readonly renders = new LruCache<string, RenderedManifest | BundleError>(RENDER_CACHE_ENTRIES);
+  private pending: Scope | null = null;
+  private waiters: Array<{ resolve: (r: PipelineResult) => void; reject: (e: unknown) => void }> = [];
+  private loop: Promise<void> | null = null;
+  private closing = false;
+
+  constructor(
+    private readonly sources: SourcesRepository,
+    private readonly clusters: ClustersRepository,
+    private readonly groups: ClusterGroupsRepository,
+    private readonly bundles: BundlesRepository,
+    private readonly targets: TargetsRepository,
+    private readonly publishing: PublishingRepository,
+    private readonly git: GitRepository,
+    @Inject(BUNDLE_TOOLKIT) private readonly toolkit: BundleToolkit,
+  ) {}
+
+  /**
+   * Queues a run for `source` (or every source when omitted) and resolves with the result of
+   * the run that covered it. Never runs two at once; repeated triggers share one run.
+   * @throws the run's error when it failed outside a bundle (database or NATS down).
+   */
+  trigger(source?: string): Promise<PipelineResult> {
+    if (this.closing) return Promise.reject(new Error('hub is shutting down'));
+    if (source === undefined || this.pending?.all) this.pending = { all: true };
+    else if (this.pending) this.pending.sources.add(source);
+    else this.pending = { all: false, sources: new Set([source]) };
+    const done = new Promise<PipelineResult>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (!this.loop) this.loop = this.drain().finally(() => (this.loop = null));
+    return done;
+  }
+
+  /** Refuses new triggers and waits for the running (and queued) runs before the DB closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    await this.loop;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending) {
+      const scope = this.pending;
+      const waiters = this.waiters;
+      this.pending = null;
+      this.waiters = [];
+      try {
+        const result = await this.runOnce(scope);
+        for (const w of waiters) w.resolve(result);
+      } catch (err) {
+        this.logger.error({ err }, 'deployment pipeline run failed');
+        for (const w of waiters) w.reject(err);
+      }
+    }
+  }
+
+  /** One pass over the sources in `scope`, then clean-up of targets nothing resolves any more. */
+  private async runOnce(scope: Scope): Promise<PipelineResult> {
+    const started = performance.now();
+    const result: PipelineResult = { published: 0, stored: 0, deleted: 0, unchanged: 0, failedBundles: 0 };
+    const [sources, clusterRows, groupRows, bundleRows, targetRows] = await Promise.all([
+      this.sources.list(),
+      this.clusters.list(),
+      this.groups.list(),
+      this.bundles.listAll(),
+      this.targets.list(),
+    ]);
+    const clusters: ClusterInfo[] = clusterRows.map((c) => ({ name: c.name, labels: c.labels ?? {} }));
+    const groups: ClusterGroupInfo[] = groupRows.map((g) => ({ name: g.name, selector: g.selector }));
+    const clusterNames = new Set(clusters.map((c) => c.name));
+    const sourceNames = new Set(sources.map((s) => s.name));
+
+    // targets of deleted clusters or deleted sources go first, whatever their bundle's state
+    for (const t of targetRows) {
+      if (!clusterNames.has(t.cluster) || !sourceNames.has(t.source)) await this.unpublish(t, result);
+    }
+    const orphanBundles = bundleRows.filter((b) => !sourceNames.has(b.source)).map((b) => b.id);
+    await this.bundles.delete(orphanBundles);
+
+    for (const source of sources) {
+      if (!scope.all && !scope.sources.has(source.name)) continue;
+      const live = targetRows.filter((t) => t.source === source.name && clusterNames.has(t.cluster));
+      const known = bundleRows.filter((b) => b.source === source.name);
+      await this.reconcileSource(source, clusters, groups, known, live, result);
+    }
+    this.logger.log({ ...result, ms: Math.round(performance.now() - started) }, 'deployment pipeline run');
+    return result;
+  }
+
+  /** Scans one source's checkout and reconciles each bundle; removes bundles whose dir went away. */
+  private async reconcileSource(
+    source: SourceEntity,
+    clusters: ClusterInfo[],
+    groups: ClusterGroupInfo[],
+    knownBundles: BundleEntity[],
+    liveTargets: TargetEntity[],
+    result: PipelineResult,
+  ): Promise<void> {
+    const revision = source.lastRevision;
+    if (!revision) return; // never fetched: nothing to scan, keep whatever is published
+    await this.git.withCheckout(source.name, async (dir) => {
+      let scanned: ScannedBundle[];
+      try {
+        scanned = await this.toolkit.scanBundles(dir, source.path);
+      } catch (err) {
+        // the source sub-path itself is unusable: every bundle keeps its targets
+        this.logger.warn({ source: source.name, err: errMessage(err) }, 'bundle scan failed; targets kept');
+        return;
+      }
+      const seen = new Set<string>();
+      for (const sb of scanned) {
+        let id: string;
+        try {
+          id = this.toolkit.bundleId(source.name, sb);
+        } catch (err) {
+          this.logger.warn({ source: source.name, path: sb.path, err: errMessage(err) }, 'no bundle id; bundle skipped');
+          continue;
+        }
+        const targetsOfBundle = liveTargets.filter((t) => t.bundleId === id);
+        if (seen.has(id)) {
+          this.logger.warn({ source: source.name, path: sb.path, id }, 'duplicate bundle id; later bundle skipped');
+          continue;
+        }
+        seen.add(id);
+        await this.reconcileBundle(dir, source, revision, sb, id, clusters, groups, targetsOfBundle, result);
+      }
+      // bundle directories that are gone: prune their targets, forget the bundle
+      const gone = knownBundles.filter((b) => !seen.has(b.id));
+      for (const t of liveTargets) if (gone.some((b) => b.id === t.bundleId)) await this.unpublish(t, result);
+      await this.bundles.delete(gone.map((b) => b.id));
+    });
+  }
+
+  /**
+   * One bundle: resolve its targets, render each distinct variant once, record the bundle row,
+   * then publish changed targets and unpublish targets no longer resolved. A BundleError in the
+   * scan or in any variant marks the bundle Failed and changes none of its targets; a paused
+   * bundle is recorded but not published.
+   */
+  private async reconcileBundle(
+    dir: string,
+    source: SourceEntity,
+    revision: string,
+    sb: ScannedBundle,
+    id: string,
+    clusters: ClusterInfo[],
+    groups: ClusterGroupInfo[],
+    existing: TargetEntity[],
+    result: PipelineResult,
+  ): Promise<void> {
+    const row: BundleEntity = {
+      id,
+      source: source.name,
+      path: sb.path,
+      name: sb.spec.name ?? (sb.path || source.name),
+      labels: sb.spec.labels ?? {},
+      revision,
+      state: 'Ready',
+      errors: [],
+      warnings: sb.warnings,
+      updatedAt: new Date(),
+    };
+    if (sb.error) return this.markFailed(row, [problemOf(sb.error, sb.path)], result);
+
+    // targeting
+    let resolved: ResolvedTarget[];
+    try {
+      resolved = this.toolkit.resolveTargets(sb.spec, clusters, groups, source.targets ?? undefined);
+    } catch (err) {
+      return this.markFailed(row, [problemOf(err, sb.path)], result);
+    }
+
+    // render every distinct variant once
+    const byVariant = new Map<string, RenderedManifest>();
+    const problems: BundleProblem[] = [];
+    for (const t of resolved) {
+      const key = this.toolkit.variantKey(t.variant);
+      if (byVariant.has(key)) continue;
+      const rendered = await this.render(dir, source.name, revision, sb.path, id, t, key);
+      if (rendered instanceof BundleError) problems.push(problemOf(rendered, sb.path));
+      else byVariant.set(key, rendered);
+    }
+    if (problems.length > 0) return this.markFailed(row, dedupeProblems(problems), result);
+    await this.bundles.upsert([row]);
+    if (sb.spec.paused) return; // Fleet: a paused bundle is targeted but not deployed
+
+    // publish changed targets
+    const resolvedClusters = new Set<string>();
+    for (const t of resolved) {
+      resolvedClusters.add(t.cluster);
+      const rendered = byVariant.get(this.toolkit.variantKey(t.variant))!;
+      const prev = existing.find((e) => e.cluster === t.cluster);
+      await this.publish(source, sb.path, id, revision, t, rendered, prev, result);
+    }
+    // unpublish targets no longer resolved (cluster relabelled, customization doNotDeploy, …)
+    for (const e of existing) if (!resolvedClusters.has(e.cluster)) await this.unpublish(e, result);
+  }
+
+  private async markFailed(row: BundleEntity, problems: BundleProblem[], result: PipelineResult): Promise<void> {
+    result.failedBundles++;
+    this.logger.warn({ bundle: row.id, revision: row.revision, errors: problems }, 'bundle failed; targets keep their last good revision');
+    await this.bundles.upsert([{ ...row, state: 'Failed', errors: problems }]);
+  }
+
+  /**
+   * Renders one variant (cached by source, revision, bundle path and variant key) and encodes
+   * it as a BundleManifest. Returns the BundleError instead of throwing it (also cached).
+   * @throws any non-BundleError failure (I/O trouble is not terminal, so it is not cached).
+   */
+  private async render(
+    dir: string,
+    source: string,
+    revision: string,
+    path: string,
+    id: string,
+    target: ResolvedTarget,
+    key: string,
+  ): Promise<RenderedManifest | BundleError> {
+    const cacheKey = JSON.stringify([source, revision, path, id, key]);
+    const cached = this.renders.get(cacheKey);
+    if (cached) return cached;
+    let out: RenderedManifest | BundleError;
+    try {
+      const objects = await this.toolkit.renderBundle(dir, path, target.variant);
+      out = encodeManifest(id, revision, objects);
+    } catch (err) {
+      if (!(err instanceof BundleError)) throw err;
+      out = err;
+    }
+    this.renders.set(cacheKey, out);
+    return out;
+  }
+
+  /**
+   * Publishes one target unless its last published state has the same content hash, target
+   * namespace, default namespace and sync policy (then nothing is written: an unchanged cluster
+   * sees no KV update, even when only the revision moved). Object store first, then KV, then
+   * the targets row, so the row never claims more than what the agent can read.
+   */
+  private async publish(
+    source: SourceEntity,
+    path: string,
+    bundleId: string,
+    revision: string,
+    t: ResolvedTarget,
+    rendered: RenderedManifest,
+    prev: TargetEntity | undefined,
+    result: PipelineResult,
+  ): Promise<void> {
+    const targetNamespace = t.targetNamespace ?? '';
+    const defaultNamespace = t.defaultNamespace ?? '';
+    const syncPolicy: SyncPolicyJson = { automated: t.syncPolicy.automated, prune: t.syncPolicy.prune, selfHeal: t.syncPolicy.selfHeal };
+    if (
+      prev &&
+      prev.contentHash === rendered.contentHash &&
+      prev.targetNamespace === targetNamespace &&
+      prev.defaultNamespace === defaultNamespace &&
+      sameSyncPolicy(prev.syncPolicy, syncPolicy)
+    ) {
+      result.unchanged++;
+      return;
+    }
+    if (await this.publishing.putBundleIfAbsent(rendered.digest, rendered.bytes)) result.stored++;
+    const key = { cluster: t.cluster, bundleId };
+    const generation = (prev ? prev.generation : await this.firstGenerationBase(key)) + 1;
+    const publishedAt = new Date();
+    const desired = create(DesiredStateSchema, {
+      contractVersion: CONTRACT_VERSION,
+      cluster: t.cluster,
+      bundleId,
+      revision,
+      digest: rendered.digest,
+      syncPolicy: create(SyncPolicySchema, syncPolicy),
+      generation: BigInt(generation),
+      defaultNamespace,
+      targetNamespace,
+      source: source.name,
+      path,
+      publishedAt: publishedAt.toISOString(),
+    });
+    await this.publishing.putDesiredState(desiredStateKey(t.cluster, bundleId), toBinary(DesiredStateSchema, desired));
+    await this.targets.upsert({
+      cluster: t.cluster,
+      bundleId,
+      source: source.name,
+      revision,
+      digest: rendered.digest,
+      contentHash: rendered.contentHash,
+      generation,
+      targetNamespace,
+      defaultNamespace,
+      syncPolicy,
+      publishedAt,
+    });
+    result.published++;
+  }
+
+  /** For a new target: the highest generation ever used for its key (DB rows or KV history). */
+  private async firstGenerationBase(key: { cluster: string; bundleId: string }): Promise<number> {
+    const [db, kv] = await Promise.all([this.targets.lastGeneration(key), this.publishing.lastPublishedGeneration(desiredStateKey(key.cluster, key.bundleId))]);
+    return Math.max(db, kv);
+  }
+
+  /** Deletes the target's KV key (the agent prunes everything of it), then its row. */
+  private async unpublish(t: TargetEntity, result: PipelineResult): Promise<void> {
+    await this.publishing.deleteDesiredState(desiredStateKey(t.cluster, t.bundleId));
+    await this.targets.delete({ cluster: t.cluster, bundleId: t.bundleId });
+    result.deleted++;
+  }
+}
+
+/**
+ * Encodes rendered objects as a fleet.v1 BundleManifest (objects as canonical JSON, in render
+ * order) and computes its digest and content hash (the digest with an empty revision).
+ */
+export function encodeManifest(bundleId: string, revision: string, objects: Array<{ file: string; object: unknown }>): RenderedManifest {
+  const manifestObjects = objects.map((o) => ({ file: o.file, json: canonicalJson(o.object) }));
+  const manifest = create(BundleManifestSchema, { contractVersion: CONTRACT_VERSION, bundleId, revision, objects: manifestObjects });
+  const bytes = toBinary(BundleManifestSchema, manifest);
+  const contentHash = bundleDigest(toBinary(BundleManifestSchema, { ...manifest, revision: '' }));
+  return { bytes, digest: bundleDigest(bytes), contentHash };
+}
+
+function sameSyncPolicy(a: SyncPolicyJson | null | undefined, b: SyncPolicyJson): boolean {
+  return !!a && a.automated === b.automated && a.prune === b.prune && a.selfHeal === b.selfHeal;
+}
+
+function problemOf(err: unknown, bundlePath: string): BundleProblem {
+  if (err instanceof BundleError) return { file: err.file, message: err.reason };
+  return { file: bundlePath || '.', message: errMessage(err) };
+}
+
+function dedupeProblems(problems: BundleProblem[]): BundleProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.file}\n${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * gitfleet hub entry point: `node hub/dist/src/main.js`. Validates the configuration (exit 2
+ * with a clear message when invalid), then starts the NestJS app (migrations, NATS resources,
+ * pollers, status consumer, admin API).
+ */
+import 'reflect-metadata';
+import { Logger } from 'nestjs-pino';
+import { createHubApp } from './app.factory.js';
+import { ConfigError, loadConfig, type HubConfig } from './config/config.js';
+
+async function main(): Promise<void> {
+  let config: HubConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`gitfleet-hub: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const app = await createHubApp(config);
+  await app.listen(config.httpPort, config.httpHost);
+  app.get(Logger).log(`gitfleet hub listening on http://${config.httpHost}:${config.httpPort}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`gitfleet-hub: start failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

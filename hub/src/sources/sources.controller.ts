@@ -1,0 +1,44 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
+import { CreateSourceDto, SourceView, WebhookResult } from './sources.dto.js';
+import { SourcesService } from './sources.service.js';
+
+/** Admin API of Git sources: /api/v1/sources. */
+@ApiTags('sources')
+@Controller('api/v1/sources')
+export class SourcesController {
+  constructor(private readonly service: SourcesService) {}
+
+  /** Registers a source (201); 409 when the name is taken. */
+  @Post()
+  create(@Body() dto: CreateSourceDto): Promise<SourceView> {
+    return this.service.create(dto);
+  }
+
+  /** Lists sources. */
+  @Get()
+  list(): Promise<SourceView[]> {
+    return this.service.list();
+  }
+
+  /** One source; 404 when unknown. */
+  @Get(':name')
+  get(@Param('name') name: string): Promise<SourceView> {
+    return this.service.get(name);
+  }
+
+  /** Deletes a source and, through the pipeline, every target of its bundles (204). */
+  @Delete(':name')
+  @HttpCode(204)
+  delete(@Param('name') name: string): Promise<void> {
+    return this.service.delete(name);
+  }
+
+  /** Git push webhook (GitHub, GitLab, or any body): 202, the fetch runs in the background. */
+  @Post(':name/webhook')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: WebhookResult })
+  webhook(@Param('name') name: string, @Headers() headers: Record<string, string>, @Body() body: unknown): Promise<WebhookResult> {
+    return this.service.webhook(name, headers, body);
+  }
+}

@@ -1,0 +1,217 @@
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { redactUrl } from '../config/config.js';
+import { ConflictError, NotFoundError } from '../api/errors.js';
+import { DeploymentService } from '../deployments/deployment.service.js';
+import { GitRepository } from './git.repository.js';
+import type { SourceEntity } from './source.entity.js';
+import { checkSelector } from '../clusters/label-selector.js';
+import type { TargetRule } from '../targeting/index.js';
+import type { CreateSourceDto, SourceView, TargetRuleDto, WebhookResult } from './sources.dto.js';
+import { SourcesRepository } from './sources.repository.js';
+import { decideWebhook } from './webhook.js';
+
+/** Per-source fetch state: one timer, at most one fetch in flight, plus a "fetch again" flag. */
+interface Poller {
+  timer?: NodeJS.Timeout;
+  inFlight?: Promise<void>;
+  again: boolean;
+  stopped: boolean;
+}
+
+/**
+ * Sources: CRUD, polling (one timer per source, re-armed after each fetch so fetches never
+ * overlap), webhooks (fetch at once), and handing new revisions to the deployment pipeline.
+ * A fetch error is stored in `last_error`; nothing published changes.
+ */
+@Injectable()
+export class SourcesService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SourcesService.name);
+  private readonly pollers = new Map<string, Poller>();
+  /** Revision last handed to the pipeline by this process, per source. */
+  private readonly deployed = new Map<string, string>();
+
+  constructor(
+    private readonly repo: SourcesRepository,
+    private readonly git: GitRepository,
+    private readonly deployments: DeploymentService,
+  ) {}
+
+  /** Starts polling every stored source (first fetch at once). */
+  async onApplicationBootstrap(): Promise<void> {
+    for (const s of await this.repo.list()) this.startPolling(s.name, 0);
+  }
+
+  /** Stops every timer and waits for fetches in flight (before the DB closes). */
+  async beforeApplicationShutdown(): Promise<void> {
+    const inFlight = [...this.pollers.values()].map((p) => p.inFlight);
+    for (const name of [...this.pollers.keys()]) this.stopPolling(name);
+    await Promise.all(inFlight);
+  }
+
+  /**
+   * Registers a source and starts fetching it at once.
+   * @throws ConflictError when the name is taken.
+   */
+  async create(dto: CreateSourceDto): Promise<SourceView> {
+    const created = await this.repo.create({
+      name: dto.name,
+      url: dto.url,
+      branch: dto.branch ?? 'main',
+      path: normalizePath(dto.path ?? ''),
+      pollIntervalSeconds: dto.pollIntervalSeconds ?? 15,
+      targets: dto.targets ? dto.targets.map(toTargetRule) : null,
+    });
+    if (!created) throw new ConflictError(`source "${dto.name}" already exists`);
+    await this.git.remove(dto.name); // a stale checkout of an earlier source of that name
+    this.startPolling(dto.name, 0);
+    return this.get(dto.name);
+  }
+
+  /** Every source. */
+  async list(): Promise<SourceView[]> {
+    return (await this.repo.list()).map(toView);
+  }
+
+  /** One source. @throws NotFoundError */
+  async get(name: string): Promise<SourceView> {
+    return toView(await this.require(name));
+  }
+
+  /**
+   * Deletes a source: stops polling, removes its checkout and lets the pipeline delete every
+   * target of its bundles (agents prune them). @throws NotFoundError
+   */
+  async delete(name: string): Promise<void> {
+    if (!(await this.repo.delete(name))) throw new NotFoundError('source', name);
+    this.stopPolling(name);
+    this.deployed.delete(name);
+    await this.git.remove(name);
+    this.deployments.trigger(name).catch(() => undefined); // logged by the pipeline
+  }
+
+  /**
+   * Handles a webhook delivery: ignores pushes to other branches, otherwise queues a fetch
+   * (the HTTP answer does not wait for it). @throws NotFoundError
+   */
+  async webhook(name: string, headers: Record<string, string | string[] | undefined>, body: unknown): Promise<WebhookResult> {
+    const source = await this.require(name);
+    const decision = decideWebhook(source.branch, headers, body);
+    if (!decision.fetch) return { accepted: false, ignored: decision.reason };
+    void this.fetchNow(name);
+    return { accepted: true };
+  }
+
+  /**
+   * Fetches `name` now. When a fetch is already running, another one follows it (a push may
+   * have landed after it started); the promise settles when that one is done. Never rejects.
+   */
+  fetchNow(name: string): Promise<void> {
+    const p = this.pollers.get(name);
+    if (!p || p.stopped) return Promise.resolve();
+    if (p.inFlight) {
+      p.again = true;
+      return p.inFlight;
+    }
+    if (p.timer) clearTimeout(p.timer);
+    p.inFlight = (async () => {
+      do {
+        p.again = false;
+        await this.fetchOnce(name);
+      } while (p.again && !p.stopped);
+    })().finally(() => {
+      p.inFlight = undefined;
+      void this.rearm(name);
+    });
+    return p.inFlight;
+  }
+
+  /** One fetch: store the outcome; a new revision (for this process) goes to the pipeline. */
+  private async fetchOnce(name: string): Promise<void> {
+    const source = await this.repo.get(name).catch((err) => {
+      this.logger.warn({ source: name, err: String(err) }, 'cannot read source');
+      return null;
+    });
+    if (!source) return;
+    if (this.pollers.get(name)?.stopped ?? true) return;
+    let revision: string;
+    try {
+      revision = await this.git.sync(name, source.url, source.branch);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.logger.warn({ source: name, err: message }, 'fetch failed; published targets unchanged');
+      await this.repo.saveFetchResult(name, { lastFetchedAt: new Date(), lastError: message }).catch(() => undefined);
+      return;
+    }
+    try {
+      await this.repo.saveFetchResult(name, { lastRevision: revision, lastFetchedAt: new Date(), lastError: null });
+      if (this.deployed.get(name) !== revision) {
+        this.logger.log({ source: name, revision }, 'new revision');
+        await this.deployments.trigger(name);
+        this.deployed.set(name, revision);
+      }
+    } catch (err) {
+      this.logger.error({ source: name, err: String(err) }, 'deploying revision failed; retried at next poll');
+    }
+  }
+
+  private async rearm(name: string): Promise<void> {
+    const p = this.pollers.get(name);
+    if (!p || p.stopped) return;
+    const source = await this.repo.get(name).catch(() => null);
+    if (!source) return;
+    p.timer = setTimeout(() => void this.fetchNow(name), source.pollIntervalSeconds * 1000);
+    p.timer.unref();
+  }
+
+  private startPolling(name: string, delayMs: number): void {
+    if (this.pollers.has(name)) return;
+    const p: Poller = { again: false, stopped: false };
+    this.pollers.set(name, p);
+    p.timer = setTimeout(() => void this.fetchNow(name), delayMs);
+    p.timer.unref();
+  }
+
+  private stopPolling(name: string): void {
+    const p = this.pollers.get(name);
+    if (!p) return;
+    p.stopped = true;
+    if (p.timer) clearTimeout(p.timer);
+    this.pollers.delete(name);
+  }
+
+  private async require(name: string): Promise<SourceEntity> {
+    const s = await this.repo.get(name);
+    if (!s) throw new NotFoundError('source', name);
+    return s;
+  }
+}
+
+/** A plain TargetRule from its DTO (class instances do not belong in jsonb); selectors checked. */
+function toTargetRule(dto: TargetRuleDto): TargetRule {
+  const rule: TargetRule = {};
+  if (dto.name !== undefined) rule.name = dto.name;
+  if (dto.clusterName !== undefined) rule.clusterName = dto.clusterName;
+  if (dto.clusterGroup !== undefined) rule.clusterGroup = dto.clusterGroup;
+  if (dto.clusterSelector) rule.clusterSelector = checkSelector(dto.clusterSelector);
+  if (dto.clusterGroupSelector) rule.clusterGroupSelector = checkSelector(dto.clusterGroupSelector);
+  return rule;
+}
+
+function normalizePath(p: string): string {
+  return p.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+}
+
+function toView(s: SourceEntity): SourceView {
+  return {
+    name: s.name,
+    url: redactUrl(s.url),
+    branch: s.branch,
+    path: s.path,
+    pollIntervalSeconds: s.pollIntervalSeconds,
+    targets: s.targets,
+    lastRevision: s.lastRevision,
+    lastFetchedAt: s.lastFetchedAt?.toISOString() ?? null,
+    lastError: s.lastError,
+    createdAt: s.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Logger } from '@nestjs/common';
+import type { JsMsg } from '@nats-io/jetstream';
+import { create, CONTRACT_VERSION, HeartbeatSchema, ResourceAction, StatusReportSchema, SyncState, toBinary, type StatusReport } from '@gitfleet/proto';
+import type { ClustersRepository } from '../clusters/clusters.repository.js';
+import { strictMock } from '../testing/strict-mock.js';
+import { decodeStatusMessage, StatusIngestService } from './status-ingest.service.js';
+import type { StatusStreamRepository } from './status-stream.repository.js';
+import type { StatusRepository } from './status.repository.js';
+
+Logger.overrideLogger(false);
+
+const NOW = new Date('2026-01-01T00:00:00Z');
+
+function report(over: Partial<Omit<StatusReport, '$typeName' | 'timings' | 'resources'>> = {}) {
+  return toBinary(
+    StatusReportSchema,
+    create(StatusReportSchema, {
+      contractVersion: CONTRACT_VERSION,
+      reportId: 'r1',
+      cluster: 'c1',
+      bundleId: 'src-web',
+      revision: 'abc',
+      digest: 'sha256-x',
+      generation: 3n,
+      state: SyncState.SYNCED,
+      resources: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web', action: ResourceAction.CREATED, message: '' }],
+      timings: { fetchMs: 1, applyMs: 2, pruneMs: 0, totalMs: 3 },
+      observedAt: '2025-12-31T23:59:59Z',
+      agentVersion: '0.1.0',
+      ...over,
+    }),
+  );
+}
+
+function msg(subject: string, data: Uint8Array) {
+  const calls: string[] = [];
+  const m = { subject, data, seq: 1, ack: () => calls.push('ack'), term: () => calls.push('term'), nak: () => calls.push('nak') } as unknown as JsMsg;
+  return { m, calls };
+}
+
+describe('decodeStatusMessage', () => {
+  it('decodes a status report into a record', () => {
+    const d = decodeStatusMessage('fleet.status.c1', report(), NOW);
+    assert.equal(d.kind, 'report');
+    if (d.kind !== 'report') return;
+    assert.equal(d.record.generation, 3);
+    assert.equal(d.record.state, 'Synced');
+    assert.deepEqual(d.record.resources[0], { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web', action: 'created', message: '' });
+    assert.equal(d.record.observedAt.toISOString(), '2025-12-31T23:59:59.000Z');
+    assert.deepEqual(d.record.timings, { fetchMs: 1, applyMs: 2, pruneMs: 0, totalMs: 3 });
+  });
+
+  it('refuses a report whose cluster differs from the subject token', () => {
+    assert.equal(decodeStatusMessage('fleet.status.c2', report(), NOW).kind, 'refused');
+  });
+
+  it('refuses an incompatible contract version', () => {
+    const d = decodeStatusMessage('fleet.status.c1', report({ contractVersion: '2.0.0' }), NOW);
+    assert.deepEqual(d.kind, 'refused');
+  });
+
+  it('refuses garbage and unknown subjects', () => {
+    assert.equal(decodeStatusMessage('fleet.status.c1', new Uint8Array([0xff, 0xff, 0xff]), NOW).kind, 'refused');
+    assert.equal(decodeStatusMessage('fleet.other.c1', report(), NOW).kind, 'refused');
+  });
+
+  it('decodes a heartbeat', () => {
+    const hb = toBinary(HeartbeatSchema, create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'c1', agentVersion: '0.2.0', sentAt: '', targets: 2 }));
+    assert.deepEqual(decodeStatusMessage('fleet.heartbeat.c1', hb, NOW), { kind: 'heartbeat', update: { cluster: 'c1', agentVersion: '0.2.0', seenAt: NOW } });
+  });
+});
+
+describe('StatusIngestService.handleBatch', () => {
+  function build(store: () => Promise<number>) {
+    const statuses = strictMock<StatusRepository>('statuses', { storeReports: store });
+    const clusters = strictMock<ClustersRepository>('clusters', { recordHeartbeats: async () => 1 });
+    const stream = strictMock<StatusStreamRepository>('stream', {});
+    return { service: new StatusIngestService(stream, statuses, clusters), statuses, clusters };
+  }
+
+  it('stores good messages, acks them after the commit and terminates refused ones', async () => {
+    const t = build(async () => 1);
+    const good = msg('fleet.status.c1', report());
+    const bad = msg('fleet.status.c9', report());
+    await t.service.handleBatch([good.m, bad.m]);
+
+    assert.deepEqual(good.calls, ['ack']);
+    assert.deepEqual(bad.calls, ['term']);
+    assert.equal(t.statuses.storeReports.mock.calls[0]!.arguments[0].length, 1);
+    assert.equal(t.clusters.recordHeartbeats.mock.calls[0]!.arguments[0][0]!.cluster, 'c1');
+  });
+
+  it('naks the batch when the database write fails', async () => {
+    const t = build(async () => {
+      throw new Error('db down');
+    });
+    const good = msg('fleet.status.c1', report());
+    await t.service.handleBatch([good.m]);
+
+    assert.deepEqual(good.calls, ['nak']);
+  });
+});

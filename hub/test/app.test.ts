@@ -1,0 +1,177 @@
+// The whole hub over HTTP: real PostgreSQL, a real nats-server, and the test bed's smart-HTTP
+// Git server (repos pushed with the git CLI).
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { INestApplication } from '@nestjs/common';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Kvm } from '@nats-io/kv';
+import { DESIRED_STATE_BUCKET, desiredStateKey, DesiredStateSchema, fromBinary } from '@gitfleet/proto';
+import { createHubApp } from '../src/app.factory.js';
+import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+
+const run = promisify(execFile);
+const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'hub test', GIT_AUTHOR_EMAIL: 'hub@test.invalid', GIT_COMMITTER_NAME: 'hub test', GIT_COMMITTER_EMAIL: 'hub@test.invalid' };
+
+describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
+  let db: TempDatabase;
+  let nats: NatsServer;
+  let app: INestApplication;
+  let base: string;
+  let work: string;
+  let cacheDir: string;
+  let bare: string;
+  let nc: NatsConnection;
+  const repoName = `hub-test-${process.pid}-${Date.now()}`;
+
+  const git = (...args: string[]) => run('git', args, { cwd: work, env: GIT_ENV }).then((r) => r.stdout.trim());
+  const write = (file: string, text: string) => {
+    mkdirSync(dirname(join(work, file)), { recursive: true });
+    writeFileSync(join(work, file), text);
+  };
+  const push = async (msg: string) => {
+    await git('add', '--all');
+    await git('commit', '--quiet', '-m', msg);
+    await git('push', '--quiet', 'origin', 'HEAD:main');
+    return git('rev-parse', 'HEAD');
+  };
+  const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const r = await fetch(`${base}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  before(async () => {
+    const tb = await loadTestbed();
+    db = await createTempDatabase(tb);
+    nats = await startNatsServer(tb);
+    cacheDir = mkdtempSync(join(tmpdir(), 'gitfleet-hub-git-'));
+    bare = join(tb.gitRoot, `${repoName}.git`);
+    await run('git', ['init', '--quiet', '--bare', '--initial-branch=main', bare]);
+    work = mkdtempSync(join(tmpdir(), 'gitfleet-hub-work-'));
+    await git('init', '--quiet', '--initial-branch=main');
+    await git('remote', 'add', 'origin', `${tb.gitUrl}/${repoName}.git`);
+    write('web/fleet.yaml', 'defaultNamespace: web\n');
+    write('web/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  color: blue\n');
+    await push('first');
+
+    app = await createHubApp({ databaseUrl: db.url, natsUrls: [nats.url], httpHost: '127.0.0.1', httpPort: 0, gitCacheDir: cacheDir, logLevel: 'silent' });
+    await app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    nc = await connect({ servers: nats.url });
+  });
+
+  after(async () => {
+    await nc?.close();
+    await app?.close();
+    await nats?.dispose();
+    await db?.drop();
+    for (const d of [cacheDir, work, bare]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('is live and ready, and serves its OpenAPI document', async () => {
+    assert.equal((await api('GET', '/healthz')).status, 200);
+    assert.deepEqual((await api('GET', '/readyz')).body, { ready: true, database: true, nats: true });
+    const doc = await api('GET', '/api/v1/openapi.json');
+    assert.equal(doc.status, 200);
+    assert.ok(doc.body.paths['/api/v1/sources/{name}/webhook']);
+  });
+
+  it('answers bad input with 400, unknown things with 404, duplicates with 409', async () => {
+    assert.equal((await api('POST', '/api/v1/clusters', { name: 'Not_A_Label' })).status, 400);
+    assert.equal((await api('POST', '/api/v1/clusters', { name: 'ok', unknown: 1 })).status, 400);
+    assert.equal((await api('POST', '/api/v1/clusters', '{"name": ')).status, 400);
+    assert.equal((await api('POST', '/api/v1/sources', { name: 's', url: 'file:///etc', pollIntervalSeconds: 0 })).status, 400);
+    assert.equal((await api('POST', '/api/v1/clustergroups', { name: 'g', selector: { matchExpressions: [{ key: 'a', operator: 'In' }] } })).status, 400);
+    assert.equal((await api('GET', '/api/v1/clusters/nope')).status, 404);
+    assert.equal((await api('GET', '/api/v1/no/such/route')).status, 404);
+    assert.equal((await api('POST', '/api/v1/clusters', { name: 'dup' })).status, 201);
+    assert.equal((await api('POST', '/api/v1/clusters', { name: 'dup' })).status, 409);
+    assert.equal((await api('DELETE', '/api/v1/clusters/dup')).status, 204);
+  });
+
+  it('fetches a source, publishes its bundle, and a webhook push reaches the KV well under 1 s', async () => {
+    const kv = await new Kvm(nc).open(DESIRED_STATE_BUCKET);
+    assert.equal((await api('POST', '/api/v1/clusters', { name: 'spoke-a', labels: { env: 'prod' } })).status, 201);
+    assert.equal((await api('POST', '/api/v1/sources', { name: 'demo' })).status, 400); // url missing
+    const tb = await loadTestbed();
+    const src = await api('POST', '/api/v1/sources', {
+      name: 'demo',
+      url: `${tb.gitUrl}/${repoName}.git`,
+      pollIntervalSeconds: 3600,
+      targets: [{ clusterSelector: { matchLabels: { env: 'prod' } } }],
+    });
+    assert.equal(src.status, 201, JSON.stringify(src.body));
+    const first = await eventually(async () => (await api('GET', '/api/v1/targets?cluster=spoke-a')).body.find((t: { bundleId: string }) => t.bundleId === 'demo-web'), 10_000, 'first publish');
+    assert.equal(first.status, 'Pending');
+    assert.equal(first.desired.generation, 1);
+
+    write('web/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  color: green\n');
+    const rev2 = await push('green');
+    const started = performance.now();
+    const hook = await api('POST', '/api/v1/sources/demo/webhook', { ref: 'refs/heads/main' }, { 'x-github-event': 'push' });
+    assert.equal(hook.status, 202);
+    await eventually(async () => {
+      const e = await kv.get(desiredStateKey('spoke-a', 'demo-web'));
+      return e && e.operation === 'PUT' && fromBinary(DesiredStateSchema, e.value).revision === rev2;
+    }, 5000, 'webhook publish');
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 1000, `webhook → KV took ${Math.round(elapsed)} ms`);
+    process.stdout.write(`# webhook → fetch → render → KV put: ${Math.round(elapsed)} ms\n`);
+
+    const other = await api('POST', '/api/v1/sources/demo/webhook', { ref: 'refs/heads/dev' }, { 'x-github-event': 'push' });
+    assert.equal(other.status, 202);
+    assert.match(other.body.ignored, /refs\/heads\/dev/);
+
+    const bundle = await api('GET', '/api/v1/bundles/demo-web');
+    assert.equal(bundle.body.state, 'Ready');
+    assert.equal(bundle.body.revision, rev2);
+    assert.equal(bundle.body.targetCount, 1);
+    const cluster = await api('GET', '/api/v1/clusters/spoke-a');
+    assert.equal(cluster.body.targets.length, 1);
+  });
+
+  it('relabelling a cluster out of the source targets deletes its key at once; deleting the cluster too', async () => {
+    const kv = await new Kvm(nc).open(DESIRED_STATE_BUCKET);
+    const key = desiredStateKey('spoke-a', 'demo-web');
+    const gone = async () => {
+      const e = await kv.get(key);
+      return e === null || e.operation !== 'PUT';
+    };
+    assert.equal((await api('PATCH', '/api/v1/clusters/spoke-a', { labels: { env: 'dev' } })).status, 200);
+    await eventually(gone, 3000, 'key deleted after relabel');
+    assert.deepEqual((await api('GET', '/api/v1/targets?cluster=spoke-a')).body, []);
+
+    assert.equal((await api('PATCH', '/api/v1/clusters/spoke-a', { labels: { env: 'prod' } })).status, 200);
+    const back = await eventually(async () => {
+      const e = await kv.get(key);
+      return e?.operation === 'PUT' ? fromBinary(DesiredStateSchema, e.value) : undefined;
+    }, 3000, 'key back after relabel');
+    assert.equal(back.generation, 3n); // generations never go back for a re-created target
+
+    assert.equal((await api('DELETE', '/api/v1/clusters/spoke-a')).status, 204);
+    await eventually(gone, 3000, 'key deleted after cluster delete');
+  });
+
+  it('records a fetch error on the source without touching published targets', async () => {
+    const tb = await loadTestbed();
+    const s = await api('POST', '/api/v1/sources', { name: 'broken', url: `${tb.gitUrl}/does-not-exist-${repoName}.git`, pollIntervalSeconds: 3600 });
+    assert.equal(s.status, 201);
+    const got = await eventually(async () => {
+      const r = await api('GET', '/api/v1/sources/broken');
+      return r.body.lastError ? r.body : undefined;
+    }, 10_000, 'fetch error recorded');
+    assert.equal(got.lastRevision, null);
+    assert.equal((await api('DELETE', '/api/v1/sources/broken')).status, 204);
+  });
+});

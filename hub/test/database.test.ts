@@ -1,0 +1,132 @@
+// Migrations and repositories on a real PostgreSQL (a throwaway database of the test bed).
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DataSource } from 'typeorm';
+import { ClusterGroupsRepository } from '../src/clusters/cluster-groups.repository.js';
+import { ClustersRepository } from '../src/clusters/clusters.repository.js';
+import { dataSourceOptions } from '../src/database/data-source.js';
+import { BundlesRepository } from '../src/deployments/bundles.repository.js';
+import { SourcesRepository } from '../src/sources/sources.repository.js';
+import { StatusRepository, type StatusRecord } from '../src/status/status.repository.js';
+import { TargetsRepository } from '../src/targets/targets.repository.js';
+import { createTempDatabase, loadTestbed, type TempDatabase } from './support/testbed.js';
+
+function record(over: Partial<StatusRecord> = {}): StatusRecord {
+  return {
+    reportId: 'r1',
+    cluster: 'c1',
+    bundleId: 'src-web',
+    revision: 'rev1',
+    digest: 'sha256-1',
+    generation: 2,
+    state: 'Synced',
+    resources: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web', action: 'created', message: '' }],
+    errors: [],
+    timings: { fetchMs: 1, applyMs: 2, pruneMs: 3, totalMs: 6 },
+    observedAt: new Date('2026-01-01T00:00:00Z'),
+    receivedAt: new Date('2026-01-01T00:00:01Z'),
+    ...over,
+  };
+}
+
+describe('database (real PostgreSQL)', () => {
+  let db: TempDatabase;
+  let ds: DataSource;
+
+  before(async () => {
+    const tb = await loadTestbed();
+    db = await createTempDatabase(tb);
+    ds = new DataSource({ ...dataSourceOptions(db.url), logging: false });
+    await ds.initialize(); // migrationsRun: the schema is created here
+  });
+
+  after(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it('applies every migration on an empty database, and a second run is a no-op', async () => {
+    const tables: Array<{ table_name: string }> = await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
+    assert.deepEqual(
+      tables.map((t) => t.table_name),
+      ['bundles', 'cluster_groups', 'clusters', 'migrations', 'sources', 'status_history', 'target_status', 'targets'],
+    );
+    assert.deepEqual(await ds.runMigrations(), []);
+    const idx: Array<{ indexdef: string }> = await ds.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'status_history_target_idx'`);
+    assert.match(idx[0]!.indexdef, /\(cluster, bundle_id, observed_at\)/);
+  });
+
+  it('sources round-trip; a duplicate name is refused', async () => {
+    const repo = new SourcesRepository(ds);
+    const src = { name: 's1', url: 'http://git/x.git', branch: 'main', path: 'apps', pollIntervalSeconds: 15, targets: [{ clusterSelector: { matchLabels: { env: 'prod' } } }] };
+    assert.equal(await repo.create(src), true);
+    assert.equal(await repo.create(src), false);
+    await repo.saveFetchResult('s1', { lastRevision: 'abc', lastFetchedAt: new Date(), lastError: null });
+    const got = await repo.get('s1');
+    assert.equal(got?.lastRevision, 'abc');
+    assert.deepEqual(got?.targets, src.targets);
+    assert.equal(await repo.delete('s1'), true);
+    assert.equal(await repo.get('s1'), null);
+  });
+
+  it('clusters and groups round-trip; heartbeats only move last_seen_at forward and skip unknown clusters', async () => {
+    const clusters = new ClustersRepository(ds);
+    const groups = new ClusterGroupsRepository(ds);
+    assert.equal(await clusters.create('c1', { env: 'prod' }), true);
+    assert.equal(await clusters.create('c1', {}), false);
+    assert.equal(await clusters.setLabels('c1', { env: 'dev' }), true);
+    assert.deepEqual((await clusters.get('c1'))?.labels, { env: 'dev' });
+    const t1 = new Date('2026-01-01T00:00:10Z');
+    assert.equal(await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '1.0', seenAt: t1 }, { cluster: 'nope', agentVersion: '1.0', seenAt: t1 }]), 1);
+    await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '0.9', seenAt: new Date('2026-01-01T00:00:05Z') }]);
+    const c = await clusters.get('c1');
+    assert.equal(c?.lastSeenAt?.toISOString(), t1.toISOString());
+    assert.equal(c?.agentVersion, '1.0');
+
+    assert.equal(await groups.create('g1', { matchLabels: { env: 'dev' } }), true);
+    assert.equal(await groups.setSelector('g1', { matchExpressions: [{ key: 'env', operator: 'Exists' }] }), true);
+    assert.deepEqual((await groups.get('g1'))?.selector, { matchExpressions: [{ key: 'env', operator: 'Exists' }] });
+    assert.equal(await groups.delete('g1'), true);
+  });
+
+  it('bundles and targets round-trip; lastGeneration spans targets and target_status', async () => {
+    const bundles = new BundlesRepository(ds);
+    const targets = new TargetsRepository(ds);
+    await bundles.upsert([{ id: 'src-web', source: 'src', path: 'web', name: 'web', labels: { a: 'b' }, revision: 'r1', state: 'Failed', errors: [{ file: 'web/x.yaml', message: 'bad' }], warnings: ['w'], updatedAt: new Date() }]);
+    await targets.upsert({ cluster: 'c1', bundleId: 'src-web', source: 'src', revision: 'r1', digest: 'sha256-1', contentHash: 'sha256-2', generation: 5, targetNamespace: '', defaultNamespace: 'web', syncPolicy: { automated: true, prune: false, selfHeal: true }, publishedAt: new Date() });
+    const b = await bundles.getWithTargetCount('src-web');
+    assert.equal(b?.targetCount, 1);
+    assert.deepEqual(b?.errors, [{ file: 'web/x.yaml', message: 'bad' }]);
+    const t = await targets.get({ cluster: 'c1', bundleId: 'src-web' });
+    assert.equal(t?.generation, 5);
+    assert.deepEqual(t?.syncPolicy, { automated: true, prune: false, selfHeal: true });
+    assert.equal(await targets.lastGeneration({ cluster: 'c1', bundleId: 'src-web' }), 5);
+    await targets.delete({ cluster: 'c1', bundleId: 'src-web' });
+    await new StatusRepository(ds).storeReports([record({ reportId: 'gen9', generation: 9 })]);
+    assert.equal(await targets.lastGeneration({ cluster: 'c1', bundleId: 'src-web' }), 9);
+    assert.equal(await targets.lastGeneration({ cluster: 'c1', bundleId: 'other' }), 0);
+    await bundles.delete(['src-web']);
+    assert.equal(await bundles.getWithTargetCount('src-web'), null);
+    await ds.query('DELETE FROM target_status; DELETE FROM status_history');
+  });
+
+  it('status: history once per report_id; latest status only moves to a newer generation', async () => {
+    const repo = new StatusRepository(ds);
+    assert.equal(await repo.storeReports([record({ reportId: 'a', generation: 2 }), record({ reportId: 'a', generation: 2 })]), 1);
+    assert.equal(await repo.storeReports([record({ reportId: 'a', generation: 2 })]), 0);
+    // an older generation arriving late is kept in history but does not replace the status
+    assert.equal(await repo.storeReports([record({ reportId: 'old', generation: 1, state: 'Failed' })]), 1);
+    let s = (await repo.getStatuses([{ cluster: 'c1', bundleId: 'src-web' }])).get('c1.src-web');
+    assert.equal(s?.generation, 2);
+    assert.equal(s?.state, 'Synced');
+    // within one batch, the newest generation of a target wins
+    await repo.storeReports([record({ reportId: 'b', generation: 4, state: 'Failed' }), record({ reportId: 'c', generation: 3 })]);
+    s = (await repo.getStatuses([{ cluster: 'c1', bundleId: 'src-web' }])).get('c1.src-web');
+    assert.equal(s?.generation, 4);
+    assert.equal(s?.state, 'Failed');
+    assert.deepEqual(s?.timings, { fetchMs: 1, applyMs: 2, pruneMs: 3, totalMs: 6 });
+    const history = await repo.history('c1', 'src-web');
+    assert.deepEqual(history.map((h) => h.reportId).sort(), ['a', 'b', 'c', 'old']);
+  });
+});

@@ -1,0 +1,122 @@
+// Status ingestion on a real nats-server (JetStream) and a real PostgreSQL.
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  CONTRACT_VERSION,
+  create,
+  HeartbeatSchema,
+  heartbeatSubject,
+  STATUS_CONSUMER,
+  STATUS_STREAM,
+  StatusReportSchema,
+  statusSubject,
+  SyncState,
+  toBinary,
+} from '@gitfleet/proto';
+import { ClustersRepository } from '../src/clusters/clusters.repository.js';
+import { dataSourceOptions } from '../src/database/data-source.js';
+import { connectAndEnsure, type NatsResources } from '../src/nats/nats.service.js';
+import { StatusIngestService } from '../src/status/status-ingest.service.js';
+import { StatusStreamRepository } from '../src/status/status-stream.repository.js';
+import { StatusRepository } from '../src/status/status.repository.js';
+import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+
+Logger.overrideLogger(false);
+
+function report(reportId: string, generation: number, cluster = 'c1') {
+  return toBinary(
+    StatusReportSchema,
+    create(StatusReportSchema, {
+      contractVersion: CONTRACT_VERSION,
+      reportId,
+      cluster,
+      bundleId: 'src-web',
+      revision: 'rev',
+      digest: 'sha256-x',
+      generation: BigInt(generation),
+      state: SyncState.SYNCED,
+      observedAt: new Date().toISOString(),
+      agentVersion: '0.1.0',
+    }),
+  );
+}
+
+describe('status ingestion (real NATS + PostgreSQL)', () => {
+  let db: TempDatabase;
+  let ds: DataSource;
+  let nats: NatsServer;
+  let res: NatsResources;
+  let stream: StatusStreamRepository;
+  let ingest: StatusIngestService;
+
+  const historyCount = async (reportId: string) =>
+    Number((await ds.query('SELECT count(*) AS n FROM status_history WHERE report_id = $1', [reportId]))[0].n);
+
+  before(async () => {
+    const tb = await loadTestbed();
+    db = await createTempDatabase(tb);
+    ds = new DataSource({ ...dataSourceOptions(db.url), logging: false });
+    await ds.initialize();
+    await new ClustersRepository(ds).create('c1', {});
+    nats = await startNatsServer(tb);
+    res = await connectAndEnsure([nats.url], 'gitfleet-hub-test');
+    stream = new StatusStreamRepository({ resources: res });
+    ingest = new StatusIngestService(stream, new StatusRepository(ds), new ClustersRepository(ds));
+    ingest.onApplicationBootstrap();
+  });
+
+  after(async () => {
+    await ingest?.onApplicationShutdown();
+    await res?.nc.close();
+    await nats?.dispose();
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it('creates the stream with the contract settings and the durable explicit-ack consumer', async () => {
+    const si = await res.jsm.streams.info(STATUS_STREAM);
+    assert.deepEqual(si.config.subjects, ['fleet.status.>', 'fleet.heartbeat.>']);
+    assert.equal(si.config.storage, 'file');
+    assert.equal(si.config.duplicate_window, 120_000_000_000);
+    assert.equal(si.config.max_age, 7 * 24 * 3600 * 1_000_000_000);
+    const ci = await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER);
+    assert.equal(ci.config.ack_policy, 'explicit');
+    assert.equal(ci.config.durable_name, STATUS_CONSUMER);
+  });
+
+  it('stores a report exactly once when it is published twice with the same report_id', async () => {
+    const data = report('dup-1', 1);
+    const a1 = await res.js.publish(statusSubject('c1'), data, { msgID: 'dup-1' });
+    const a2 = await res.js.publish(statusSubject('c1'), data, { msgID: 'dup-1' });
+    assert.equal(a2.duplicate, true); // JetStream de-duplication (Nats-Msg-Id)
+    assert.equal(a1.duplicate, false);
+    // a re-send outside the duplicate window (different Nats-Msg-Id) is caught by the database
+    await res.js.publish(statusSubject('c1'), data, { msgID: 'dup-1-resend' });
+    await eventually(async () => (await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER)).num_ack_pending === 0 && (await historyCount('dup-1')) === 1, 5000, 'report stored');
+    await eventually(async () => (await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER)).num_pending === 0, 5000, 'all consumed');
+    assert.equal(await historyCount('dup-1'), 1);
+    const rows = await ds.query(`SELECT generation, state FROM target_status WHERE cluster = 'c1' AND bundle_id = 'src-web'`);
+    assert.deepEqual(rows, [{ generation: '1', state: 'Synced' }]);
+  });
+
+  it('refuses a report whose cluster differs from its subject, and records heartbeats', async () => {
+    await res.js.publish(statusSubject('c2'), report('spoofed', 5, 'c1'), { msgID: 'spoofed' });
+    const hb = create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'c1', agentVersion: '9.9.9', sentAt: new Date().toISOString(), targets: 1 });
+    await res.js.publish(heartbeatSubject('c1'), toBinary(HeartbeatSchema, hb));
+    await eventually(async () => (await ds.query(`SELECT agent_version FROM clusters WHERE name = 'c1'`))[0].agent_version === '9.9.9', 5000, 'heartbeat stored');
+    await eventually(async () => (await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER)).num_ack_pending === 0, 5000, 'refused message settled');
+    assert.equal(await historyCount('spoofed'), 0);
+  });
+
+  it('keeps consuming after nats-server restarts', async () => {
+    await nats.restart();
+    await eventually(async () => !res.nc.isClosed() && (await res.jsm.streams.info(STATUS_STREAM).then(() => true, () => false)), 15_000, 'reconnect');
+    await res.js.publish(statusSubject('c1'), report('after-restart', 2), { msgID: 'after-restart' });
+    await eventually(async () => (await historyCount('after-restart')) === 1, 20_000, 'report after restart stored');
+    const rows = await ds.query(`SELECT generation FROM target_status WHERE cluster = 'c1' AND bundle_id = 'src-web'`);
+    assert.deepEqual(rows, [{ generation: '2' }]);
+  });
+});
