@@ -2,7 +2,9 @@
  * Inventory storage: one ConfigMap per target in the agent's namespace (see document.ts).
  * A restarted agent reads it back, so it still prunes what an earlier run applied.
  */
-import { FIELD_MANAGER } from '../labels.js';
+import { ApiException } from '@kubernetes/client-node';
+import { FIELD_MANAGER, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels.js';
+import { ensureNamespace } from '../kube/apply.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ObjectRef } from '../kube/types.js';
 import { fromConfigMap, type Inventory, inventoryName, toConfigMap } from './document.js';
@@ -28,9 +30,16 @@ export class InventoryStore {
     return cm ? fromConfigMap(cm) : null;
   }
 
-  /** Writes (server-side applies) the inventory of a bundle. */
+  /** Writes (server-side applies) the inventory of a bundle; creates the namespace when missing. */
   async write(inv: Inventory): Promise<void> {
-    await this.client.applyObject(toConfigMap(inv, this.namespace), { fieldManager: FIELD_MANAGER, force: true });
+    const apply = () => this.client.applyObject(toConfigMap(inv, this.namespace), { fieldManager: FIELD_MANAGER, force: true });
+    try {
+      await apply();
+    } catch (err) {
+      if (!(err instanceof ApiException && err.code === 404)) throw err;
+      await ensureNamespace(this.client, this.namespace, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE });
+      await apply();
+    }
   }
 
   /** Deletes the inventory of a bundle; fine when it is already gone. */

@@ -14,6 +14,7 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
+import { AGENT_VERSION } from '../version.js';
 import type { KubeObject, ObjectRef } from './types.js';
 
 /** Scope of a kind as served by the apiserver. */
@@ -30,6 +31,7 @@ export interface ApplyOptions {
 }
 
 const RAW = 'gitfleet:raw';
+const USER_AGENT = `gitfleet-agent/${AGENT_VERSION}`;
 /** Per-request timeout, milliseconds: a hung apiserver counts as unreachable (transient). */
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -51,6 +53,8 @@ export function loadKubeConfig(path?: string): KubeConfig {
  * classify them with `classifyKubeError`.
  */
 export class KubeClient extends KubernetesObjectApi {
+  private dispatcher: ReturnType<RequestContext['getDispatcher']>;
+
   /** Builds a client from a kubeconfig (see `loadKubeConfig`). */
   static fromKubeConfig(kc: KubeConfig): KubeClient {
     const client = kc.makeApiClient(KubeClient);
@@ -70,7 +74,7 @@ export class KubeClient extends KubernetesObjectApi {
 
   /** Reads an object; null when it does not exist (404). */
   async getObject(ref: ObjectRef): Promise<KubeObject | null> {
-    const ctx = await this.context(ref, 'read', HttpMethod.GET);
+    const ctx = await this.context(ref, HttpMethod.GET);
     try {
       return await this.send(ctx);
     } catch (err) {
@@ -81,7 +85,7 @@ export class KubeClient extends KubernetesObjectApi {
 
   /** Server-side apply (PATCH application/apply-patch+yaml, a JSON body) of a full object. */
   async applyObject(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
-    const ctx = await this.context(obj, 'patch', HttpMethod.PATCH);
+    const ctx = await this.context(obj, HttpMethod.PATCH);
     ctx.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
     ctx.setQueryParam('fieldManager', opts.fieldManager);
     if (opts.force) ctx.setQueryParam('force', 'true');
@@ -91,7 +95,7 @@ export class KubeClient extends KubernetesObjectApi {
 
   /** Creates an object (POST). */
   async createObject(obj: KubeObject, fieldManager: string): Promise<KubeObject> {
-    const ctx = await this.context(obj, 'create', HttpMethod.POST);
+    const ctx = await this.context(obj, HttpMethod.POST, true);
     ctx.setHeaderParam('Content-Type', 'application/json');
     ctx.setQueryParam('fieldManager', fieldManager);
     ctx.setBody(JSON.stringify(obj));
@@ -103,7 +107,7 @@ export class KubeClient extends KubernetesObjectApi {
    * (404), true when the delete was accepted.
    */
   async deleteObject(ref: ObjectRef, propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background'): Promise<boolean> {
-    const ctx = await this.context(ref, 'delete', HttpMethod.DELETE);
+    const ctx = await this.context(ref, HttpMethod.DELETE);
     ctx.setQueryParam('propagationPolicy', propagationPolicy);
     try {
       await this.send(ctx);
@@ -116,30 +120,65 @@ export class KubeClient extends KubernetesObjectApi {
 
   /** Lists objects of a kind in a namespace (or cluster-wide with ''), optionally by label. */
   async listObjects(apiVersion: string, kind: string, namespace: string, labelSelector?: string): Promise<KubeObject[]> {
-    const spec = { apiVersion, kind, metadata: { namespace: namespace || undefined } } as KubernetesObject;
-    const path = await this.specUriPath(spec, 'list');
+    const scope = await this.scopeOf(apiVersion, kind);
+    if (!scope) throw new Error(`Unrecognized API version and kind: ${apiVersion} ${kind}`);
+    const parts = [this.apiVersionPath(apiVersion)];
+    if (scope.namespaced && namespace) parts.push('namespaces', encodeURIComponent(namespace));
+    parts.push(scope.resource);
+    const path = parts.join('/');
     const ctx = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
     if (labelSelector) ctx.setQueryParam('labelSelector', labelSelector);
     const list = await this.send<{ items?: KubeObject[] }>(ctx);
     return list.items ?? [];
   }
 
-  private async context(
-    target: ObjectRef | KubeObject,
-    action: 'read' | 'patch' | 'create' | 'delete',
-    method: HttpMethod,
-  ): Promise<RequestContext> {
-    const spec = 'metadata' in target
-      ? { apiVersion: target.apiVersion, kind: target.kind, metadata: { name: target.metadata.name, namespace: target.metadata.namespace } }
-      : { apiVersion: target.apiVersion, kind: target.kind, metadata: { name: target.name, namespace: target.namespace || undefined } };
-    const path = await this.specUriPath(spec as KubernetesObject, action);
+  /**
+   * URL path of an object (or of its collection when `name` is ''), from discovery. Built here
+   * rather than by client-node's specUriPath, which lower-cases the whole path and so breaks
+   * names with upper-case letters (valid for e.g. ClusterRoles) and hides the apiserver's own
+   * validation message for invalid names.
+   * @throws Error "Unrecognized API version and kind" when the kind is not served
+   */
+  async objectPath(apiVersion: string, kind: string, namespace: string, name: string): Promise<string> {
+    const scope = await this.scopeOf(apiVersion, kind);
+    if (!scope) throw new Error(`Unrecognized API version and kind: ${apiVersion} ${kind}`);
+    const parts = [this.apiVersionPath(apiVersion)];
+    if (scope.namespaced) parts.push('namespaces', encodeURIComponent(namespace || this.defaultNamespace));
+    parts.push(scope.resource);
+    if (name) parts.push(encodeURIComponent(name));
+    return parts.join('/');
+  }
+
+  private async context(target: ObjectRef | KubeObject, method: HttpMethod, collection = false): Promise<RequestContext> {
+    const ref = 'metadata' in target
+      ? { apiVersion: target.apiVersion, kind: target.kind, namespace: target.metadata.namespace ?? '', name: target.metadata.name }
+      : target;
+    const path = await this.objectPath(ref.apiVersion, ref.kind, ref.namespace, collection ? '' : ref.name);
     return this.configuration.baseServer.makeRequestContext(path, method);
   }
 
+  /**
+   * Sends a request: auth as client-node does it (headers, TLS), but over one shared HTTP
+   * dispatcher. client-node builds a new undici Agent, so a new TLS connection, per request;
+   * sharing one keeps connections alive and made a 1,000-object apply several times faster.
+   */
   private async send<T = KubeObject>(ctx: RequestContext): Promise<T> {
     ctx.setHeaderParam('Accept', 'application/json');
+    ctx.setHeaderParam('User-Agent', USER_AGENT);
     ctx.setSignal(AbortSignal.timeout(REQUEST_TIMEOUT_MS));
-    return (await this.requestPromise(ctx, RAW)) as unknown as T;
+    const auth = this.configuration.authMethods;
+    await auth.BearerToken?.applySecurityAuthentication(ctx);
+    await auth.default?.applySecurityAuthentication(ctx);
+    const fresh = ctx.getDispatcher();
+    if (fresh) {
+      this.dispatcher ??= fresh;
+      if (fresh !== this.dispatcher) {
+        ctx.setDispatcher(this.dispatcher);
+        void fresh.close().catch(() => undefined);
+      }
+    }
+    const response = await this.configuration.httpApi.send(ctx).toPromise();
+    return this.processResponse(response, RAW) as unknown as T;
   }
 
   protected override async processResponse<T extends KubernetesObject>(response: ResponseContext, type?: string): Promise<T> {

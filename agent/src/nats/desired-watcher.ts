@@ -31,6 +31,7 @@ export class DesiredStateWatcher {
   private stopped = false;
   private current: { stop(): void } | undefined;
   private loop: Promise<void> | undefined;
+  private active = false;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -45,6 +46,11 @@ export class DesiredStateWatcher {
     this.loop ??= this.run();
   }
 
+  /** True while a watch is open on the bucket. */
+  get watching(): boolean {
+    return this.active;
+  }
+
   /** Stops the watch and waits for the loop to end. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -57,16 +63,22 @@ export class DesiredStateWatcher {
     while (!this.stopped) {
       try {
         const kv = await this.open();
+        // entries up to the bucket's last sequence now are replays of what was already there
+        // (nats.js's own isUpdate flags the last replayed entry as an update)
+        const replayUpTo = (await kv.status()).streamInfo.state.last_seq;
         const iter = await kv.watch({ key: clusterKeyFilter(this.cluster) });
         this.current = iter;
         if (this.stopped) iter.stop();
         this.log.info({ bucket: this.bucket, filter: clusterKeyFilter(this.cluster) }, 'watching desired state');
         attempt = 0;
+        this.active = true;
         for await (const e of iter) {
-          this.deliver(e);
+          this.deliver(e, e.revision <= replayUpTo);
         }
+        this.active = false;
         if (!this.stopped) this.log.warn('desired-state watch ended; watching again');
       } catch (err) {
+        this.active = false;
         if (this.stopped) break;
         this.log.warn({ err, bucket: this.bucket }, 'desired-state watch failed; retrying');
       }
@@ -79,10 +91,10 @@ export class DesiredStateWatcher {
     return new Kvm(this.nc).open(this.bucket);
   }
 
-  private deliver(e: KvWatchEntry): void {
+  private deliver(e: KvWatchEntry, replay: boolean): void {
     const operation = e.operation === 'DEL' || e.operation === 'PURGE' ? e.operation : 'PUT';
     try {
-      this.onEvent({ key: e.key, operation, value: operation === 'PUT' ? e.value : new Uint8Array(), revision: e.revision, replay: !e.isUpdate });
+      this.onEvent({ key: e.key, operation, value: operation === 'PUT' ? e.value : new Uint8Array(), revision: e.revision, replay });
     } catch (err) {
       this.log.error({ err, key: e.key }, 'desired-state event handler failed');
     }

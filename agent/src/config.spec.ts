@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseConfig } from './config.js';
+
+describe('parseConfig', () => {
+  it('applies defaults', () => {
+    const c = parseConfig({ cluster: 'spoke1' });
+    assert.deepEqual(c, {
+      cluster: 'spoke1', natsUrl: 'nats://127.0.0.1:4222', kubeconfig: undefined, namespace: 'gitfleet-system',
+      resyncIntervalMs: 300_000, heartbeatIntervalMs: 10_000, healthPort: undefined, logLevel: 'info', concurrency: 4, applyConcurrency: 8,
+    });
+  });
+  it('reads every option', () => {
+    const c = parseConfig({ cluster: 'c', natsUrl: 'nats://x:1', kubeconfig: '/k', namespace: 'ns', resyncInterval: '5', heartbeatInterval: '0.5', healthPort: '8080', logLevel: 'debug' });
+    assert.equal(c.resyncIntervalMs, 5000);
+    assert.equal(c.heartbeatIntervalMs, 500);
+    assert.equal(c.healthPort, 8080);
+    assert.equal(c.kubeconfig, '/k');
+  });
+  const bad: Array<[string, Parameters<typeof parseConfig>[0], RegExp]> = [
+    ['no cluster', {}, /--cluster .* is required/],
+    ['a cluster that is no DNS label', { cluster: 'Spoke_1' }, /DNS-1123/],
+    ['a zero resync interval', { cluster: 'c', resyncInterval: '0' }, /--resync-interval/],
+    ['a non-numeric heartbeat', { cluster: 'c', heartbeatInterval: 'x' }, /--heartbeat-interval/],
+    ['an unknown log level', { cluster: 'c', logLevel: 'loud' }, /--log-level/],
+  ];
+  for (const [name, raw, message] of bad) it(`refuses ${name}`, () => assert.throws(() => parseConfig(raw), message));
+});

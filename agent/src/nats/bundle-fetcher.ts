@@ -1,0 +1,80 @@
+/**
+ * Fetches BundleManifests from the object store by digest and verifies them: the sha256 of the
+ * bytes must equal the digest they were asked for, and the contract version must be one we read.
+ * Verified manifests are cached by digest (content-addressed, so a cached entry never goes stale),
+ * in a small LRU.
+ */
+import { Objm, type ObjectStore } from '@nats-io/obj';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  BUNDLE_STORE,
+  type BundleManifest,
+  BundleManifestSchema,
+  bundleDigest,
+  fromBinary,
+  isCompatibleContract,
+} from '@gitfleet/proto';
+import { TerminalError, TransientError } from '../errors.js';
+
+/** Reads verified bundles. */
+export interface BundleSource {
+  /**
+   * The verified BundleManifest named `digest`.
+   * @throws TerminalError on a digest mismatch, undecodable bytes or an incompatible contract
+   * @throws TransientError when the store cannot be read or the object is not there (yet)
+   */
+  fetch(digest: string): Promise<BundleManifest>;
+}
+
+/**
+ * Verifies fetched bytes against the digest they were fetched by and decodes them. Pure.
+ * @throws TerminalError "digest mismatch: want X got Y", decode failure, incompatible contract
+ */
+export function verifyBundle(digest: string, bytes: Uint8Array): BundleManifest {
+  const got = bundleDigest(bytes);
+  if (got !== digest) throw new TerminalError(`digest mismatch: want ${digest} got ${got}`);
+  let manifest: BundleManifest;
+  try {
+    manifest = fromBinary(BundleManifestSchema, bytes);
+  } catch (cause) {
+    throw new TerminalError(`bundle ${digest}: cannot decode BundleManifest`, { cause });
+  }
+  if (!isCompatibleContract(manifest.contractVersion)) {
+    throw new TerminalError(`bundle ${digest}: incompatible contract_version "${manifest.contractVersion}"`);
+  }
+  return manifest;
+}
+
+/** BundleSource over the JetStream object store, with an LRU of verified manifests. */
+export class BundleFetcher implements BundleSource {
+  private store: ObjectStore | undefined;
+  private readonly cache = new Map<string, BundleManifest>();
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly maxCached = 32,
+    private readonly storeName = BUNDLE_STORE,
+  ) {}
+
+  async fetch(digest: string): Promise<BundleManifest> {
+    const hit = this.cache.get(digest);
+    if (hit) {
+      this.cache.delete(digest);
+      this.cache.set(digest, hit);
+      return hit;
+    }
+    let bytes: Uint8Array | null;
+    try {
+      this.store ??= await new Objm(this.nc).open(this.storeName);
+      bytes = await this.store.getBlob(digest);
+    } catch (cause) {
+      this.store = undefined;
+      throw new TransientError(`fetch bundle ${digest} from object store ${this.storeName}`, { cause });
+    }
+    if (bytes === null) throw new TransientError(`bundle ${digest} not found in object store ${this.storeName}`);
+    const manifest = verifyBundle(digest, bytes);
+    this.cache.set(digest, manifest);
+    while (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
+    return manifest;
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * Reconcile: the outer shell (per-target queue, coalescing, backoff, resync, status) around a
+ * straight-line inner reconcile, plus the pure pieces it is made of (ordering, placement,
+ * desired-state validation, results, backoff).
+ */
+export * from './backoff.js';
+export * from './desired.js';
+export * from './ordering.js';
+export * from './prepare.js';
+export * from './reconcile.js';
+export * from './reconciler.js';
+export * from './result.js';

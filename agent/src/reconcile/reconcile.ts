@@ -1,0 +1,288 @@
+/**
+ * One reconcile of one target, as a straight line of steps (Flux kustomize-controller's inner
+ * `reconcile()`): decode desired → read inventory → fetch bundle → parse → ensure namespace →
+ * apply in phases → new inventory → prune → write inventory → summarise. Bundle-level failures
+ * end the line with a classified error; per-object failures are recorded and the line goes on.
+ */
+import type { BundleManifest, DesiredState } from '@gitfleet/proto';
+import type { Logger } from 'pino';
+import { errorClassOf, TransientError, WaitingError } from '../errors.js';
+import { nextInventory, staleObjects, type Inventory, type InventoryStore } from '../inventory/index.js';
+import { applyObject, ensureNamespace, pruneObject, waitEstablished } from '../kube/apply.js';
+import type { KubeClient } from '../kube/client.js';
+import { classifyKubeError, errorMessage } from '../kube/errors.js';
+import { type KubeObject, type ObjectRef, refOf, refString } from '../kube/types.js';
+import { BUNDLE_ID_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels.js';
+import type { BundleSource } from '../nats/bundle-fetcher.js';
+import { decodeDesired, effectiveSyncPolicy } from './desired.js';
+import { applyWaves, kindRank, pruneOrder } from './ordering.js';
+import { mapLimit } from './pool.js';
+import { guessRef, type NamespaceOptions, parseManifestObject, placeObject } from './prepare.js';
+import { nextStep, type ObjectResult, type ReconcileOutcome, syncStateOf } from './result.js';
+
+/** What a reconcile needs from the outside world. */
+export interface ReconcileDeps {
+  kube: KubeClient;
+  inventory: InventoryStore;
+  bundles: BundleSource;
+  log: Logger;
+  /** how long to wait for a CRD to become Established, ms (30 s) */
+  crdTimeoutMs: number;
+  /** objects applied (or pruned) concurrently inside one wave */
+  applyConcurrency: number;
+}
+
+/** Why a reconcile runs; a 'replay' may be skipped when the inventory shows it was done. */
+export type Trigger = 'replay' | 'update' | 'resync' | 'retry';
+
+/** Input of an apply reconcile: the KV value of `<cluster>.<bundleId>`. */
+export interface ApplyInput {
+  cluster: string;
+  bundleId: string;
+  value: Uint8Array;
+  trigger: Trigger;
+}
+
+/**
+ * Applies a target's desired state. Never throws: failures are in the outcome.
+ * Errors: terminal (unusable desired state or bundle), transient (NATS or apiserver unreachable),
+ * waiting (CRD not established, kind not served) — see errors.ts.
+ */
+export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Promise<ReconcileOutcome> {
+  const t0 = performance.now();
+  const out: ReconcileOutcome = {
+    bundleId: input.bundleId, state: 'FAILED', revision: '', digest: '', generation: 0n,
+    resources: [], errors: [], timings: { fetchMs: 0, applyMs: 0, pruneMs: 0, totalMs: 0 },
+  };
+  const log = deps.log.child({ bundleId: input.bundleId });
+  try {
+    // decode and validate the desired state (terminal when unusable)
+    const desired = decodeDesired(input.cluster, input.bundleId, input.value);
+    Object.assign(out, { revision: desired.revision, digest: desired.digest, generation: desired.generation });
+    const policy = effectiveSyncPolicy(desired);
+    if (!policy.automated) log.warn('TODO(issue 3): sync_policy.automated=false is not honoured yet; applying anyway');
+
+    // read the previous inventory (what we own; a restarted agent prunes from it)
+    const previous = await readInventory(deps, input.bundleId);
+
+    // skip a watch replay of a desired state that the inventory shows fully applied
+    if (input.trigger === 'replay' && previous?.synced && previous.digest === desired.digest && previous.generation === String(desired.generation)) {
+      log.info({ digest: desired.digest, generation: String(desired.generation) }, 'already applied; skipping replay until the next resync');
+      out.state = 'SKIPPED';
+      return out;
+    }
+
+    // fetch and verify the bundle (terminal on digest mismatch, transient when unreachable)
+    const tf = performance.now();
+    const manifest = await deps.bundles.fetch(desired.digest);
+    out.timings.fetchMs = performance.now() - tf;
+
+    // apply: namespace first, then Namespaces, CRDs (wait Established), everything else
+    const ta = performance.now();
+    out.resources = await applyBundle(deps, desired, manifest, log);
+    out.timings.applyMs = performance.now() - ta;
+
+    // new inventory: applied objects + owned objects whose new version failed
+    const prevObjects = previous?.objects ?? [];
+    let owned = nextInventory(out.resources.map((r) => ({ ref: r.ref, ok: r.owned, scopeKnown: r.scopeKnown })), prevObjects);
+
+    // prune what left the desired state (when the policy allows), keeping what failed to go
+    const tp = performance.now();
+    if (policy.prune) {
+      const pruned = await pruneAll(deps, input.bundleId, staleObjects(prevObjects, owned));
+      out.resources.push(...pruned);
+      owned = [...owned, ...pruned.filter((r) => r.owned).map((r) => r.ref)];
+    }
+    out.timings.pruneMs = performance.now() - tp;
+
+    // write the inventory
+    out.state = syncStateOf(out.resources, out.errors);
+    await writeInventory(deps, {
+      bundleId: input.bundleId, revision: desired.revision, digest: desired.digest,
+      generation: String(desired.generation), synced: out.state === 'SYNCED', objects: owned,
+    });
+    out.errorClass = nextStep(out.resources);
+  } catch (err) {
+    out.state = 'FAILED';
+    out.errors.push(errorMessage(err));
+    out.errorClass = nextStep(out.resources, errorClassOf(err));
+  } finally {
+    out.timings.totalMs = performance.now() - t0;
+  }
+  return out;
+}
+
+/**
+ * Deletes a target: prunes every object of its inventory (reverse apply order), then the
+ * inventory itself. Never throws. State DELETED when everything is gone, else FAILED (transient);
+ * SKIPPED for a replayed delete marker whose target left no inventory.
+ */
+export async function reconcileDelete(deps: ReconcileDeps, bundleId: string, trigger: Trigger = 'update'): Promise<ReconcileOutcome> {
+  const t0 = performance.now();
+  const out: ReconcileOutcome = {
+    bundleId, state: 'FAILED', revision: '', digest: '', generation: 0n,
+    resources: [], errors: [], timings: { fetchMs: 0, applyMs: 0, pruneMs: 0, totalMs: 0 },
+  };
+  try {
+    // read the inventory (nothing owned: nothing to do)
+    const previous = await readInventory(deps, bundleId);
+    if (!previous && trigger === 'replay') {
+      out.state = 'SKIPPED'; // an old delete marker replayed at start: nothing of it is left
+      return out;
+    }
+    if (previous) Object.assign(out, { revision: previous.revision, digest: previous.digest, generation: BigInt(previous.generation || '0') });
+
+    // prune everything it lists
+    const tp = performance.now();
+    out.resources = await pruneAll(deps, bundleId, previous?.objects ?? []);
+    out.timings.pruneMs = performance.now() - tp;
+
+    // drop the inventory, or keep what is left when some prunes failed
+    const left = out.resources.filter((r) => r.owned).map((r) => r.ref);
+    if (left.length === 0) {
+      if (previous) await deps.inventory.remove(bundleId);
+      out.state = 'DELETED';
+    } else if (previous) {
+      await writeInventory(deps, { ...previous, synced: false, objects: left });
+      out.state = 'FAILED';
+    }
+    out.errorClass = nextStep(out.resources);
+    if (out.state === 'FAILED') out.errorClass ??= 'transient';
+  } catch (err) {
+    out.state = 'FAILED';
+    out.errors.push(errorMessage(err));
+    out.errorClass = nextStep(out.resources, errorClassOf(err));
+  } finally {
+    out.timings.totalMs = performance.now() - t0;
+  }
+  return out;
+}
+
+async function readInventory(deps: ReconcileDeps, bundleId: string): Promise<Inventory | null> {
+  try {
+    return await deps.inventory.read(bundleId);
+  } catch (cause) {
+    throw kubeStepError(`read inventory of ${bundleId}`, cause);
+  }
+}
+
+async function writeInventory(deps: ReconcileDeps, inv: Inventory): Promise<void> {
+  try {
+    await deps.inventory.write(inv);
+  } catch (cause) {
+    throw kubeStepError(`write inventory of ${inv.bundleId}`, cause);
+  }
+}
+
+/** A bundle-level Kubernetes failure as a transient error (or as what its class says). */
+function kubeStepError(step: string, cause: unknown): Error {
+  const f = classifyKubeError(cause);
+  if (f.errorClass === 'waiting') return new WaitingError(`${step}: ${f.message}`, { cause });
+  return new TransientError(`${step}: ${f.message}`, { cause });
+}
+
+/** Parses, places and applies a bundle's objects in phase and wave order. */
+async function applyBundle(deps: ReconcileDeps, desired: DesiredState, manifest: BundleManifest, log: Logger): Promise<ObjectResult[]> {
+  const ns: NamespaceOptions = { targetNamespace: desired.targetNamespace, defaultNamespace: desired.defaultNamespace };
+  const results: ObjectResult[] = [];
+  const objects: KubeObject[] = [];
+  for (const m of manifest.objects) {
+    const p = parseManifestObject(m);
+    if (p.ok) objects.push(p.obj);
+    else results.push({ ref: p.ref, action: 'failed', message: p.message, errorClass: 'failed', owned: false, scopeKnown: false });
+  }
+
+  // the target namespace must exist before anything goes into it
+  if (ns.targetNamespace) {
+    try {
+      if (await ensureNamespace(deps.kube, ns.targetNamespace, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE })) {
+        log.info({ namespace: ns.targetNamespace }, 'created target namespace');
+      }
+    } catch (cause) {
+      throw kubeStepError(`create namespace ${ns.targetNamespace}`, cause);
+    }
+  }
+
+  for (const wave of applyWaves(objects, (o) => o.kind)) {
+    const waveResults = await mapLimit(wave, deps.applyConcurrency, (obj) => applyOne(deps, obj, ns, desired.bundleId));
+    // CRDs: wait until established before anything that may use them
+    if (wave[0]?.kind === 'CustomResourceDefinition') await waitCrds(deps, waveResults);
+    results.push(...waveResults);
+  }
+  for (const r of results) {
+    if (r.action === 'failed') log.warn({ object: refString(r.ref), reason: r.message }, 'apply failed');
+  }
+  return results;
+}
+
+/** Resolves scope, places and applies one object. Never throws. */
+async function applyOne(deps: ReconcileDeps, obj: KubeObject, ns: NamespaceOptions, bundleId: string): Promise<ObjectResult> {
+  let namespaced: boolean;
+  try {
+    const scope = await deps.kube.scopeOf(obj.apiVersion, obj.kind);
+    if (!scope) {
+      return { ref: guessRef(obj, ns), action: 'failed', message: `kind ${obj.kind} is not served by the apiserver under ${obj.apiVersion}`, errorClass: 'waiting', owned: false, scopeKnown: false };
+    }
+    namespaced = scope.namespaced;
+  } catch (err) {
+    const f = classifyKubeError(err);
+    return { ref: guessRef(obj, ns), action: 'failed', message: f.message, errorClass: f.errorClass, owned: false, scopeKnown: false };
+  }
+  const placed = placeObject(obj, namespaced, ns, bundleId);
+  if (!placed.ok) {
+    return { ref: { ...refOf(obj), namespace: namespaced ? ns.targetNamespace : '' }, action: 'failed', message: placed.message, errorClass: 'failed', owned: false, scopeKnown: true };
+  }
+  const ref = refOf(placed.obj);
+  const res = await applyObject(deps.kube, placed.obj);
+  if (res.ok) return { ref, action: res.action, message: '', owned: true, scopeKnown: true };
+  return { ref, action: 'failed', message: res.message, errorClass: res.errorClass, owned: false, scopeKnown: true };
+}
+
+/** Waits (concurrently) for every applied CRD to be Established; marks the late ones failed/waiting. */
+async function waitCrds(deps: ReconcileDeps, results: ObjectResult[]): Promise<void> {
+  await Promise.all(results.map(async (r) => {
+    if (r.action === 'failed') return;
+    try {
+      if (!(await waitEstablished(deps.kube, r.ref.name, deps.crdTimeoutMs))) {
+        Object.assign(r, { action: 'failed', message: `CustomResourceDefinition ${r.ref.name} not established within ${Math.round(deps.crdTimeoutMs / 1000)}s`, errorClass: 'waiting' });
+      }
+    } catch (err) {
+      const f = classifyKubeError(err);
+      Object.assign(r, { action: 'failed', message: `wait for CustomResourceDefinition ${r.ref.name}: ${f.message}`, errorClass: f.errorClass });
+    }
+  }));
+}
+
+/**
+ * Prunes `refs` in reverse apply order (waves, concurrently inside a wave). An object that now
+ * carries another bundle's id label was adopted by that bundle and is left alone. Results:
+ * pruned (owned=false), or failed (owned=true: it stays in the inventory).
+ */
+async function pruneAll(deps: ReconcileDeps, bundleId: string, refs: readonly ObjectRef[]): Promise<ObjectResult[]> {
+  const ordered = pruneOrder(refs, (r) => r.kind);
+  const waves: ObjectRef[][] = [];
+  for (const ref of ordered) {
+    const last = waves[waves.length - 1];
+    if (last && kindRank(last[0]!.kind) === kindRank(ref.kind)) last.push(ref);
+    else waves.push([ref]);
+  }
+  const results: ObjectResult[] = [];
+  for (const wave of waves) {
+    results.push(...await mapLimit(wave, deps.applyConcurrency, async (ref): Promise<ObjectResult | undefined> => {
+      try {
+        const live = await deps.kube.getObject(ref);
+        const owner = live?.metadata.labels?.[BUNDLE_ID_LABEL];
+        if (live && owner !== undefined && owner !== bundleId) {
+          deps.log.info({ object: refString(ref), owner, bundleId }, 'not pruning: object now belongs to another bundle');
+          return undefined;
+        }
+      } catch {
+        // fall through: the delete below reports the failure
+      }
+      const res = await pruneObject(deps.kube, ref);
+      if (res.ok) return { ref, action: 'pruned', message: '', owned: false, scopeKnown: true };
+      return { ref, action: 'failed', message: `prune: ${res.message}`, errorClass: res.errorClass, owned: true, scopeKnown: true };
+    }).then((rs) => rs.filter((r): r is ObjectResult => r !== undefined)));
+  }
+  return results;
+}

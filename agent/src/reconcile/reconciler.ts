@@ -1,0 +1,203 @@
+/**
+ * The reconciler's outer shell (Flux's `Reconcile()`): keeps one entry per target, turns watch
+ * events, resync ticks and retry timers into reconciles, and publishes a status report after
+ * each. Per target, reconciles are serialised and coalesced (the latest desired state wins);
+ * different targets run concurrently up to a limit. After a reconcile:
+ *   terminal  → hold: no retry and no resync until the desired state changes
+ *   transient → retry with exponential backoff and jitter (capped)
+ *   waiting   → requeue after WAIT_REQUEUE_MS
+ * The periodic resync re-applies every target's last desired state, also while NATS is down.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseDesiredStateKey } from '@gitfleet/proto';
+import type { Logger } from 'pino';
+import type { DesiredEvent } from '../nats/desired-watcher.js';
+import type { StatusSink } from '../nats/status-publisher.js';
+import { backoffDelay, RECONCILE_BACKOFF } from './backoff.js';
+import { Semaphore } from './pool.js';
+import { reconcileApply, reconcileDelete, type ReconcileDeps, type Trigger } from './reconcile.js';
+import { type ReconcileOutcome, toStatusReport } from './result.js';
+
+/** Requeue delay of a waiting target (CRD not established, kind not served), ms. */
+export const WAIT_REQUEUE_MS = 10_000;
+
+/** Options of the reconciler. */
+export interface ReconcilerOptions {
+  cluster: string;
+  agentVersion: string;
+  /** period of the full re-apply of every target, ms */
+  resyncIntervalMs: number;
+  /** targets reconciled at the same time */
+  concurrency: number;
+}
+
+interface TargetState {
+  bundleId: string;
+  /** latest KV entry seen for the target */
+  latest: { operation: DesiredEvent['operation']; value: Uint8Array; revision: number };
+  /** pending work, strongest trigger wins; undefined when idle */
+  pending: Trigger | undefined;
+  running: boolean;
+  /** consecutive transient failures */
+  attempt: number;
+  retryTimer: NodeJS.Timeout | undefined;
+  /** the latest entry failed terminally: wait for a new one */
+  held: boolean;
+}
+
+const STRENGTH: Record<Trigger, number> = { replay: 0, resync: 1, retry: 2, update: 3 };
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Outer reconcile loop over all targets of this cluster (see module comment). */
+export class Reconciler {
+  private readonly targets = new Map<string, TargetState>();
+  private readonly slots: Semaphore;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly idle = new Set<() => void>();
+
+  constructor(
+    private readonly deps: ReconcileDeps,
+    private readonly status: StatusSink,
+    private readonly opts: ReconcilerOptions,
+    private readonly log: Logger,
+  ) {
+    this.slots = new Semaphore(opts.concurrency);
+  }
+
+  /** Number of targets the agent currently holds (live keys). */
+  get size(): number {
+    let n = 0;
+    for (const t of this.targets.values()) if (t.latest.operation === 'PUT') n++;
+    return n;
+  }
+
+  /** Starts the periodic resync. */
+  start(): void {
+    this.resyncTimer = setInterval(() => this.resync(), this.opts.resyncIntervalMs);
+  }
+
+  /** Stops timers, lets running reconciles finish (at most `timeoutMs`). */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.resyncTimer);
+    for (const t of this.targets.values()) clearTimeout(t.retryTimer);
+    const busy = () => [...this.targets.values()].some((t) => t.running);
+    if (!busy()) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      const check = () => { if (!busy()) { clearTimeout(timer); this.idle.delete(check); resolve(); } };
+      this.idle.add(check);
+    });
+  }
+
+  /** Handles one desired-state KV event (from the watcher). */
+  onDesiredEvent(e: DesiredEvent): void {
+    if (this.stopped) return;
+    let bundleId: string;
+    try {
+      bundleId = parseDesiredStateKey(e.key).bundleId;
+    } catch (err) {
+      this.log.error({ key: e.key, err: { message: (err as Error).message } }, 'ignoring desired-state key');
+      if (e.operation === 'PUT') this.report(this.refusedKey(e.key, (err as Error).message));
+      return;
+    }
+    const t = this.targets.get(bundleId);
+    if (t && t.latest.revision === e.revision && t.latest.operation === e.operation && sameBytes(t.latest.value, e.value)) {
+      return; // the same entry again (watch re-created)
+    }
+    const state: TargetState = t ?? { bundleId, latest: { operation: 'PUT', value: new Uint8Array(), revision: 0 }, pending: undefined, running: false, attempt: 0, retryTimer: undefined, held: false };
+    state.latest = { operation: e.operation, value: e.value, revision: e.revision };
+    state.held = false;
+    state.attempt = 0;
+    clearTimeout(state.retryTimer);
+    state.retryTimer = undefined;
+    this.targets.set(bundleId, state);
+    this.log.info({ bundleId, operation: e.operation, revision: e.revision, replay: e.replay }, 'desired state event');
+    this.schedule(state, e.replay ? 'replay' : 'update');
+  }
+
+  /** Queues a re-apply of every target that is not held (the periodic resync). */
+  resync(): void {
+    for (const t of this.targets.values()) {
+      if (!t.held && t.retryTimer === undefined) this.schedule(t, 'resync');
+    }
+  }
+
+  private schedule(t: TargetState, trigger: Trigger): void {
+    if (this.stopped) return;
+    if (t.pending === undefined || STRENGTH[trigger] > STRENGTH[t.pending]) t.pending = trigger;
+    if (!t.running) void this.drive(t);
+  }
+
+  /** Runs the target's pending work until there is none (one reconcile at a time per target). */
+  private async drive(t: TargetState): Promise<void> {
+    t.running = true;
+    const release = await this.slots.acquire();
+    try {
+      while (t.pending !== undefined && !this.stopped) {
+        const trigger = t.pending;
+        t.pending = undefined;
+        const entry = t.latest;
+        const outcome = entry.operation === 'PUT'
+          ? await reconcileApply(this.deps, { cluster: this.opts.cluster, bundleId: t.bundleId, value: entry.value, trigger })
+          : await reconcileDelete(this.deps, t.bundleId, trigger);
+        this.after(t, entry, trigger, outcome);
+      }
+    } catch (err) {
+      this.log.error({ err, bundleId: t.bundleId }, 'reconcile crashed');
+    } finally {
+      release();
+      t.running = false;
+      for (const check of [...this.idle]) check();
+    }
+  }
+
+  private after(t: TargetState, entry: TargetState['latest'], trigger: Trigger, o: ReconcileOutcome): void {
+    const log = this.log.child({ bundleId: t.bundleId });
+    const counts: Record<string, number> = {};
+    for (const r of o.resources) counts[r.action] = (counts[r.action] ?? 0) + 1;
+    log.info({ trigger, state: o.state, revision: o.revision, generation: String(o.generation), resources: counts, errors: o.errors, next: o.errorClass, ms: Math.round(o.timings.totalMs) }, 'reconciled');
+    if (o.state !== 'SKIPPED') this.report(o);
+    if (t.latest !== entry) return; // a newer entry is pending; it decides what comes next
+    switch (o.errorClass) {
+      case 'terminal':
+        t.held = true;
+        break;
+      case 'transient':
+        this.retryLater(t, backoffDelay(t.attempt++, RECONCILE_BACKOFF));
+        break;
+      case 'waiting':
+        this.retryLater(t, WAIT_REQUEUE_MS);
+        break;
+      default:
+        t.attempt = 0;
+        if ((o.state === 'DELETED' || (o.state === 'SKIPPED' && entry.operation !== 'PUT')) && t.pending === undefined) {
+          this.targets.delete(t.bundleId);
+        }
+    }
+  }
+
+  private retryLater(t: TargetState, ms: number): void {
+    clearTimeout(t.retryTimer);
+    this.log.info({ bundleId: t.bundleId, inMs: ms, attempt: t.attempt }, 'requeued');
+    t.retryTimer = setTimeout(() => {
+      t.retryTimer = undefined;
+      this.schedule(t, 'retry');
+    }, ms);
+  }
+
+  private report(o: ReconcileOutcome): void {
+    this.status.enqueue(toStatusReport(o, { cluster: this.opts.cluster, agentVersion: this.opts.agentVersion, reportId: randomUUID(), observedAt: new Date() }));
+  }
+
+  private refusedKey(key: string, message: string): ReconcileOutcome {
+    return {
+      bundleId: key.slice(key.indexOf('.') + 1), state: 'FAILED', revision: '', digest: '', generation: 0n,
+      resources: [], errors: [message], errorClass: 'terminal', timings: { fetchMs: 0, applyMs: 0, pruneMs: 0, totalMs: 0 },
+    };
+  }
+}

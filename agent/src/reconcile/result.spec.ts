@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ResourceAction, SyncState } from '@gitfleet/proto';
+import { nextStep, type ObjectResult, type ReconcileOutcome, syncStateOf, toStatusReport } from './result.js';
+
+const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'c' };
+const r = (action: ObjectResult['action'], errorClass?: ObjectResult['errorClass']): ObjectResult =>
+  ({ ref, action, message: action === 'failed' ? 'boom' : '', errorClass, owned: action !== 'failed', scopeKnown: true });
+
+describe('syncStateOf', () => {
+  const cases: Array<[string, ObjectResult[], string[], string]> = [
+    ['nothing to do', [], [], 'SYNCED'],
+    ['all applied', [r('created'), r('configured'), r('unchanged'), r('pruned')], [], 'SYNCED'],
+    ['one failed', [r('created'), r('failed', 'failed')], [], 'FAILED'],
+    ['bundle error', [], ['digest mismatch'], 'FAILED'],
+  ];
+  for (const [name, res, errors, want] of cases) it(name, () => assert.equal(syncStateOf(res, errors), want));
+});
+
+describe('nextStep', () => {
+  const cases: Array<[string, ObjectResult[], string | undefined, string | undefined]> = [
+    ['all good', [r('created')], undefined, undefined],
+    ['refused object needs no retry', [r('failed', 'failed')], undefined, undefined],
+    ['unreachable apiserver retries', [r('failed', 'failed'), r('failed', 'transient')], undefined, 'transient'],
+    ['kind not served requeues', [r('failed', 'waiting')], undefined, 'waiting'],
+    ['transient beats waiting', [r('failed', 'waiting'), r('failed', 'transient')], undefined, 'transient'],
+    ['terminal bundle wins', [r('failed', 'transient')], 'terminal', 'terminal'],
+    ['bundle transient', [], 'transient', 'transient'],
+  ];
+  for (const [name, res, bundleClass, want] of cases) {
+    it(name, () => assert.equal(nextStep(res, bundleClass as never), want));
+  }
+});
+
+describe('toStatusReport', () => {
+  const outcome: ReconcileOutcome = {
+    bundleId: 'demo', state: 'FAILED', revision: 'abc', digest: 'sha256-x', generation: 4n,
+    resources: [r('created'), r('failed', 'failed')], errors: [], timings: { fetchMs: 1, applyMs: 2, pruneMs: 3, totalMs: 6 },
+  };
+  it('maps every field', () => {
+    const rep = toStatusReport(outcome, { cluster: 'spoke1', agentVersion: '0.1.0', reportId: 'id-1', observedAt: new Date('2030-01-02T03:04:05Z') });
+    assert.equal(rep.contractVersion, '1.0.0');
+    assert.equal(rep.reportId, 'id-1');
+    assert.equal(rep.cluster, 'spoke1');
+    assert.equal(rep.state, SyncState.FAILED);
+    assert.equal(rep.generation, 4n);
+    assert.deepEqual(rep.resources.map((x) => [x.kind, x.action, x.message]), [['ConfigMap', ResourceAction.CREATED, ''], ['ConfigMap', ResourceAction.FAILED, 'boom']]);
+    assert.equal(rep.timings?.totalMs, 6);
+    assert.equal(rep.observedAt, '2030-01-02T03:04:05.000Z');
+  });
+  it('refuses a skipped outcome', () => {
+    assert.throws(() => toStatusReport({ ...outcome, state: 'SKIPPED' }, { cluster: 'c', agentVersion: 'v', reportId: 'i', observedAt: new Date() }));
+  });
+});

@@ -1,0 +1,48 @@
+/** CRDs and their custom resources in one bundle: CRD first, wait Established, then the CR. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ResourceAction, SyncState } from '@gitfleet/proto';
+import { closeSuite, goneOrDeleting, kubeGet, kubectl, namespace, openSuite, startAgent, type SuiteContext } from './testbed.js';
+
+describe('custom resource definitions', () => {
+  let ctx: SuiteContext;
+  let group: string;
+  before(async () => {
+    ctx = await openSuite('crd');
+    group = `${ctx.id}.gitfleet.test`;
+    startAgent(ctx);
+  });
+  after(async () => {
+    await kubectl(ctx.tb, 'delete', 'crd', `widgets.${group}`, '--ignore-not-found', '--wait=false').catch(() => undefined);
+    await closeSuite(ctx);
+  });
+
+  it('applies a CR after its CRD (listed after it in the bundle) is established', async () => {
+    const ns = `${ctx.id}-app`;
+    ctx.namespaces.add(ns);
+    ctx.bundles.add('widgets');
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+      metadata: { name: `widgets.${group}` },
+      spec: {
+        group, scope: 'Namespaced', names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }],
+      },
+    };
+    const widget = { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w1', namespace: ns }, spec: { size: 3 } };
+    const digest = await ctx.hub.putBundle('widgets', 'rev1', [{ obj: widget }, { obj: crd }, namespace(ns)]);
+    await ctx.hub.putDesired(ctx.cluster, 'widgets', digest);
+    const report = await ctx.hub.waitReport(ctx.cluster, 'report of widgets', (r) => r.bundleId === 'widgets', 60_000);
+    assert.equal(report.state, SyncState.SYNCED, JSON.stringify(report.resources.map((r) => r.message)));
+    assert.deepEqual(report.resources.map((r) => [r.kind, ResourceAction[r.action]]), [['Namespace', 'CREATED'], ['CustomResourceDefinition', 'CREATED'], ['Widget', 'CREATED']]);
+    const w = await kubeGet(ctx.tb, `widgets.${group}`, 'w1', ns);
+    assert.equal(w?.spec.size, 3);
+  });
+
+  it('prunes the CR before its CRD', async () => {
+    await ctx.hub.deleteDesired(ctx.cluster, 'widgets');
+    const report = await ctx.hub.waitReport(ctx.cluster, 'DELETED report of widgets', (r) => r.bundleId === 'widgets' && r.state === SyncState.DELETED);
+    assert.deepEqual(report.resources.map((r) => [r.kind, ResourceAction[r.action]]), [['Widget', 'PRUNED'], ['CustomResourceDefinition', 'PRUNED'], ['Namespace', 'PRUNED']]);
+    assert.ok(goneOrDeleting(await kubeGet(ctx.tb, 'crd', `widgets.${group}`)));
+  });
+});
