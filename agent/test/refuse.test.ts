@@ -22,8 +22,8 @@ describe('refused desired states', () => {
     const bundle = 'tampered';
     ctx.namespaces.add(ns);
     ctx.bundles.add(bundle);
-    const good = bundleBytes(bundle, 'rev1', [namespace(ns), configMap('x', { v: '1' }, ns)]);
-    const evil = bundleBytes(bundle, 'rev1', [namespace(ns), configMap('x', { v: 'evil' }, ns)]);
+    const good = bundleBytes(bundle, [namespace(ns), configMap('x', { v: '1' }, ns)]);
+    const evil = bundleBytes(bundle, [namespace(ns), configMap('x', { v: 'evil' }, ns)]);
     const digest = bundleDigest(good);
     await ctx.hub.putRaw(digest, evil); // stored under the good digest: the content does not match
     await ctx.hub.putDesired(ctx.cluster, bundle, digest, { generation: 1n });

@@ -193,7 +193,7 @@ export class FakeHubSide {
 
   /** Stores a BundleManifest of `objects`; returns its digest. */
   async putBundle(bundleId: string, revision: string, objects: TestObject[]): Promise<string> {
-    const bytes = bundleBytes(bundleId, revision, objects);
+    const bytes = bundleBytes(bundleId, objects);
     const digest = bundleDigest(bytes);
     await this.store.putBlob({ name: digest }, bytes);
     return digest;
@@ -262,11 +262,10 @@ export class FakeHubSide {
 }
 
 /** Protobuf bytes of a BundleManifest of `objects` (canonical JSON per object). */
-export function bundleBytes(bundleId: string, revision: string, objects: TestObject[]): Uint8Array {
+export function bundleBytes(bundleId: string, objects: TestObject[]): Uint8Array {
   return toBinary(BundleManifestSchema, create(BundleManifestSchema, {
     contractVersion: CONTRACT_VERSION,
     bundleId,
-    revision,
     objects: objects.map((o, i) => ({ file: o.file ?? `obj-${i}.yaml`, json: canonicalJson(o.obj) })),
   }));
 }

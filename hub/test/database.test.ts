@@ -94,7 +94,7 @@ describe('database (real PostgreSQL)', () => {
     const bundles = new BundlesRepository(ds);
     const targets = new TargetsRepository(ds);
     await bundles.upsert([{ id: 'src-web', source: 'src', path: 'web', name: 'web', labels: { a: 'b' }, revision: 'r1', state: 'Failed', errors: [{ file: 'web/x.yaml', message: 'bad' }], warnings: ['w'], updatedAt: new Date() }]);
-    await targets.upsert({ cluster: 'c1', bundleId: 'src-web', source: 'src', revision: 'r1', digest: 'sha256-1', contentHash: 'sha256-2', generation: 5, targetNamespace: '', defaultNamespace: 'web', syncPolicy: { automated: true, prune: false, selfHeal: true }, publishedAt: new Date() });
+    await targets.upsert({ cluster: 'c1', bundleId: 'src-web', source: 'src', revision: 'r1', digest: 'sha256-1', generation: 5, targetNamespace: '', defaultNamespace: 'web', syncPolicy: { automated: true, prune: false, selfHeal: true }, publishedAt: new Date() });
     const b = await bundles.getWithTargetCount('src-web');
     assert.equal(b?.targetCount, 1);
     assert.deepEqual(b?.errors, [{ file: 'web/x.yaml', message: 'bad' }]);

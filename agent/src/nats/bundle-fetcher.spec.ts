@@ -5,7 +5,7 @@ import { TerminalError } from '../errors.js';
 import { verifyBundle } from './bundle-fetcher.js';
 
 const bytesOf = (contractVersion: string) =>
-  toBinary(BundleManifestSchema, create(BundleManifestSchema, { contractVersion, bundleId: 'b', revision: 'r', objects: [{ file: 'a.yaml', json: '{}' }] }));
+  toBinary(BundleManifestSchema, create(BundleManifestSchema, { contractVersion, bundleId: 'b', objects: [{ file: 'a.yaml', json: '{}' }] }));
 
 describe('verifyBundle', () => {
   it('accepts matching bytes', () => {

@@ -94,7 +94,12 @@ export class StatusPublisher implements StatusSink {
     return this.queue.size;
   }
 
+  /**
+   * Queues a report for in-order, acknowledged delivery (re-sent after a reconnect; JetStream
+   * de-duplicates by report id). Logs each report id at info so delivery can be audited.
+   */
   enqueue(report: StatusReport): void {
+    this.log.info({ reportId: report.reportId, bundleId: report.bundleId, generation: String(report.generation) }, 'status report produced');
     const dropped = this.queue.push(report);
     if (dropped) this.log.warn({ reportId: dropped.reportId, bundleId: dropped.bundleId, capacity: this.queue.capacity }, 'status buffer full: dropped the oldest report');
     this.flushing ??= this.flush().finally(() => { this.flushing = undefined; });

@@ -58,8 +58,8 @@ function toolkit(bundles: ScannedBundle[], content: Record<string, string> = {},
 
 /** A published target row equal to what the fake toolkit renders for `cluster` at `revision`. */
 function publishedRow(cluster: string, bundleId: string, path: string, revision: string, generation: number, value = 'one'): TargetEntity {
-  const m = encodeManifest(bundleId, revision, [{ file: `${path}/cm.yaml`, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: path }, data: { v: value, overlay: '' } } }]);
-  return { cluster, bundleId, source: 'src', revision, digest: m.digest, contentHash: m.contentHash, generation, targetNamespace: '', defaultNamespace: 'apps', syncPolicy: POLICY, publishedAt: new Date(0) };
+  const m = encodeManifest(bundleId, [{ file: `${path}/cm.yaml`, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: path }, data: { v: value, overlay: '' } } }]);
+  return { cluster, bundleId, source: 'src', revision, digest: m.digest, generation, targetNamespace: '', defaultNamespace: 'apps', syncPolicy: POLICY, publishedAt: new Date(0) };
 }
 
 interface Setup {

@@ -33,10 +33,8 @@ import { LruCache } from './render-cache.js';
 export interface RenderedManifest {
   /** protobuf binary of the BundleManifest. */
   bytes: Uint8Array;
-  /** `bundleDigest(bytes)`: the object name. */
+  /** `bundleDigest(bytes)`: the object name; equal content ⇒ equal digest. */
   digest: string;
-  /** Digest of the same manifest with an empty revision: equal content ⇒ equal hash. */
-  contentHash: string;
 }
 
 /** What one pipeline run did; counts over all sources it covered. */
@@ -289,7 +287,7 @@ export class DeploymentService implements BeforeApplicationShutdown {
     let out: RenderedManifest | BundleError;
     try {
       const objects = await this.toolkit.renderBundle(dir, path, target.variant);
-      out = encodeManifest(id, revision, objects);
+      out = encodeManifest(id, objects);
     } catch (err) {
       if (!(err instanceof BundleError)) throw err;
       out = err;
@@ -299,7 +297,7 @@ export class DeploymentService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Publishes one target unless its last published state has the same content hash, target
+   * Publishes one target unless its last published state has the same digest, target
    * namespace, default namespace and sync policy (then nothing is written: an unchanged cluster
    * sees no KV update, even when only the revision moved). Object store first, then KV, then
    * the targets row, so the row never claims more than what the agent can read.
@@ -319,7 +317,7 @@ export class DeploymentService implements BeforeApplicationShutdown {
     const syncPolicy: SyncPolicyJson = { automated: t.syncPolicy.automated, prune: t.syncPolicy.prune, selfHeal: t.syncPolicy.selfHeal };
     if (
       prev &&
-      prev.contentHash === rendered.contentHash &&
+      prev.digest === rendered.digest &&
       prev.targetNamespace === targetNamespace &&
       prev.defaultNamespace === defaultNamespace &&
       sameSyncPolicy(prev.syncPolicy, syncPolicy)
@@ -352,7 +350,6 @@ export class DeploymentService implements BeforeApplicationShutdown {
       source: source.name,
       revision,
       digest: rendered.digest,
-      contentHash: rendered.contentHash,
       generation,
       targetNamespace,
       defaultNamespace,
@@ -378,14 +375,14 @@ export class DeploymentService implements BeforeApplicationShutdown {
 
 /**
  * Encodes rendered objects as a fleet.v1 BundleManifest (objects as canonical JSON, in render
- * order) and computes its digest and content hash (the digest with an empty revision).
+ * order) and computes its digest. The manifest holds content only (no revision), so the same
+ * render at a later commit has the same digest.
  */
-export function encodeManifest(bundleId: string, revision: string, objects: Array<{ file: string; object: unknown }>): RenderedManifest {
+export function encodeManifest(bundleId: string, objects: Array<{ file: string; object: unknown }>): RenderedManifest {
   const manifestObjects = objects.map((o) => ({ file: o.file, json: canonicalJson(o.object) }));
-  const manifest = create(BundleManifestSchema, { contractVersion: CONTRACT_VERSION, bundleId, revision, objects: manifestObjects });
+  const manifest = create(BundleManifestSchema, { contractVersion: CONTRACT_VERSION, bundleId, objects: manifestObjects });
   const bytes = toBinary(BundleManifestSchema, manifest);
-  const contentHash = bundleDigest(toBinary(BundleManifestSchema, { ...manifest, revision: '' }));
-  return { bytes, digest: bundleDigest(bytes), contentHash };
+  return { bytes, digest: bundleDigest(bytes) };
 }
 
 function sameSyncPolicy(a: SyncPolicyJson | null | undefined, b: SyncPolicyJson): boolean {

@@ -30,13 +30,6 @@ export class TargetEntity {
   @Column({ type: 'text' })
   digest: string;
 
-  /**
-   * `sha256-<hex>` of the rendered objects alone (manifest without revision): equal content at a
-   * new revision is not republished.
-   */
-  @Column({ name: 'content_hash', type: 'text' })
-  contentHash: string;
-
   /** Increases by one at every KV write of this target. */
   @Column({ type: 'bigint', transformer: bigintToNumber })
   generation: number;

@@ -56,7 +56,6 @@ export class InitialSchema1767225600000 implements MigrationInterface {
         source varchar(63) NOT NULL,
         revision text NOT NULL,
         digest text NOT NULL,
-        content_hash text NOT NULL,
         generation bigint NOT NULL,
         target_namespace text NOT NULL DEFAULT '',
         default_namespace text NOT NULL DEFAULT '',
