@@ -5,5 +5,5 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/tools/setup.sh" >/dev/null
 bash "$root/tools/testbed/up.sh" >/dev/null
-bash "$root/tools/run.sh" node "$root/e2e/dist/src/demo/main.js" --stop >/dev/null 2>&1 || true
-bash "$root/tools/run.sh" node "$root/e2e/dist/src/bench/latency.js" "$@"
+bash "$root/tools/run.sh" node "$root/e2e/dist/demo/main.js" --stop >/dev/null 2>&1 || true
+bash "$root/tools/run.sh" node "$root/e2e/dist/bench/latency.js" "$@"

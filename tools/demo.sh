@@ -7,5 +7,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 start=$SECONDS
 bash "$root/tools/setup.sh"
 bash "$root/tools/testbed/up.sh"
-bash "$root/tools/run.sh" node "$root/e2e/dist/src/demo/main.js" "$@"
+bash "$root/tools/run.sh" node "$root/e2e/dist/demo/main.js" "$@"
 echo "[demo] done in $((SECONDS - start)) s"

@@ -9,7 +9,7 @@ bash tools/setup.sh
 bash tools/testbed/up.sh
 run() { bash tools/run.sh "$@"; }
 # A demo left running would share the test bed's clusters and NATS with the suites.
-run node e2e/dist/src/demo/main.js --stop >/dev/null 2>&1 || true
+run node e2e/dist/demo/main.js --stop >/dev/null 2>&1 || true
 run nx run-many -t lint typecheck --outputStyle=static
 run nx run-many -t test --outputStyle=static --parallel=1 --skip-nx-cache
 run nx run e2e:e2e --outputStyle=static --skip-nx-cache

@@ -4,8 +4,8 @@
  * server, labels the three clusters env=dev/test/prod, registers the Source, and prints a
  * per-cluster status table until every target has applied the pushed revision.
  *
- *   node e2e/dist/src/demo/main.js          start (or restart) the demo
- *   node e2e/dist/src/demo/main.js --stop   stop the demo's hub and agents
+ *   node e2e/dist/demo/main.js          start (or restart) the demo
+ *   node e2e/dist/demo/main.js --stop   stop the demo's hub and agents
  */
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';

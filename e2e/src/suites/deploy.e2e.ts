@@ -54,12 +54,12 @@ describe('deploy: Git → hub → NATS → agents → clusters', () => {
     const devSlaveSvc = await dev.get('service', 'redis-slave', NS);
     assert.equal((devSlaveSvc?.spec as { selector: Record<string, string> }).selector['role'], 'master', 'dev redis-slave service patched to the master');
     assert.equal(replicas(await dev.get('deployment', 'frontend', NS)), 1);
-    assert.equal(serviceType(await dev.get('service', 'frontend', NS)), 'ClusterIP');
+    assert.equal(serviceType(await dev.get('service', 'frontend', NS)), 'NodePort', 'dev keeps the base NodePort service');
 
     const test = fleet.kubectl('spoke2');
     assert.equal(replicas(await test.get('deployment', 'frontend', NS)), 3, 'test is scaled to 3');
     assert.ok(await test.get('deployment', 'redis-slave', NS), 'test keeps redis replicas');
-    assert.equal(serviceType(await test.get('service', 'frontend', NS)), 'ClusterIP');
+    assert.equal(serviceType(await test.get('service', 'frontend', NS)), 'NodePort', 'test keeps the base NodePort service');
 
     const prod = fleet.kubectl('spoke3');
     assert.equal(replicas(await prod.get('deployment', 'frontend', NS)), 3, 'prod is scaled to 3');
@@ -71,7 +71,7 @@ describe('deploy: Git → hub → NATS → agents → clusters', () => {
     const before = readFileSync(file, 'utf8');
     const image = /image:\s*(\S+)/.exec(before)?.[1];
     assert.ok(image, 'fixture has an image');
-    writeFileSync(file, before.replace(image, `${image.split(':')[0]}:e2e-changed`));
+    writeFileSync(file, before.replace(/image:\s*\S+/, `image: ${image.split(':')[0]}:e2e-changed`));
     const revision = await fleet.repo.commitAndPush('change the redis master image');
     await fleet.api.pushWebhook('fleet-examples', revision);
     await fleet.waitForRevision(BUNDLE, revision, ['spoke1', 'spoke2', 'spoke3']);

@@ -75,7 +75,8 @@ export class Fleet {
         const t = targets.find((x) => x.cluster === cluster);
         if (!t) throw new Error(`${cluster}: not targeted`);
         if (t.status !== 'Synced' || t.applied?.revision !== revision) {
-          throw new Error(`${cluster}: status ${t.status}, applied ${t.applied?.revision?.slice(0, 8) ?? 'nothing'}, errors ${JSON.stringify(t.applied?.errors ?? [])}`);
+          const failed = (t.applied?.resources ?? []).filter((r) => r.action === 'failed').map((r) => `${r.kind}/${r.name}: ${r.message}`);
+          throw new Error(`${cluster}: status ${t.status}, applied ${t.applied?.revision?.slice(0, 8) ?? 'nothing'}, errors ${JSON.stringify([...(t.applied?.errors ?? []), ...failed])}`);
         }
       }
       return targets;
