@@ -65,6 +65,6 @@ describe('NATS restart: nothing is lost', () => {
     const second = await fleet.repo.commitAndPush('after the restart');
     await fleet.api.pushWebhook('nats-restart', second);
     await fleet.waitForRevision(BUNDLE, second, [SPOKE]);
-    assert.ok(await k.get('configmap', 'after-restart', NS));
+    assert.ok(await k.get('configmap', 'kustomize-after-restart', NS), 'the new object arrived (the fixture adds namePrefix kustomize-)');
   });
 });
