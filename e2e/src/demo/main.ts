@@ -37,7 +37,7 @@ function render(targets: TargetView[], revision: string): string {
 
 async function main(): Promise<void> {
   const testbed = loadTestbed();
-  const stopped = stopDetached(testbed, 'demo-');
+  const stopped = stopDetached(testbed);
   if (process.argv.includes('--stop')) {
     console.log(stopped.length ? `stopped ${stopped.join(', ')}` : 'no demo was running');
     return;

@@ -125,14 +125,14 @@ export function startAgent(testbed: Testbed, spoke: string, extraArgs: string[] 
 }
 
 /**
- * Stops the detached processes (hub, agents) a demo left running, found by their pid files.
- * Returns the names of the processes it signalled.
+ * Stops the detached processes (the demo's hub and agents) still running, found by the pid files
+ * that only detached processes write. Returns the names of the processes it signalled.
  */
-export function stopDetached(testbed: Testbed, prefix: string): string[] {
+export function stopDetached(testbed: Testbed): string[] {
   const logDir = path.join(testbed.stateDir, 'logs', 'e2e');
   const stopped: string[] = [];
   for (const file of existsSync(logDir) ? readdirSync(logDir) : []) {
-    if (!file.startsWith(prefix) || !file.endsWith('.pid')) continue;
+    if (!file.endsWith('.pid')) continue;
     const pid = Number(readFileSync(path.join(logDir, file), 'utf8'));
     try {
       process.kill(pid, 'SIGTERM');
