@@ -7,5 +7,6 @@ if [[ -x "$root/.tools/node/node_modules/node/bin/node" ]]; then
   export PATH="$root/.tools/node/node_modules/node/bin:$PATH"
 fi
 export PATH="$root/node_modules/.bin:$PATH:${GITFLEET_CACHE:-$HOME/.cache/gitfleet}/bin"
-export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=${NX_SKIP_NX_CACHE:-} 
+# Nx's task cache lives outside the repo, beside the test bed's binaries, so fresh clones reuse it.
+export NX_DAEMON=false NX_NO_CLOUD=true NX_CACHE_DIRECTORY="${GITFLEET_CACHE:-$HOME/.cache/gitfleet}/nx"
 exec "$@"

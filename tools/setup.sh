@@ -3,7 +3,7 @@
 #   1. Node.js 24 LTS: when the machine's node is older, installs the npm registry's `node`
 #      package (pinned in tools/testbed/versions.env) into .tools/node; tools/run.sh puts it first on PATH.
 #   2. The workspace's npm dependencies (npm ci), run under that Node.
-#   3. Builds every project (nx run-many -t build; outputs in each project's dist/, Nx cache in .nx/).
+#   3. Builds every project (nx run-many -t build; outputs in each project's dist/, Nx cache in ~/.cache/gitfleet/nx).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
