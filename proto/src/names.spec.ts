@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clusterKeyFilter, desiredStateKey, isCompatibleContract, parseDesiredStateKey, statusSubject } from './names.js';
+import { clusterKeyFilter, diffSubject, desiredStateKey, isCompatibleContract, parseDesiredStateKey, statusSubject } from './names.js';
 import { bundleDigest, canonicalJson, isBundleDigest } from './digest.js';
 
 describe('names', () => {
@@ -29,6 +29,7 @@ describe('names', () => {
   it('builds subjects and filters', () => {
     assert.equal(statusSubject('spoke2'), 'fleet.status.spoke2');
     assert.equal(clusterKeyFilter('spoke2'), 'spoke2.>');
+    assert.equal(diffSubject('spoke2'), 'fleet.agent.spoke2.diff');
     assert.throws(() => statusSubject('*'), /invalid cluster name/);
   });
   it('accepts the same contract major version only', () => {

@@ -24,6 +24,16 @@ export const STATUS_SUBJECT_PREFIX = 'fleet.status';
 /** Subject prefix of heartbeats: `fleet.heartbeat.<cluster>`. */
 export const HEARTBEAT_SUBJECT_PREFIX = 'fleet.heartbeat';
 
+/** Subject prefix of agent request/reply endpoints: `fleet.agent.<cluster>.<verb>`. */
+export const AGENT_SUBJECT_PREFIX = 'fleet.agent';
+
+/**
+ * Annotation on a desired object that keeps it when it leaves the desired state (value "false"):
+ * the agent reports it orphaned instead of pruning it. Argo CD's equivalent is
+ * `argocd.argoproj.io/sync-options: Prune=false`.
+ */
+export const PRUNE_ANNOTATION = 'gitfleet.io/prune';
+
 /** Durable consumer name the hub replicas share on STATUS_STREAM. */
 export const STATUS_CONSUMER = 'fleet-hub-status';
 
@@ -86,4 +96,9 @@ export function heartbeatSubject(cluster: string): string {
 export function isCompatibleContract(version: string): boolean {
   const major = (v: string) => v.split('.')[0];
   return version !== '' && major(version) === major(CONTRACT_VERSION);
+}
+
+/** Subject an agent answers DiffRequests on (request/reply). */
+export function diffSubject(cluster: string): string {
+  return `${AGENT_SUBJECT_PREFIX}.${checkName('cluster name', cluster)}.diff`;
 }
