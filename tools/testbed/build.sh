@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the test bed's real parts from the Go module proxy into a cache outside the repo:
-#   kube-apiserver (k8s.io/kubernetes via a wrapper module that pins the staging modules to their
-#   published versions), etcd, nats-server, and the loopback Git smart-HTTP server (git http-backend
-#   behind Go's net/http/cgi). Idempotent: a binary already built for the pinned version is reused.
+#   kube-apiserver, kube-controller-manager and kube-scheduler (k8s.io/kubernetes via one wrapper
+#   module that pins the staging modules to their published versions), KWOK (fake nodes and
+#   kubelets), etcd, nats-server, and the loopback Git smart-HTTP server (git http-backend behind
+#   Go's net/http/cgi). Idempotent: a binary already built for the pinned version is reused.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
@@ -14,34 +15,43 @@ export GOFLAGS="${GOFLAGS:-} -mod=mod" GOTOOLCHAIN=local
 
 log() { printf '[testbed:build] %s\n' "$*" >&2; }
 
-# build_tool NAME VERSION MODULE PACKAGE [REPLACES...]: builds PACKAGE from a wrapper module.
+# build_tool NAME VERSION MODULE PACKAGE: builds PACKAGE from a wrapper module that requires MODULE.
+# The Kubernetes binaries share one wrapper module per version (one resolution, one go.sum).
 build_tool() {
   local name=$1 version=$2 module=$3 pkg=$4
   local out="$BIN/$name-$version"
   if [[ -x "$out" ]]; then ln -sf "$out" "$BIN/$name"; return; fi
   local dir="$CACHE/build/$name-$version"
-  rm -rf "$dir"; mkdir -p "$dir"
+  [[ "$module" == k8s.io/kubernetes ]] && dir="$CACHE/build/kubernetes-$version"
   log "building $name $version (first run only; cached in $BIN)"
   local start=$SECONDS
   (
-    cd "$dir"
-    go mod init "gitfleet.local/testbed/$name" >/dev/null 2>&1
-    if [[ "$name" == kube-apiserver ]]; then
-      # k8s.io/kubernetes replaces its staging modules with ./staging paths; point them at the
-      # published k8s.io/* v0.X.Y releases instead (the envtest way of building from the proxy).
-      local gomod minor
-      gomod=$(go mod download -json "$module@$version" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-      minor="v0${version#v1}"
-      grep -E '^\s+k8s\.io/[a-z0-9-]+ => \./staging' "$gomod" | awk '{print $1}' | while read -r m; do
-        go mod edit -replace "$m=$m@$minor"
-      done
+    if [[ ! -e "$dir/.ready" ]]; then
+      rm -rf "$dir"; mkdir -p "$dir"; cd "$dir"
+      go mod init "gitfleet.local/testbed/${dir##*/}" >/dev/null 2>&1
+      if [[ "$module" == k8s.io/kubernetes ]]; then
+        # k8s.io/kubernetes replaces its staging modules with ./staging paths; point them at the
+        # published k8s.io/* v0.X.Y releases instead (the envtest way of building from the proxy).
+        local gomod minor
+        gomod=$(go mod download -json "$module@$version" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+        minor="v0${version#v1}"
+        grep -E '^\s+k8s\.io/[a-z0-9-]+ => \./staging' "$gomod" | awk '{print $1}' | while read -r m; do
+          go mod edit -replace "$m=$m@$minor"
+        done
+      fi
+      touch .ready
     fi
+    cd "$dir"
     go get -tool "$pkg@$version" >/dev/null
-    CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$out" "$pkg"
+    CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$out.tmp" "$pkg"
+    mv "$out.tmp" "$out"
   )
   ln -sf "$out" "$BIN/$name"
   log "built $name in $((SECONDS - start)) s"
 }
+
+K8S=k8s.io/kubernetes
+KWOK=sigs.k8s.io/kwok # its go.mod has no replace directives; a plain wrapper module suffices
 
 build_gitserver() {
   local src="$here/gitserver" sum out
@@ -54,17 +64,24 @@ build_gitserver() {
   ln -sf "$out" "$BIN/git-http-server"
 }
 
-want=("${@:-all}")
-for w in "${want[@]}"; do
-  case "$w" in
-    all) build_gitserver
-         build_tool nats-server "$NATS_SERVER_VERSION" github.com/nats-io/nats-server/v2 github.com/nats-io/nats-server/v2
-         build_tool etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3
-         build_tool kube-apiserver "$KUBERNETES_VERSION" k8s.io/kubernetes k8s.io/kubernetes/cmd/kube-apiserver ;;
+build_one() {
+  case "$1" in
     gitserver) build_gitserver ;;
     nats-server) build_tool nats-server "$NATS_SERVER_VERSION" github.com/nats-io/nats-server/v2 github.com/nats-io/nats-server/v2 ;;
     etcd) build_tool etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 ;;
-    kube-apiserver) build_tool kube-apiserver "$KUBERNETES_VERSION" k8s.io/kubernetes k8s.io/kubernetes/cmd/kube-apiserver ;;
-    *) echo "unknown part: $w" >&2; exit 2 ;;
+    kube-apiserver | kube-controller-manager | kube-scheduler)
+      build_tool "$1" "$KUBERNETES_VERSION" "$K8S" "$K8S/cmd/$1" ;;
+    kwok) build_tool kwok "$KWOK_VERSION" "$KWOK" "$KWOK/cmd/kwok" ;;
+    *) echo "unknown part: $1 (parts: all ${ALL_BUILDS[*]})" >&2; exit 2 ;;
   esac
+}
+
+ALL_BUILDS=(gitserver nats-server etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+want=("${@:-all}")
+for w in "${want[@]}"; do
+  if [[ "$w" == all ]]; then
+    for b in "${ALL_BUILDS[@]}"; do build_one "$b"; done
+  else
+    build_one "$w"
+  fi
 done

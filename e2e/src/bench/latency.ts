@@ -10,19 +10,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Fleet, eventually } from '../support/index.js';
+import { summary } from './stats.js';
 
 const BUNDLE = 'bench-latency-config';
 const SPOKES = ['spoke1', 'spoke2', 'spoke3'];
-
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, i)]!;
-}
-
-function summary(name: string, values: number[]): string {
-  const s = [...values].sort((a, b) => a - b);
-  return `${name.padEnd(32)} p50 ${percentile(s, 50).toFixed(0).padStart(5)} ms   p99 ${percentile(s, 99).toFixed(0).padStart(5)} ms   max ${s[s.length - 1]!.toFixed(0).padStart(5)} ms`;
-}
 
 const configMap = (i: number) => `apiVersion: v1
 kind: ConfigMap

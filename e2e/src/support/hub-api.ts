@@ -6,6 +6,21 @@
 /** What an agent reported for one object. */
 export interface ResourceResultView { apiVersion: string; kind: string; namespace: string; name: string; action: string; message: string }
 
+/** Names one Kubernetes object. */
+export interface ObjectRefView { apiVersion: string; kind: string; namespace: string; name: string }
+
+/** How one object differs from desired (drift), or would change (diff). */
+export interface ObjectDriftView {
+  object: ObjectRefView;
+  missing: boolean;
+  diffs: Array<{ path: string; desired: string; live: string; manager: string }>;
+  healed: boolean;
+  conflict: null | { manager: string; message: string };
+}
+
+/** Health of an object, a target, a bundle or a cluster. */
+export interface HealthView { status: string; message: string }
+
 /** One target (bundle × cluster) with desired and applied state, as `GET /api/v1/targets` shows it. */
 export interface TargetView {
   cluster: string;
@@ -14,7 +29,15 @@ export interface TargetView {
   applied: null | { revision: string; digest: string; generation: number; state: string; resources: ResourceResultView[]; errors: string[]; observedAt: string };
   status: 'Pending' | 'Synced' | 'Failed' | string;
   lastSeenAt: string | null;
+  syncStatus: 'Synced' | 'OutOfSync' | 'Failed' | 'Unknown' | string;
+  health: HealthView;
+  drift: ObjectDriftView[];
+  orphaned: ObjectRefView[];
+  syncRequest: number;
 }
+
+/** What applying a target's desired state would change, as the agent computed it (dry run). */
+export interface DiffView { cluster: string; bundleId: string; revision: string; objects: ObjectDriftView[]; prune: ObjectRefView[]; errors: string[] }
 
 /** One bundle, as `GET /api/v1/bundles` shows it. */
 export interface BundleView {
@@ -80,6 +103,21 @@ export class HubApi {
   targets(filter: { cluster?: string; bundle?: string } = {}): Promise<TargetView[]> {
     const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined) as Array<[string, string]>);
     return this.get<TargetView[]>(`/api/v1/targets${q.size ? `?${q}` : ''}`);
+  }
+
+  /** One target. */
+  target(cluster: string, bundleId: string): Promise<TargetView> {
+    return this.get<TargetView>(`/api/v1/targets/${cluster}/${bundleId}`);
+  }
+
+  /** Asks the cluster's agent what applying the target's desired state would change. */
+  diff(cluster: string, bundleId: string): Promise<DiffView> {
+    return this.get<DiffView>(`/api/v1/targets/${cluster}/${bundleId}/diff`);
+  }
+
+  /** Manual sync of a bundle, optionally on one cluster only. */
+  sync(bundleId: string, cluster?: string): Promise<unknown> {
+    return this.post(`/api/v1/bundles/${bundleId}/sync`, cluster ? { cluster } : {});
   }
 
   /** Lists bundles. */

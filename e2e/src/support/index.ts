@@ -12,3 +12,4 @@ export * from './processes.js';
 export * from './fleet.js';
 export * from './eventually.js';
 export * from './nats-store.js';
+export * from './kube-http.js';
