@@ -4,6 +4,7 @@
 #   module that pins the staging modules to their published versions), KWOK (fake nodes and
 #   kubelets), etcd, nats-server, and the loopback Git smart-HTTP server (git http-backend behind
 #   Go's net/http/cgi). Idempotent: a binary already built for the pinned version is reused.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
@@ -19,10 +20,18 @@ log() { printf '[testbed:build] %s\n' "$*" >&2; }
 # The Kubernetes binaries share one wrapper module per version (one resolution, one go.sum).
 build_tool() {
   local name=$1 version=$2 module=$3 pkg=$4
-  local out="$BIN/$name-$version"
+  local out="$BIN/$name-$version" dir="$CACHE/build/$name-$version" ldflags="-s -w" p
+  if [[ "$module" == k8s.io/kubernetes ]]; then
+    # Stamp the version as Kubernetes' own build does (hack/lib/version.sh); otherwise /version
+    # says v0.0.0-master+$Format:%H$, which clients such as `kubectl version` cannot parse.
+    local minor=${version#v1.}; minor=${minor%%.*}
+    for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+      ldflags+=" -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+    done
+    out+="-$(sha256sum <<<"$ldflags" | cut -c1-8)" # a change of flags is a new binary
+    dir="$CACHE/build/kubernetes-$version"
+  fi
   if [[ -x "$out" ]]; then ln -sf "$out" "$BIN/$name"; return; fi
-  local dir="$CACHE/build/$name-$version"
-  [[ "$module" == k8s.io/kubernetes ]] && dir="$CACHE/build/kubernetes-$version"
   log "building $name $version (first run only; cached in $BIN)"
   local start=$SECONDS
   (
@@ -43,11 +52,27 @@ build_tool() {
     fi
     cd "$dir"
     go get -tool "$pkg@$version" >/dev/null
-    CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$out.tmp" "$pkg"
+    CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$pkg"
     mv "$out.tmp" "$out"
   )
   ln -sf "$out" "$BIN/$name"
   log "built $name in $((SECONDS - start)) s"
+}
+
+# kwok_stages: KWOK's own default Stages (what kwokctl feeds it: node-initialize,
+# node-heartbeat-with-lease, and the "fast" pod-ready/pod-complete/pod-delete), taken from the same
+# release's module source. The kwok binary alone has no built-in Stages and refuses to start.
+kwok_stages() {
+  local out="$BIN/kwok-stages-$KWOK_VERSION.yaml" src f
+  [[ -s "$out" ]] && return
+  src=$(cd "$CACHE/build" && go mod download -json "$KWOK@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  [[ -d "$src/kustomize/stage" ]] || { log "kwok $KWOK_VERSION sources not found"; exit 1; }
+  for f in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
+    pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+    printf -- '---\n'
+    cat "$src/kustomize/stage/$f.yaml"
+  done >"$out.tmp"
+  mv "$out.tmp" "$out"
 }
 
 K8S=k8s.io/kubernetes
@@ -71,7 +96,7 @@ build_one() {
     etcd) build_tool etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 ;;
     kube-apiserver | kube-controller-manager | kube-scheduler)
       build_tool "$1" "$KUBERNETES_VERSION" "$K8S" "$K8S/cmd/$1" ;;
-    kwok) build_tool kwok "$KWOK_VERSION" "$KWOK" "$KWOK/cmd/kwok" ;;
+    kwok) build_tool kwok "$KWOK_VERSION" "$KWOK" "$KWOK/cmd/kwok"; kwok_stages ;;
     *) echo "unknown part: $1 (parts: all ${ALL_BUILDS[*]})" >&2; exit 2 ;;
   esac
 }

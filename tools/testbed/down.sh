@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Stops the test bed's background daemons started by up.sh; data stays in the state dir
 # ${GITFLEET_STATE:-$HOME/.cache/gitfleet/testbed} unless --purge is given. Idempotent.
-#   usage: down.sh [etcd|apiservers|nats|postgres|git ...]   (default: all parts)
-#          down.sh --purge                                  (stop all, delete the state dir)
+#   usage: down.sh [etcd|apiservers|nats|postgres|git|controllers|kwok ...]   (default: all parts)
+#          down.sh --purge                      (stop all, delete the state dir)
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
@@ -31,9 +32,15 @@ stop_postgres() {
   fi
 }
 
-# Stop in reverse start order (apiservers before the etcd they use).
+# Stop in reverse start order (controllers and kwok before their apiserver, apiservers before the
+# etcd they use). KWOK's fake Node objects stay in the apiserver; the next kwok start adopts them.
 for ((i = ${#PARTS[@]} - 1; i >= 0; i--)); do
   case ${PARTS[$i]} in
+    kwok) for s in "${WORKLOAD_SPOKES[@]}"; do stop_pid "kwok-$s" 10; done ;;
+    controllers)
+      for s in "${WORKLOAD_SPOKES[@]}"; do
+        stop_pid "kube-scheduler-$s" 15 & stop_pid "kube-controller-manager-$s" 15 & wait
+      done ;;
     git) stop_pid git 10 ;;
     postgres) stop_postgres ;;
     nats) stop_pid nats 20 ;;

@@ -1,8 +1,10 @@
 # Shared by up.sh and down.sh: where the test bed lives, its fixed ports, and small helpers for
 # background daemons (pid files under $STATE/run, logs under $STATE/logs). Sourced, not run.
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash disable=SC2034 source-path=SCRIPTDIR
 
 TESTBED_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$TESTBED_DIR/versions.env"
 CACHE="${GITFLEET_CACHE:-$HOME/.cache/gitfleet}"
 BIN="$CACHE/bin"
 STATE="${GITFLEET_STATE:-$HOME/.cache/gitfleet/testbed}"
@@ -11,9 +13,15 @@ LOGS="$STATE/logs"
 PKI="$STATE/pki"
 KUBECONFIGS="$STATE/kubeconfigs"
 
-ALL_PARTS=(etcd apiservers nats postgres git)
+ALL_PARTS=(etcd apiservers nats postgres git controllers kwok)
 SPOKES=(spoke1 spoke2 spoke3)
 declare -A SPOKE_PORT=([spoke1]=16443 [spoke2]=16444 [spoke3]=16445)
+# Spokes that also run kube-controller-manager, kube-scheduler and KWOK (fake nodes/kubelets), so
+# that Deployments there really roll out; the other spokes are bare API servers. Each such spoke
+# needs its own ports below.
+WORKLOAD_SPOKES=(spoke3)
+declare -A KCM_PORT=([spoke3]=17257) SCHED_PORT=([spoke3]=17259) KWOK_PORT=([spoke3]=17247)
+KWOK_NODES=(kwok-node-0 kwok-node-1)
 ETCD_PORT=12379
 ETCD_PEER_PORT=12380
 NATS_PORT=14222

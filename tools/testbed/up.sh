@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Starts the real test bed as background daemons (pid files and logs under the state dir
 # ${GITFLEET_STATE:-$HOME/.cache/gitfleet/testbed}): one etcd, three kube-apiservers (spoke1..3)
-# on it, nats-server with JetStream, a private PostgreSQL cluster, and the Git smart-HTTP server.
+# on it, nats-server with JetStream, a private PostgreSQL cluster, the Git smart-HTTP server, and
+# for the workload spokes (spoke3) kube-controller-manager + kube-scheduler ("controllers") and
+# KWOK with two fake nodes ("kwok"), so Deployments there really roll out.
 # Idempotent: a part that already runs and is healthy is left alone.
-#   usage: up.sh [etcd|apiservers|nats|postgres|git ...]   (default: all parts)
+#   usage: up.sh [etcd|apiservers|nats|postgres|git|controllers|kwok ...]   (default: all parts)
 # Writes $STATE/testbed.env (KEY=value lines) for tests to read.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
@@ -35,6 +38,8 @@ build() {
   wants apiservers && targets+=(kube-apiserver)
   wants nats && targets+=(nats-server)
   wants git && targets+=(gitserver)
+  wants controllers && targets+=(kube-controller-manager kube-scheduler)
+  wants kwok && targets+=(kwok)
   [[ ${#PARTS[@]} -eq ${#ALL_PARTS[@]} ]] && targets=(all)
   [[ ${#targets[@]} -gt 0 ]] && "$TESTBED_DIR/build.sh" "${targets[@]}"
   return 0
@@ -340,6 +345,151 @@ wait_git() {
   return 0
 }
 
+# --- kube-controller-manager, kube-scheduler, KWOK (workload spokes only) -------------------
+
+# need_apiserver SPOKE WHAT: these parts run against an apiserver that must already be up.
+need_apiserver() {
+  [[ -s "$KUBECONFIGS/$1.kubeconfig" && -s "$PKI/sa.key" ]] ||
+    die "$2 needs the $1 apiserver's PKI and kubeconfig; start it first: up.sh apiservers"
+  [[ -v FRESH[apiservers] ]] && return 0
+  wants apiservers && return 0
+  apiserver_ready "$1" >/dev/null 2>&1 || die "$2 needs the $1 apiserver; start it first: up.sh apiservers"
+}
+
+# secure_healthz PORT: the /healthz of a component serving HTTPS with its self-signed cert
+# (/healthz is on the default --authorization-always-allow-paths, no credentials needed).
+secure_healthz() { [[ $(curl -fsSk --max-time 2 "https://127.0.0.1:$1/healthz") == ok ]]; }
+
+start_controllers() {
+  local s kc
+  for s in "${WORKLOAD_SPOKES[@]}"; do
+    kc="$KUBECONFIGS/$s.kubeconfig"
+    if ! pid_of "kube-controller-manager-$s" >/dev/null; then
+      need_apiserver "$s" kube-controller-manager
+      ensure_port_free "${KCM_PORT[$s]}" "kube-controller-manager $s"
+      # Admin kubeconfig for everything (--use-service-account-credentials=false: no per-controller
+      # SA identities to bootstrap); the SA key the apiserver verifies with, so the token
+      # controller's tokens are valid; the test-bed CA as root CA for kube-root-ca.crt ConfigMaps.
+      # No node IPAM (KWOK nodes carry their own podCIDR), no cloud provider, no leader election.
+      daemon "kube-controller-manager-$s" "$LOGS/kube-controller-manager-$s.log" \
+        "$BIN/kube-controller-manager" \
+        --kubeconfig="$kc" \
+        --controllers='*' \
+        --use-service-account-credentials=false \
+        --service-account-private-key-file="$PKI/sa.key" \
+        --root-ca-file="$PKI/ca.crt" \
+        --allocate-node-cidrs=false \
+        --cluster-cidr=10.244.0.0/16 \
+        --service-cluster-ip-range=10.96.0.0/16 \
+        --leader-elect=false \
+        --bind-address=127.0.0.1 \
+        --secure-port="${KCM_PORT[$s]}"
+      FRESH[controllers]=1
+    fi
+    if ! pid_of "kube-scheduler-$s" >/dev/null; then
+      need_apiserver "$s" kube-scheduler
+      ensure_port_free "${SCHED_PORT[$s]}" "kube-scheduler $s"
+      daemon "kube-scheduler-$s" "$LOGS/kube-scheduler-$s.log" "$BIN/kube-scheduler" \
+        --kubeconfig="$kc" \
+        --leader-elect=false \
+        --bind-address=127.0.0.1 \
+        --secure-port="${SCHED_PORT[$s]}"
+      FRESH[controllers]=1
+    fi
+  done
+}
+
+wait_controllers() {
+  local s
+  for s in "${WORKLOAD_SPOKES[@]}"; do
+    wait_for "kube-controller-manager $s (healthz)" "$LOGS/kube-controller-manager-$s.log" 60 \
+      "kube-controller-manager-$s" secure_healthz "${KCM_PORT[$s]}"
+    wait_for "kube-scheduler $s (healthz)" "$LOGS/kube-scheduler-$s.log" 60 \
+      "kube-scheduler-$s" secure_healthz "${SCHED_PORT[$s]}"
+  done
+}
+
+kwok_healthy() { [[ $(curl -fsS --max-time 2 "http://127.0.0.1:$1/healthz") == ok ]]; }
+
+start_kwok() {
+  local s stages="$BIN/kwok-stages-$KWOK_VERSION.yaml"
+  [[ -s "$stages" ]] || die "missing $stages (run build.sh kwok)"
+  for s in "${WORKLOAD_SPOKES[@]}"; do
+    if pid_of "kwok-$s" >/dev/null; then continue; fi
+    need_apiserver "$s" kwok
+    ensure_port_free "${KWOK_PORT[$s]}" "kwok $s"
+    # The kwok controller outside a cluster: the default Stages via --config (the binary has none
+    # built in), only nodes annotated kwok.x-k8s.io/node=fake, node leases as kubelets do, and its
+    # HTTP server (healthz, logs/exec stubs) on loopback. Pod IPs come from each node's podCIDR.
+    daemon "kwok-$s" "$LOGS/kwok-$s.log" "$BIN/kwok" \
+      --kubeconfig="$KUBECONFIGS/$s.kubeconfig" \
+      --config="$stages" \
+      --manage-all-nodes=false \
+      --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+      --node-lease-duration-seconds=40 \
+      --cidr=10.244.0.0/16 \
+      --node-ip=192.0.2.1 \
+      --server-address="127.0.0.1:${KWOK_PORT[$s]}"
+    FRESH[kwok]=1
+  done
+}
+
+# kwok_nodes SPOKE: the fake Nodes, created if missing (no taints: plain Deployments land there).
+kwok_nodes() {
+  local s=$1 i n manifest=""
+  for i in "${!KWOK_NODES[@]}"; do
+    n=${KWOK_NODES[$i]}
+    manifest+="---
+apiVersion: v1
+kind: Node
+metadata:
+  name: $n
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: \"0\"
+  labels:
+    type: kwok
+    kubernetes.io/hostname: $n
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    kubernetes.io/role: agent
+    node-role.kubernetes.io/agent: \"\"
+spec:
+  podCIDR: 10.244.$((i + 1)).0/24
+  podCIDRs: [10.244.$((i + 1)).0/24]
+status:
+  addresses:
+  - {type: InternalIP, address: 192.0.2.$((i + 1))}
+  - {type: Hostname, address: $n}
+  allocatable: {cpu: \"32\", memory: 256Gi, pods: \"110\"}
+  capacity: {cpu: \"32\", memory: 256Gi, pods: \"110\"}
+  nodeInfo: {architecture: amd64, operatingSystem: linux}
+"
+  done
+  command -v kubectl >/dev/null || die "kwok's fake nodes are created with kubectl; install it"
+  kubectl --kubeconfig "$KUBECONFIGS/$s.kubeconfig" --request-timeout=10s apply --server-side \
+    --field-manager=gitfleet-testbed -f - <<<"$manifest" >>"$LOGS/kwok-$s.log" 2>&1 ||
+    die "creating the KWOK nodes on $s failed; see $LOGS/kwok-$s.log"
+}
+
+kwok_nodes_ready() {
+  local ready
+  ready=$(kubectl --kubeconfig "$KUBECONFIGS/$1.kubeconfig" --request-timeout=3s get nodes -l type=kwok \
+    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}')
+  [[ $(grep -o True <<<"$ready" | wc -l) -ge ${#KWOK_NODES[@]} ]]
+}
+
+wait_kwok() {
+  local s
+  for s in "${WORKLOAD_SPOKES[@]}"; do
+    wait_for "kwok $s (healthz)" "$LOGS/kwok-$s.log" 30 "kwok-$s" kwok_healthy "${KWOK_PORT[$s]}"
+    # Already running with its nodes Ready: nothing to do (one quick get); otherwise (re)create them.
+    [[ ! -v FRESH[kwok] ]] && kwok_nodes_ready "$s" >/dev/null 2>&1 && continue
+    kwok_nodes "$s"
+    wait_for "kwok $s (nodes Ready)" "$LOGS/kwok-$s.log" 30 "kwok-$s" kwok_nodes_ready "$s"
+  done
+}
+
 # --- main ------------------------------------------------------------------------------------
 
 start_time=$SECONDS
@@ -351,6 +501,9 @@ build
 # Launch everything that needs no waiting first, then the apiservers (which need etcd), then wait.
 for p in etcd nats postgres git apiservers; do wants "$p" && "start_$p"; done
 for p in etcd nats postgres git apiservers; do wants "$p" && "wait_$p"; done
+# Then what runs against a ready apiserver.
+for p in controllers kwok; do wants "$p" && "start_$p"; done
+for p in controllers kwok; do wants "$p" && "wait_$p"; done
 
 cat >"$STATE/testbed.env" <<EOF
 GITFLEET_NATS_URL=nats://127.0.0.1:$NATS_PORT
@@ -359,6 +512,7 @@ GITFLEET_DATABASE_URL=postgres://gitfleet:gitfleet@127.0.0.1:$PG_PORT/gitfleet
 GITFLEET_GIT_URL=http://127.0.0.1:$GIT_PORT
 GITFLEET_GIT_ROOT=$STATE/git
 GITFLEET_SPOKES=$(IFS=,; echo "${SPOKES[*]}")
+GITFLEET_WORKLOAD_SPOKES=$(IFS=,; echo "${WORKLOAD_SPOKES[*]}")
 GITFLEET_KUBECONFIG_DIR=$KUBECONFIGS
 GITFLEET_TESTBED_STATE=$STATE
 GITFLEET_BIN=$BIN
@@ -372,6 +526,8 @@ for p in "${PARTS[@]}"; do
     nats) summary+=("nats+jetstream :$NATS_PORT (monitor :$NATS_MONITOR_PORT)") ;;
     postgres) summary+=("postgres :$PG_PORT") ;;
     git) summary+=("git http :$GIT_PORT") ;;
+    controllers) summary+=("kube-controller-manager+kube-scheduler ${WORKLOAD_SPOKES[*]}") ;;
+    kwok) summary+=("kwok ${WORKLOAD_SPOKES[*]} (nodes ${KWOK_NODES[*]})") ;;
   esac
 done
 fresh="${!FRESH[*]}"
