@@ -26,6 +26,14 @@ function record(over: Partial<StatusRecord> = {}): StatusRecord {
     timings: { fetchMs: 1, applyMs: 2, pruneMs: 3, totalMs: 6 },
     observedAt: new Date('2026-01-01T00:00:00Z'),
     receivedAt: new Date('2026-01-01T00:00:01Z'),
+    syncStatus: 'Synced',
+    health: 'Healthy',
+    healthMessage: '',
+    drift: [],
+    orphaned: [],
+    trigger: 'update',
+    syncRequest: 0,
+    applied: true,
     ...over,
   };
 }
@@ -55,6 +63,23 @@ describe('database (real PostgreSQL)', () => {
     assert.deepEqual(await ds.runMigrations(), []);
     const idx: Array<{ indexdef: string }> = await ds.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'status_history_target_idx'`);
     assert.match(idx[0]!.indexdef, /\(cluster, bundle_id, observed_at\)/);
+    const applied: Array<{ name: string }> = await ds.query(`SELECT name FROM migrations ORDER BY id`);
+    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1767225600000', 'SyncDriftHealth1767312000000']);
+  });
+
+  it('the sync/drift/health migration adds its columns with defaults, and reverts cleanly', async () => {
+    const columns = async (table: string) =>
+      ((await ds.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1`, [table])) as Array<{ column_name: string }>).map((c) => c.column_name);
+    const added = ['sync_status', 'health', 'health_message', 'drift', 'orphaned', 'trigger', 'sync_request'];
+    for (const table of ['target_status', 'status_history']) for (const c of added) assert.ok((await columns(table)).includes(c), `${table}.${c}`);
+    assert.ok((await columns('target_status')).includes('applied_at'));
+    assert.ok((await columns('targets')).includes('ignore_differences'));
+    assert.ok((await columns('targets')).includes('sync_request'));
+    // down then up again on the live schema
+    await ds.undoLastMigration({ transaction: 'each' });
+    assert.ok(!(await columns('targets')).includes('sync_request'));
+    assert.equal((await ds.runMigrations()).length, 1);
+    assert.ok((await columns('targets')).includes('sync_request'));
   });
 
   it('sources round-trip; a duplicate name is refused', async () => {
@@ -94,7 +119,7 @@ describe('database (real PostgreSQL)', () => {
     const bundles = new BundlesRepository(ds);
     const targets = new TargetsRepository(ds);
     await bundles.upsert([{ id: 'src-web', source: 'src', path: 'web', name: 'web', labels: { a: 'b' }, revision: 'r1', state: 'Failed', errors: [{ file: 'web/x.yaml', message: 'bad' }], warnings: ['w'], updatedAt: new Date() }]);
-    await targets.upsert({ cluster: 'c1', bundleId: 'src-web', source: 'src', revision: 'r1', digest: 'sha256-1', generation: 5, targetNamespace: '', defaultNamespace: 'web', syncPolicy: { automated: true, prune: false, selfHeal: true }, publishedAt: new Date() });
+    await targets.upsert({ cluster: 'c1', bundleId: 'src-web', source: 'src', revision: 'r1', digest: 'sha256-1', generation: 5, targetNamespace: '', defaultNamespace: 'web', syncPolicy: { automated: true, prune: false, selfHeal: true }, publishedAt: new Date(), ignoreDifferences: [], syncRequest: 0 });
     const b = await bundles.getWithTargetCount('src-web');
     assert.equal(b?.targetCount, 1);
     assert.deepEqual(b?.errors, [{ file: 'web/x.yaml', message: 'bad' }]);
@@ -128,5 +153,45 @@ describe('database (real PostgreSQL)', () => {
     assert.deepEqual(s?.timings, { fetchMs: 1, applyMs: 2, pruneMs: 3, totalMs: 6 });
     const history = await repo.history('c1', 'src-web');
     assert.deepEqual(history.map((h) => h.reportId).sort(), ['a', 'b', 'c', 'old']);
+    await ds.query('DELETE FROM target_status; DELETE FROM status_history');
+  });
+
+  it('status: same generation with a later observed_at replaces the latest, an earlier one does not; drift and health round-trip', async () => {
+    const repo = new StatusRepository(ds);
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 2, 0, 0, s));
+    const latest = async () => (await repo.getStatuses([{ cluster: 'c1', bundleId: 'src-web' }])).get('c1.src-web')!;
+    await repo.storeReports([record({ reportId: 'apply', generation: 5, observedAt: at(10), trigger: 'update', applied: true })]);
+    const drift = [{
+      object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'web' },
+      missing: false,
+      diffs: [{ path: '/spec/replicas', desired: '3', live: '5', manager: 'kubectl-edit' }],
+      healed: false,
+      conflict: { manager: 'hpa', message: 'writes /spec/replicas back' },
+    }];
+    const orphaned = [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'old' }];
+    await repo.storeReports([record({
+      reportId: 'drift', generation: 5, observedAt: at(20), trigger: 'drift', applied: false, syncStatus: 'OutOfSync',
+      health: 'Degraded', healthMessage: 'Deployment web/web: 0 of 3 available', drift, orphaned, syncRequest: 2,
+    })]);
+    let s = await latest();
+    assert.deepEqual(
+      [s.syncStatus, s.health, s.healthMessage, s.drift, s.orphaned, s.trigger, s.syncRequest],
+      ['OutOfSync', 'Degraded', 'Deployment web/web: 0 of 3 available', drift, orphaned, 'drift', 2],
+    );
+    assert.equal(s.appliedAt?.toISOString(), at(10).toISOString()); // the drift report did not apply
+    // an earlier report of the same generation arriving late does not replace it
+    await repo.storeReports([record({ reportId: 'late', generation: 5, observedAt: at(15), trigger: 'health', health: 'Healthy', applied: false })]);
+    s = await latest();
+    assert.deepEqual([s.trigger, s.health], ['drift', 'Degraded']);
+    // a later heal replaces it and moves applied_at; in one batch the later of two wins
+    await repo.storeReports([
+      record({ reportId: 'heal', generation: 5, observedAt: at(30), trigger: 'drift', applied: true }),
+      record({ reportId: 'health', generation: 5, observedAt: at(40), trigger: 'health', applied: false }),
+    ]);
+    s = await latest();
+    assert.deepEqual([s.trigger, s.health, s.syncStatus, s.drift], ['health', 'Healthy', 'Synced', []]);
+    assert.equal(s.appliedAt?.toISOString(), at(30).toISOString());
+    const [h] = await repo.history('c1', 'src-web', 10).then((rows) => rows.filter((r) => r.reportId === 'drift'));
+    assert.deepEqual([h!.syncStatus, h!.health, h!.drift, h!.orphaned, h!.trigger], ['OutOfSync', 'Degraded', drift, orphaned, 'drift']);
   });
 });

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { ConflictError, DomainError, InvalidInputError, NotFoundError } from './errors.js';
+import { AgentReplyError, AgentUnavailableError, ConflictError, DomainError, InvalidInputError, NotFoundError } from './errors.js';
 
 /** JSON body of every API error response. */
 export interface ErrorBody {
@@ -11,7 +11,8 @@ export interface ErrorBody {
 
 /**
  * The one place that maps errors to HTTP: NotFoundError → 404, ConflictError → 409,
- * InvalidInputError → 400, Nest HttpExceptions (validation 400, unknown route 404, …) as they
+ * InvalidInputError → 400, AgentUnavailableError → 504, AgentReplyError → 502 (both logged as
+ * warnings, with their message in the body), Nest HttpExceptions (validation 400, unknown route 404, …) as they
  * are, anything else → 500 with a generic message (details only in the log).
  */
 @Catch()
@@ -22,13 +23,16 @@ export class DomainExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
-    if (body.statusCode >= 500) this.logger.error({ err: exception }, 'unhandled error');
+    if (exception instanceof AgentUnavailableError || exception instanceof AgentReplyError) this.logger.warn({ err: String(exception) }, 'agent request failed');
+    else if (body.statusCode >= 500) this.logger.error({ err: exception }, 'unhandled error');
     res.status(body.statusCode).json(body);
   }
 
   private toBody(exception: unknown): ErrorBody {
     if (exception instanceof NotFoundError) return { statusCode: HttpStatus.NOT_FOUND, error: 'Not Found', message: exception.message };
     if (exception instanceof ConflictError) return { statusCode: HttpStatus.CONFLICT, error: 'Conflict', message: exception.message };
+    if (exception instanceof AgentUnavailableError) return { statusCode: HttpStatus.GATEWAY_TIMEOUT, error: 'Gateway Timeout', message: exception.message };
+    if (exception instanceof AgentReplyError) return { statusCode: HttpStatus.BAD_GATEWAY, error: 'Bad Gateway', message: exception.message };
     if (exception instanceof InvalidInputError || exception instanceof DomainError) {
       return { statusCode: HttpStatus.BAD_REQUEST, error: 'Bad Request', message: exception.message };
     }
@@ -48,6 +52,6 @@ export class DomainExceptionFilter implements ExceptionFilter {
 }
 
 function httpErrorName(status: number): string {
-  const names: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 503: 'Service Unavailable' };
+  const names: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
   return names[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error');
 }

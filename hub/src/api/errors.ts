@@ -1,6 +1,7 @@
 /**
  * Domain errors thrown by services. They know nothing of HTTP: `DomainExceptionFilter` maps
- * them to status codes (NotFound → 404, Conflict → 409, Invalid → 400), and non-HTTP callers
+ * them to status codes (NotFound → 404, Conflict → 409, Invalid → 400, AgentUnavailable → 504,
+ * AgentReply → 502), and non-HTTP callers
  * (NATS handlers, the pipeline) catch them by class.
  */
 
@@ -24,3 +25,17 @@ export class ConflictError extends DomainError {}
 
 /** The request is well-formed but its content is invalid (HTTP 400). */
 export class InvalidInputError extends DomainError {}
+
+/** The agent of a cluster did not answer a request: none connected, or no reply in time (HTTP 504). */
+export class AgentUnavailableError extends DomainError {
+  constructor(cluster: string, reason: string, options?: ErrorOptions) {
+    super(`agent of cluster "${cluster}" did not answer: ${reason}`, options);
+  }
+}
+
+/** The agent of a cluster answered with something unusable (HTTP 502). */
+export class AgentReplyError extends DomainError {
+  constructor(cluster: string, reason: string, options?: ErrorOptions) {
+    super(`agent of cluster "${cluster}" gave an unusable answer: ${reason}`, options);
+  }
+}

@@ -65,9 +65,8 @@ describe('parseFleetYaml', () => {
     ['unknown key under gitfleet', 'gitfleet: {webhooks: []}\n', ['x/fleet.yaml: unknown field "gitfleet.webhooks"']],
     ['unknown key under gitfleet.syncPolicy', 'gitfleet: {syncPolicy: {dryRun: true}}\n', ['x/fleet.yaml: unknown field "gitfleet.syncPolicy.dryRun"']],
     ['helm not supported yet', 'helm: {chart: x}\n', ['x/fleet.yaml: field "helm" is not supported yet (ignored)']],
-    ['rolloutStrategy and diff not supported yet', 'rolloutStrategy: {}\ndiff: {}\n', [
+    ['rolloutStrategy not supported yet, diff is', 'rolloutStrategy: {}\ndiff: {}\n', [
       'x/fleet.yaml: field "rolloutStrategy" is not supported yet (ignored)',
-      'x/fleet.yaml: field "diff" is not supported yet (ignored)',
     ]],
     ['helm in a customization not supported yet', 'targetCustomizations:\n- {clusterName: c, helm: {values: {}}}\n', ['x/fleet.yaml: field "targetCustomizations[0].helm" is not supported yet (ignored)']],
   ];
@@ -117,14 +116,130 @@ describe('parseFleetYaml', () => {
       'unknown-fields/fleet.yaml: unknown field "foo"',
       'unknown-fields/fleet.yaml: field "helm" is not supported yet (ignored)',
       'unknown-fields/fleet.yaml: unknown field "kustomize.extra"',
+      'unknown-fields/fleet.yaml: unknown field "gitfleet.webhooks"',
+      'unknown-fields/fleet.yaml: unknown field "gitfleet.syncPolicy.dryRun"',
       'unknown-fields/fleet.yaml: field "targetCustomizations[0].helm" is not supported yet (ignored)',
       'unknown-fields/fleet.yaml: unknown field "targetCustomizations[0].colour"',
       'unknown-fields/fleet.yaml: unknown field "targetCustomizations[0].clusterSelector.matchFields"',
-      'unknown-fields/fleet.yaml: unknown field "gitfleet.webhooks"',
-      'unknown-fields/fleet.yaml: unknown field "gitfleet.syncPolicy.dryRun"',
     ]);
     assert.equal(spec.namespace, 'demo');
     assert.deepEqual(spec.kustomize, { dir: './k' });
     assert.deepEqual(spec.syncPolicy, { prune: false });
   });
+});
+
+describe('parseFleetYaml: sync policy, ignore rules and their Fleet aliases', () => {
+  type Want = Pick<BundleSpec, 'syncPolicy' | 'ignoreDifferences'>;
+  const only = (spec: BundleSpec): Want => {
+    const out: Want = {};
+    if (spec.syncPolicy) out.syncPolicy = spec.syncPolicy;
+    if (spec.ignoreDifferences) out.ignoreDifferences = spec.ignoreDifferences;
+    return out;
+  };
+  const table: Array<[string, string, Want, string[]]> = [
+    ['nothing said → nothing set (resolveTargets defaults every field to true)', 'name: a\n', {}, []],
+    ['ours: gitfleet.syncPolicy', 'gitfleet: {syncPolicy: {automated: false, prune: false, selfHeal: false}}\n',
+      { syncPolicy: { automated: false, prune: false, selfHeal: false } }, []],
+    ['ours: gitfleet.ignoreDifferences (empty strings dropped)', [
+      'gitfleet:',
+      '  ignoreDifferences:',
+      '  - {group: apps, kind: Deployment, jsonPointers: [/spec/replicas], managers: [hpa-controller]}',
+      '  - {kind: ConfigMap, namespace: "", name: settings, jsonPointers: [/data/generated]}',
+    ].join('\n'), { ignoreDifferences: [
+      { group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'], managers: ['hpa-controller'] },
+      { kind: 'ConfigMap', name: 'settings', jsonPointers: ['/data/generated'] },
+    ] }, []],
+    ['Fleet: correctDrift.enabled true → selfHeal true', 'correctDrift: {enabled: true}\n', { syncPolicy: { selfHeal: true } }, []],
+    ['Fleet: correctDrift.enabled false → selfHeal false', 'correctDrift: {enabled: false}\n', { syncPolicy: { selfHeal: false } }, []],
+    ['Fleet: correctDrift without enabled means false (Go zero value)', 'correctDrift: {}\n', { syncPolicy: { selfHeal: false } }, []],
+    ['Fleet: correctDrift.force / keepFailHistory are Helm-only, warned', 'correctDrift: {enabled: true, force: true, keepFailHistory: true}\n', { syncPolicy: { selfHeal: true } }, [
+      'x/fleet.yaml: field "correctDrift.force" is not supported yet (ignored)',
+      'x/fleet.yaml: field "correctDrift.keepFailHistory" is not supported yet (ignored)',
+    ]],
+    ['Fleet: keepResources true → prune false', 'keepResources: true\n', { syncPolicy: { prune: false } }, []],
+    ['Fleet: keepResources false says nothing (Fleet ORs it)', 'keepResources: false\n', {}, []],
+    ['Fleet: diff.comparePatches → rules; group from apiVersion; remove paths + jsonPointers', [
+      'diff:',
+      '  comparePatches:',
+      '  - apiVersion: apps/v1',
+      '    kind: Deployment',
+      '    name: web',
+      '    namespace: shop',
+      '    operations:',
+      '    - {op: remove, path: /spec/replicas}',
+      '    - {op: remove, path: /spec/template/metadata/annotations}',
+      '    jsonPointers: [/metadata/labels/extra]',
+      '  - apiVersion: v1',
+      '    kind: Service',
+      '    operations: [{op: remove, path: /spec/clusterIP}]',
+    ].join('\n'), { ignoreDifferences: [
+      { group: 'apps', kind: 'Deployment', namespace: 'shop', name: 'web', jsonPointers: ['/metadata/labels/extra', '/spec/replicas', '/spec/template/metadata/annotations'] },
+      { kind: 'Service', jsonPointers: ['/spec/clusterIP'] },
+    ] }, []],
+    ['Fleet: a non-remove operation is warned about and dropped', 'diff: {comparePatches: [{kind: Service, operations: [{op: replace, path: /spec/x, value: "1"}]}]}\n',
+      { ignoreDifferences: [{ kind: 'Service' }] },
+      ['x/fleet.yaml: field "diff.comparePatches[0].operations[0].op": only "remove" is supported, got "replace" (ignored)']],
+    ['a pointer without a leading slash is warned about and dropped', 'gitfleet: {ignoreDifferences: [{kind: A, jsonPointers: [spec/x, /spec/y]}]}\n',
+      { ignoreDifferences: [{ kind: 'A', jsonPointers: ['/spec/y'] }] },
+      ['x/fleet.yaml: field "gitfleet.ignoreDifferences[0].jsonPointers": "spec/x" is not a JSON pointer (RFC 6901, starts with "/") (ignored)']],
+    ['ours and Fleet agreeing: no warning, both kept', 'gitfleet: {syncPolicy: {selfHeal: true}}\ncorrectDrift: {enabled: true}\nkeepResources: true\n',
+      { syncPolicy: { selfHeal: true, prune: false } }, []],
+    ['conflict: ours wins with a warning (selfHeal, prune)', 'gitfleet: {syncPolicy: {selfHeal: true, prune: true}}\ncorrectDrift: {enabled: false}\nkeepResources: true\n',
+      { syncPolicy: { selfHeal: true, prune: true } }, [
+        'x/fleet.yaml: field "correctDrift.enabled" conflicts with "gitfleet.syncPolicy.selfHeal"; using selfHeal: true',
+        'x/fleet.yaml: field "keepResources" conflicts with "gitfleet.syncPolicy.prune"; using prune: true',
+      ]],
+    ['conflict: same selector in ignoreDifferences and comparePatches → ours wins with a warning', [
+      'gitfleet: {ignoreDifferences: [{group: apps, kind: Deployment, jsonPointers: [/spec/replicas]}]}',
+      'diff: {comparePatches: [{apiVersion: apps/v1, kind: Deployment, jsonPointers: [/spec/paused]}, {apiVersion: v1, kind: Secret, jsonPointers: [/data]}]}',
+    ].join('\n'), { ignoreDifferences: [
+      { group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] },
+      { kind: 'Secret', jsonPointers: ['/data'] },
+    ] }, ['x/fleet.yaml: field "diff.comparePatches[0]" selects the same objects as an entry of "gitfleet.ignoreDifferences"; using the latter']],
+    ['unknown keys under the new fields are reported', 'gitfleet: {ignoreDifferences: [{kind: A, jqPathExpressions: [x]}]}\ndiff: {comparePatches: [{kind: B, extra: 1}], other: 2}\n',
+      { ignoreDifferences: [{ kind: 'A' }, { kind: 'B' }] }, [
+        'x/fleet.yaml: unknown field "gitfleet.ignoreDifferences[0].jqPathExpressions"',
+        'x/fleet.yaml: unknown field "diff.other"',
+        'x/fleet.yaml: unknown field "diff.comparePatches[0].extra"',
+      ]],
+  ];
+  for (const [name, text, want, wantWarnings] of table) {
+    it(name, () => {
+      const { spec, warnings } = parseFleetYaml(text, 'x/fleet.yaml');
+      assert.deepEqual(only(spec), want);
+      assert.deepEqual(warnings, wantWarnings);
+    });
+  }
+
+  it('reads the same options in a targetCustomization, with paths in messages', () => {
+    const text = [
+      'targetCustomizations:',
+      '- name: edge',
+      '  clusterSelector: {matchLabels: {env: edge}}',
+      '  gitfleet: {syncPolicy: {automated: false, prune: false}}',
+      '  correctDrift: {enabled: true}',
+      '  keepResources: true',
+      '  diff: {comparePatches: [{apiVersion: apps/v1, kind: Deployment, operations: [{op: remove, path: /spec/replicas}]}]}',
+    ].join('\n');
+    const { spec, warnings } = parseFleetYaml(text, 'x/fleet.yaml');
+    assert.deepEqual(spec.targetCustomizations[0]?.syncPolicy, { automated: false, prune: false, selfHeal: true });
+    assert.deepEqual(spec.targetCustomizations[0]?.ignoreDifferences, [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }]);
+    assert.deepEqual(warnings, []);
+    const conflict = parseFleetYaml('targetCustomizations:\n- {clusterName: a, gitfleet: {syncPolicy: {selfHeal: false}}, correctDrift: {enabled: true}}\n', 'x/fleet.yaml');
+    assert.deepEqual(conflict.warnings, ['x/fleet.yaml: field "targetCustomizations[0].correctDrift.enabled" conflicts with "targetCustomizations[0].gitfleet.syncPolicy.selfHeal"; using selfHeal: false']);
+  });
+
+  const errors: Array<[string, string, RegExp]> = [
+    ['correctDrift.enabled not a boolean', 'correctDrift: {enabled: "yes"}\n', /field "correctDrift\.enabled": expected true or false/],
+    ['keepResources not a boolean', 'keepResources: 1\n', /field "keepResources": expected true or false, got number 1/],
+    ['comparePatches not a list', 'diff: {comparePatches: {kind: A}}\n', /field "diff\.comparePatches": expected a list/],
+    ['operations entry not a mapping', 'diff: {comparePatches: [{operations: [remove]}]}\n', /field "diff\.comparePatches\[0\]\.operations\[0\]": expected a mapping/],
+    ['ignoreDifferences jsonPointers not strings', 'gitfleet: {ignoreDifferences: [{jsonPointers: [1]}]}\n', /field "gitfleet\.ignoreDifferences\[0\]\.jsonPointers\[0\]": expected a string/],
+    ['syncPolicy in a customization not a boolean', 'targetCustomizations:\n- {clusterName: a, gitfleet: {syncPolicy: {prune: no-thanks}}}\n', /field "targetCustomizations\[0\]\.gitfleet\.syncPolicy\.prune": expected true or false/],
+  ];
+  for (const [name, text, want] of errors) {
+    it(`refuses: ${name}`, () => {
+      assert.throws(() => parseFleetYaml(text, 'x/fleet.yaml'), (err: unknown) => err instanceof BundleError && want.test(err.message));
+    });
+  }
 });

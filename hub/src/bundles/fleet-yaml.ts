@@ -16,11 +16,35 @@ export interface LabelSelector {
   matchExpressions?: LabelSelectorRequirement[];
 }
 
-/** gitfleet's sync policy (fleet.yaml `gitfleet.syncPolicy`); an absent field means true. */
+/**
+ * gitfleet's sync policy as written at one level of fleet.yaml (`gitfleet.syncPolicy`, or derived
+ * from Fleet's `correctDrift` / `keepResources`). An absent field inherits from the bundle level
+ * and, at the bundle level, means true (see resolveTargets).
+ */
 export interface SyncPolicySpec {
+  /** apply new revisions as they arrive */
   automated?: boolean;
+  /** delete objects that left the desired state (Fleet: `keepResources: true` → false) */
   prune?: boolean;
+  /** re-apply when live drifts from desired (Fleet: `correctDrift.enabled`) */
   selfHeal?: boolean;
+}
+
+/**
+ * A rule that keeps matching differences out of drift (fleet.v1 IgnoreDifference). Selector
+ * fields that are absent or empty match anything. Written as `gitfleet.ignoreDifferences[]`
+ * (Argo CD's shape) or derived from Fleet's `diff.comparePatches[]`.
+ */
+export interface IgnoreDifferenceSpec {
+  /** API group ("apps", …); empty matches every group, including the core group */
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  /** RFC 6901 JSON pointers never compared, e.g. "/spec/replicas" */
+  jsonPointers?: string[];
+  /** field managers whose fields are never drift, e.g. "kube-controller-manager" */
+  managers?: string[];
 }
 
 /**
@@ -45,6 +69,10 @@ export interface TargetCustomization {
   kustomize?: { dir?: string };
   /** Names of `overlays/<name>/` folders, appended to the bundle's own overlays. */
   yaml?: { overlays?: string[] };
+  /** Fields set here override the bundle's, one by one. */
+  syncPolicy?: SyncPolicySpec;
+  /** Merged into the bundle's rules; an entry with the same selector replaces the bundle's. */
+  ignoreDifferences?: IgnoreDifferenceSpec[];
 }
 
 /** The parsed fleet.yaml of one bundle: Fleet's FleetYAML fields we support, plus our extension. */
@@ -63,8 +91,10 @@ export interface BundleSpec {
   dependsOn?: Array<{ name?: string; selector?: LabelSelector }>;
   /** Paused bundles are still targeted; publishing is held back by the caller. */
   paused?: boolean;
-  /** From `gitfleet.syncPolicy` (our extension key). */
+  /** From `gitfleet.syncPolicy` (our extension key) and Fleet's `correctDrift` / `keepResources`. */
   syncPolicy?: SyncPolicySpec;
+  /** From `gitfleet.ignoreDifferences` and Fleet's `diff.comparePatches`, in file order. */
+  ignoreDifferences?: IgnoreDifferenceSpec[];
 }
 
 /** A spec with every default: what a manifests dir without fleet.yaml gets. */
@@ -78,15 +108,17 @@ export function defaultBundleSpec(): BundleSpec {
  * are reported as warnings, never silently dropped.
  */
 const FLEET_UNSUPPORTED_TOP = new Set([
-  'helm', 'rolloutStrategy', 'diff', 'serviceAccount', 'forceSyncGeneration', 'keepResources',
-  'deleteNamespace', 'deleteCRDResources', 'ignore', 'correctDrift', 'namespaceLabels',
+  'helm', 'rolloutStrategy', 'serviceAccount', 'forceSyncGeneration',
+  'deleteNamespace', 'deleteCRDResources', 'ignore', 'namespaceLabels',
   'namespaceAnnotations', 'imageScans', 'overrideTargets', 'targets', 'targetRestrictions',
   'targetCustomizationMode', 'downstreamResources', 'resources', 'contentsId', 'valuesHash',
 ]);
 const FLEET_UNSUPPORTED_TARGET = new Set([
-  'helm', 'diff', 'serviceAccount', 'forceSyncGeneration', 'keepResources', 'deleteNamespace',
-  'ignore', 'correctDrift', 'namespaceLabels', 'namespaceAnnotations', 'downstreamResources',
+  'helm', 'serviceAccount', 'forceSyncGeneration', 'deleteNamespace',
+  'ignore', 'namespaceLabels', 'namespaceAnnotations', 'downstreamResources',
 ]);
+/** Fleet CorrectDrift fields that only steer Helm rollbacks, which gitfleet does not do. */
+const FLEET_UNSUPPORTED_CORRECT_DRIFT = new Set(['force', 'keepFailHistory']);
 
 type Obj = Record<string, unknown>;
 
@@ -192,20 +224,35 @@ class Reader {
   }
 }
 
-const TOP_KNOWN = ['name', 'labels', 'namespace', 'defaultNamespace', 'kustomize', 'yaml', 'targetCustomizations', 'dependsOn', 'paused', 'gitfleet'] as const;
-const TARGET_KNOWN = ['name', 'clusterSelector', 'clusterGroup', 'clusterGroupSelector', 'clusterName', 'doNotDeploy', 'namespace', 'defaultNamespace', 'kustomize', 'yaml'] as const;
+/** Deployment options accepted at the top level and in each targetCustomization. */
+const OPTION_KEYS = ['namespace', 'defaultNamespace', 'kustomize', 'yaml', 'gitfleet', 'correctDrift', 'keepResources', 'diff'] as const;
+const TOP_KNOWN = ['name', 'labels', 'targetCustomizations', 'dependsOn', 'paused', ...OPTION_KEYS] as const;
+const TARGET_KNOWN = ['name', 'clusterSelector', 'clusterGroup', 'clusterGroupSelector', 'clusterName', 'doNotDeploy', ...OPTION_KEYS] as const;
 
 /**
  * Parses fleet.yaml text (`file` is its repo-relative path, used in messages).
  *
  * Accepted: Fleet's `name`, `labels`, `namespace`, `defaultNamespace`, `kustomize.dir`,
  * `yaml.overlays`, `targetCustomizations[]` (criteria, `doNotDeploy`, and the same options),
- * `dependsOn[]` (`name` / `selector`), `paused`, and our `gitfleet.syncPolicy`
- * (`automated`, `prune`, `selfHeal`). An empty file gives the defaults.
+ * `dependsOn[]` (`name` / `selector`), `paused`, and the sync options below. An empty file gives
+ * the defaults.
+ *
+ * Sync options, at the top level and in each targetCustomization (see readSyncOptions):
+ * - ours: `gitfleet.syncPolicy {automated, prune, selfHeal}` and `gitfleet.ignoreDifferences[]
+ *   {group, kind, namespace, name, jsonPointers[], managers[]}` (Argo CD's names);
+ * - Fleet's, as aliases so a Fleet repo keeps its meaning: `correctDrift.enabled` → selfHeal,
+ *   `keepResources: true` → prune false, `diff.comparePatches[]` → ignore rules. Where both name
+ *   the same setting differently, ours wins and a warning says so.
+ * NOTE the default: Fleet leaves drift uncorrected unless `correctDrift.enabled: true`; gitfleet
+ * self-heals unless told otherwise, so a Fleet bundle WITHOUT `correctDrift` gets selfHeal true.
+ * Write `correctDrift: {enabled: false}` (or `gitfleet.syncPolicy.selfHeal: false`) to keep
+ * Fleet's behaviour.
  *
  * Warnings (returned, one string each): a key we do not know at any level we model →
  * `<file>: unknown field "a.b"`; a key Fleet has but gitfleet does not implement yet (`helm`,
- * `rolloutStrategy`, `diff`, `imageScans`, …) → `<file>: field "helm" is not supported yet (ignored)`.
+ * `rolloutStrategy`, `imageScans`, `correctDrift.force`, …) →
+ * `<file>: field "helm" is not supported yet (ignored)`; alias conflicts and unusable
+ * comparePatch operations (see readSyncOptions).
  *
  * @throws BundleError(file, 'line L col C: …') for malformed YAML, and
  *   BundleError(file, 'field "x": expected …, got …') for a value of the wrong type (Fleet fails
@@ -263,21 +310,6 @@ export function parseFleetYaml(text: string, file: string): { spec: BundleSpec; 
 
   const paused = r.boolean(top.paused, 'paused');
   if (paused !== undefined) spec.paused = paused;
-
-  const gitfleet = r.object(top.gitfleet, 'gitfleet');
-  if (gitfleet) {
-    r.keys(gitfleet, 'gitfleet', ['syncPolicy']);
-    const sp = r.object(gitfleet.syncPolicy, 'gitfleet.syncPolicy');
-    if (sp) {
-      r.keys(sp, 'gitfleet.syncPolicy', ['automated', 'prune', 'selfHeal']);
-      const policy: SyncPolicySpec = {};
-      for (const key of ['automated', 'prune', 'selfHeal'] as const) {
-        const v = r.boolean(sp[key], `gitfleet.syncPolicy.${key}`);
-        if (v !== undefined) policy[key] = v;
-      }
-      spec.syncPolicy = policy;
-    }
-  }
   return { spec, warnings: r.warnings };
 }
 
@@ -286,7 +318,7 @@ function readOptions(
   r: Reader,
   o: Obj,
   path: string,
-  into: Pick<BundleSpec, 'namespace' | 'defaultNamespace' | 'kustomize' | 'yaml'>,
+  into: Pick<BundleSpec, 'namespace' | 'defaultNamespace' | 'kustomize' | 'yaml' | 'syncPolicy' | 'ignoreDifferences'>,
 ): void {
   const at = (k: string) => (path ? `${path}.${k}` : k);
   const namespace = r.string(o.namespace, at('namespace'));
@@ -297,6 +329,156 @@ function readOptions(
   if (kustomize) into.kustomize = kustomize;
   const yaml = r.yaml(o.yaml, at('yaml'));
   if (yaml) into.yaml = yaml;
+  readSyncOptions(r, o, path, into);
+}
+
+const POLICY_KEYS = ['automated', 'prune', 'selfHeal'] as const;
+const IGNORE_KEYS = ['group', 'kind', 'namespace', 'name', 'jsonPointers', 'managers'] as const;
+
+/**
+ * Reads the sync options of one level (top or a targetCustomization at `path`) into `into`:
+ * 1. ours: `gitfleet.syncPolicy` (booleans) and `gitfleet.ignoreDifferences[]`;
+ * 2. Fleet aliases (rancher/fleet pkg/apis/fleet.cattle.io/v1alpha1 BundleDeploymentOptions):
+ *    `correctDrift {enabled, force, keepFailHistory}` → selfHeal = enabled (a present
+ *    correctDrift without `enabled` means false, as in Fleet; `force`/`keepFailHistory` steer Helm
+ *    rollbacks and are warned about); `keepResources: true` → prune false (false says nothing, as
+ *    in Fleet's OR merge); `diff.comparePatches[] {apiVersion, kind, namespace, name,
+ *    operations[{op, path, value}], jsonPointers[]}` → one rule each, group = apiVersion's group
+ *    ("apps/v1" → "apps", "v1" → ""), json pointers = `jsonPointers` + the paths of `remove`
+ *    operations (other ops are warned about and dropped).
+ * A setting given both ways with different values: ours wins, with a warning. Rules with the
+ * same selector from both: ours wins, with a warning. A JSON pointer that is neither empty nor
+ * starts with "/" is warned about and dropped.
+ * @throws BundleError for values of the wrong type.
+ */
+function readSyncOptions(r: Reader, o: Obj, path: string, into: Pick<BundleSpec, 'syncPolicy' | 'ignoreDifferences'>): void {
+  const at = (k: string) => (path ? `${path}.${k}` : k);
+
+  // ours
+  let policy: SyncPolicySpec | undefined;
+  let rules: IgnoreDifferenceSpec[] | undefined;
+  const gitfleet = r.object(o.gitfleet, at('gitfleet'));
+  if (gitfleet) {
+    r.keys(gitfleet, at('gitfleet'), ['syncPolicy', 'ignoreDifferences']);
+    const sp = r.object(gitfleet.syncPolicy, at('gitfleet.syncPolicy'));
+    if (sp) {
+      r.keys(sp, at('gitfleet.syncPolicy'), POLICY_KEYS);
+      policy = {};
+      for (const key of POLICY_KEYS) {
+        const v = r.boolean(sp[key], at(`gitfleet.syncPolicy.${key}`));
+        if (v !== undefined) policy[key] = v;
+      }
+    }
+    rules = r.list(gitfleet.ignoreDifferences, at('gitfleet.ignoreDifferences'))?.map((entry, i) => {
+      const p = at(`gitfleet.ignoreDifferences[${i}]`);
+      const e = r.object(entry, p) ?? r.fail(p, 'a mapping', entry);
+      r.keys(e, p, IGNORE_KEYS);
+      const rule: IgnoreDifferenceSpec = {};
+      for (const key of ['group', 'kind', 'namespace', 'name'] as const) {
+        const v = r.string(e[key], `${p}.${key}`);
+        if (v) rule[key] = v;
+      }
+      const pointers = checkPointers(r, r.stringList(e.jsonPointers, `${p}.jsonPointers`) ?? [], `${p}.jsonPointers`);
+      if (pointers.length > 0) rule.jsonPointers = pointers;
+      const managers = (r.stringList(e.managers, `${p}.managers`) ?? []).filter((m) => m !== '');
+      if (managers.length > 0) rule.managers = managers;
+      return rule;
+    });
+  }
+
+  // Fleet's names
+  const fleetPolicy: SyncPolicySpec = {};
+  const correctDrift = r.object(o.correctDrift, at('correctDrift'));
+  if (correctDrift) {
+    r.keys(correctDrift, at('correctDrift'), ['enabled'], FLEET_UNSUPPORTED_CORRECT_DRIFT);
+    fleetPolicy.selfHeal = r.boolean(correctDrift.enabled, at('correctDrift.enabled')) ?? false;
+  }
+  if (r.boolean(o.keepResources, at('keepResources'))) fleetPolicy.prune = false;
+  const fleetRules = readComparePatches(r, o.diff, at('diff'));
+
+  // merge: ours wins
+  const aliasOf = { selfHeal: 'correctDrift.enabled', prune: 'keepResources' } as const;
+  for (const key of ['selfHeal', 'prune'] as const) {
+    const fleetValue = fleetPolicy[key];
+    if (fleetValue === undefined) continue;
+    const ours = policy?.[key];
+    if (ours === undefined) (policy ??= {})[key] = fleetValue;
+    else if (ours !== fleetValue) {
+      r.warnings.push(`${r.file}: field "${at(aliasOf[key])}" conflicts with "${at(`gitfleet.syncPolicy.${key}`)}"; using ${key}: ${ours}`);
+    }
+  }
+  if (fleetRules) {
+    const ourKeys = new Set((rules ?? []).map(ruleKey));
+    for (const [i, rule] of fleetRules.entries()) {
+      if (ourKeys.has(ruleKey(rule))) {
+        r.warnings.push(`${r.file}: field "${at(`diff.comparePatches[${i}]`)}" selects the same objects as an entry of "${at('gitfleet.ignoreDifferences')}"; using the latter`);
+        continue;
+      }
+      (rules ??= []).push(rule);
+    }
+  }
+  if (policy) into.syncPolicy = policy;
+  if (rules) into.ignoreDifferences = rules;
+}
+
+/** Fleet `diff.comparePatches[]` → ignore rules (see readSyncOptions). */
+function readComparePatches(r: Reader, v: unknown, path: string): IgnoreDifferenceSpec[] | undefined {
+  const diff = r.object(v, path);
+  if (!diff) return undefined;
+  r.keys(diff, path, ['comparePatches']);
+  return r.list(diff.comparePatches, `${path}.comparePatches`)?.map((entry, i) => {
+    const p = `${path}.comparePatches[${i}]`;
+    const e = r.object(entry, p) ?? r.fail(p, 'a mapping', entry);
+    r.keys(e, p, ['apiVersion', 'kind', 'namespace', 'name', 'operations', 'jsonPointers']);
+    const rule: IgnoreDifferenceSpec = {};
+    const apiVersion = r.string(e.apiVersion, `${p}.apiVersion`);
+    const group = apiVersion ? groupOf(apiVersion) : '';
+    if (group) rule.group = group;
+    for (const key of ['kind', 'namespace', 'name'] as const) {
+      const s = r.string(e[key], `${p}.${key}`);
+      if (s) rule[key] = s;
+    }
+    const pointers = [...(r.stringList(e.jsonPointers, `${p}.jsonPointers`) ?? [])];
+    for (const [j, op] of (r.list(e.operations, `${p}.operations`) ?? []).entries()) {
+      const q = `${p}.operations[${j}]`;
+      const oo = r.object(op, q) ?? r.fail(q, 'a mapping', op);
+      r.keys(oo, q, ['op', 'path', 'value']);
+      const kind = r.string(oo.op, `${q}.op`);
+      const opPath = r.string(oo.path, `${q}.path`);
+      if (kind !== 'remove') {
+        r.warnings.push(`${r.file}: field "${q}.op": only "remove" is supported, got ${JSON.stringify(kind ?? null)} (ignored)`);
+        continue;
+      }
+      if (opPath === undefined) {
+        r.warnings.push(`${r.file}: field "${q}.path" is missing (ignored)`);
+        continue;
+      }
+      pointers.push(opPath);
+    }
+    const checked = checkPointers(r, pointers, `${p}.jsonPointers`);
+    if (checked.length > 0) rule.jsonPointers = [...new Set(checked)];
+    return rule;
+  });
+}
+
+/** Keeps the RFC 6901 pointers ("" or starting with "/"); warns about and drops the others. */
+function checkPointers(r: Reader, pointers: string[], path: string): string[] {
+  return pointers.filter((p) => {
+    if (p === '' || p.startsWith('/')) return true;
+    r.warnings.push(`${r.file}: field "${path}": ${JSON.stringify(p)} is not a JSON pointer (RFC 6901, starts with "/") (ignored)`);
+    return false;
+  });
+}
+
+/** API group of an apiVersion: "apps/v1" → "apps", "v1" → "" (core). */
+export function groupOf(apiVersion: string): string {
+  const i = apiVersion.indexOf('/');
+  return i < 0 ? '' : apiVersion.slice(0, i);
+}
+
+/** Identity of an ignore rule's selector (group, kind, namespace, name); used to merge rule lists. */
+export function ruleKey(rule: IgnoreDifferenceSpec): string {
+  return [rule.group ?? '', rule.kind ?? '', rule.namespace ?? '', rule.name ?? ''].join('|');
 }
 
 function describe(v: unknown): string {

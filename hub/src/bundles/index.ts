@@ -1,7 +1,7 @@
 // Bundles: find bundles in a checkout, parse their fleet.yaml, render them to Kubernetes objects.
 export { BundleError } from './bundle-error.js';
 export { defaultBundleSpec, parseFleetYaml } from './fleet-yaml.js';
-export type { BundleSpec, LabelSelector, LabelSelectorRequirement, SyncPolicySpec, TargetCustomization } from './fleet-yaml.js';
+export type { BundleSpec, IgnoreDifferenceSpec, LabelSelector, LabelSelectorRequirement, SyncPolicySpec, TargetCustomization } from './fleet-yaml.js';
 export { bundleId, scanBundles } from './bundle-scan.js';
 export type { ScannedBundle } from './bundle-scan.js';
 export { renderBundle, variantKey } from './render.js';

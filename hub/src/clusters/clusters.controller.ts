@@ -22,8 +22,9 @@ export class ClustersController {
     return this.service.list();
   }
 
-  /** One cluster with its targets and their status. */
+  /** One cluster with its targets, their status, and its health rolled up over them (worst first). */
   @Get(':name')
+  @ApiOkResponse({ type: ClusterDetailView })
   get(@Param('name') name: string): Promise<ClusterDetailView> {
     return this.service.get(name);
   }

@@ -3,7 +3,8 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 import { NAME_PATTERN } from '@gitfleet/proto';
 import { IsLabelMap } from '../api/validators.js';
-import { TargetView } from '../targets/targets.dto.js';
+import { SYNC_STATUS_NAMES, type SyncStatusName } from '../status/status.types.js';
+import { countsSchema, HealthRollUpView, TargetHealthView, TargetView } from '../targets/targets.dto.js';
 
 const NAME_MESSAGE = 'name must be a DNS-1123 label (a-z, 0-9, -, at most 63 characters)';
 
@@ -35,9 +36,17 @@ export class ClusterView {
   @ApiProperty({ nullable: true, type: String }) agentVersion: string | null;
 }
 
+/** Health of a cluster rolled up over its targets, with every target worst first and sync counts. */
+export class ClusterHealthView extends HealthRollUpView {
+  @ApiProperty({ type: [TargetHealthView], description: 'the cluster\'s targets, worst health first' }) targets: TargetHealthView[];
+  @ApiProperty({ ...countsSchema(SYNC_STATUS_NAMES), description: 'number of targets per sync status (Unknown: no report)' })
+  sync: Record<SyncStatusName, number>;
+}
+
 /** A cluster with its targets and their status. */
 export class ClusterDetailView extends ClusterView {
   @ApiProperty({ type: [TargetView] }) targets: TargetView[];
+  @ApiProperty({ type: ClusterHealthView, description: 'worst health over its targets (message names the bundle)' }) health: ClusterHealthView;
 }
 
 /** One requirement of a label selector (Kubernetes LabelSelectorRequirement). */

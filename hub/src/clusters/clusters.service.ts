@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConflictError, NotFoundError } from '../api/errors.js';
 import { DeploymentService } from '../deployments/deployment.service.js';
 import { matchesSelector } from '../targeting/index.js';
+import { rollUpTargets } from '../targets/health-rollup.js';
 import { TargetsService } from '../targets/targets.service.js';
 import type { ClusterEntity } from './cluster.entity.js';
 import type { LabelSelector } from './cluster-group.entity.js';
@@ -37,10 +38,12 @@ export class ClustersService {
     return (await this.clusters.list()).map(toView);
   }
 
-  /** One cluster with its targets. @throws NotFoundError */
+  /** One cluster with its targets and their health rolled up (worst first). @throws NotFoundError */
   async get(name: string): Promise<ClusterDetailView> {
     const c = await this.requireCluster(name);
-    return { ...toView(c), targets: await this.targets.list({ cluster: name }) };
+    const targets = await this.targets.list({ cluster: name });
+    const r = rollUpTargets(targets, (t) => t.bundleId);
+    return { ...toView(c), targets, health: { status: r.status, message: r.message, counts: r.counts, sync: r.sync, targets: r.targets } };
   }
 
   /** Replaces the labels of a cluster and re-targets at once. @throws NotFoundError */

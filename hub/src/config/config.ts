@@ -19,6 +19,8 @@ export interface HubConfig {
   gitCacheDir: string;
   /** pino log level. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Time an agent has to answer a request (e.g. diff), ms; default 10 000. */
+  agentRequestTimeoutMs?: number;
 }
 
 /** Nest injection token of the `HubConfig`. */

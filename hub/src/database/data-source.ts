@@ -12,6 +12,7 @@ import { TargetStatusEntity } from '../status/target-status.entity.js';
 import { TargetEntity } from '../targets/target.entity.js';
 import { NestTypeOrmLogger } from './typeorm-logger.js';
 import { InitialSchema1767225600000 } from './migrations/1767225600000-initial-schema.js';
+import { SyncDriftHealth1767312000000 } from './migrations/1767312000000-sync-drift-health.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -25,7 +26,7 @@ export const ENTITIES = [
 ];
 
 /** Every migration, oldest first. */
-export const MIGRATIONS = [InitialSchema1767225600000];
+export const MIGRATIONS = [InitialSchema1767225600000, SyncDriftHealth1767312000000];
 
 /**
  * DataSource options for `databaseUrl`: migrations run at initialize, never `synchronize`.

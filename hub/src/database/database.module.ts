@@ -3,6 +3,7 @@
  * of the hub, provided globally so feature modules import nothing but what they use.
  */
 import { Global, Module } from '@nestjs/common';
+import { AgentRequestsRepository } from '../agents/agent-requests.repository.js';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
 import { ClustersRepository } from '../clusters/clusters.repository.js';
@@ -15,7 +16,7 @@ import { StatusRepository } from '../status/status.repository.js';
 import { TargetsRepository } from '../targets/targets.repository.js';
 import { dataSourceOptions } from './data-source.js';
 
-/** Every repository (the only I/O classes): PostgreSQL tables, Git, NATS publishing. */
+/** Every repository (the only I/O classes): PostgreSQL tables, Git, NATS publishing, agent requests. */
 const REPOSITORIES = [
   SourcesRepository,
   ClustersRepository,
@@ -25,6 +26,7 @@ const REPOSITORIES = [
   StatusRepository,
   PublishingRepository,
   GitRepository,
+  AgentRequestsRepository,
 ];
 
 /** DataSource + repositories, global. */

@@ -36,9 +36,12 @@ function scanned(path: string, extra: Partial<ScannedBundle> = {}): ScannedBundl
   return { path, spec: { labels: {}, targetCustomizations: [] }, warnings: [], ...extra };
 }
 
+const REPLICAS_RULE = { group: 'apps', kind: 'Deployment', namespace: '', name: '', jsonPointers: ['/spec/replicas'], managers: [] };
+
 /**
  * Fake bundle toolkit: every cluster labelled app=yes is a target; a cluster labelled
  * variant=<x> renders overlay x; the render is one ConfigMap whose data comes from `content`.
+ * A cluster labelled selfheal=no gets selfHeal false; ignore=replicas gets REPLICAS_RULE.
  */
 function toolkit(bundles: ScannedBundle[], content: Record<string, string> = {}, renderError?: BundleError): BundleToolkit {
   return {
@@ -48,7 +51,13 @@ function toolkit(bundles: ScannedBundle[], content: Record<string, string> = {},
     resolveTargets: (_spec, clusters) =>
       clusters
         .filter((c) => c.labels.app === 'yes')
-        .map((c) => ({ cluster: c.name, variant: { overlays: c.labels.variant ? [c.labels.variant] : [] }, syncPolicy: POLICY, defaultNamespace: 'apps' })),
+        .map((c) => ({
+          cluster: c.name,
+          variant: { overlays: c.labels.variant ? [c.labels.variant] : [] },
+          syncPolicy: { ...POLICY, selfHeal: c.labels.selfheal !== 'no' },
+          ignoreDifferences: c.labels.ignore === 'replicas' ? [REPLICAS_RULE] : [],
+          defaultNamespace: 'apps',
+        })),
     renderBundle: async (_dir, path, variant) => {
       if (renderError) throw renderError;
       return [{ file: `${path}/cm.yaml`, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: path }, data: { v: content[path] ?? 'one', overlay: variant.overlays.join(',') } } }];
@@ -59,7 +68,10 @@ function toolkit(bundles: ScannedBundle[], content: Record<string, string> = {},
 /** A published target row equal to what the fake toolkit renders for `cluster` at `revision`. */
 function publishedRow(cluster: string, bundleId: string, path: string, revision: string, generation: number, value = 'one'): TargetEntity {
   const m = encodeManifest(bundleId, [{ file: `${path}/cm.yaml`, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: path }, data: { v: value, overlay: '' } } }]);
-  return { cluster, bundleId, source: 'src', revision, digest: m.digest, generation, targetNamespace: '', defaultNamespace: 'apps', syncPolicy: POLICY, publishedAt: new Date(0) };
+  return {
+    cluster, bundleId, source: 'src', revision, digest: m.digest, generation, targetNamespace: '', defaultNamespace: 'apps', syncPolicy: POLICY,
+    publishedAt: new Date(0), ignoreDifferences: [], syncRequest: 0,
+  };
 }
 
 interface Setup {
@@ -260,6 +272,49 @@ describe('DeploymentService', () => {
 
     const ds = fromBinary(DesiredStateSchema, t.publishing.putDesiredState.mock.calls[0]!.arguments[1]);
     assert.equal(ds.generation, 10n);
+  });
+
+  it('republishes with generation + 1 and the same digest when only the sync policy or ignore rules changed', async () => {
+    const withRequests = { ...publishedRow('c2', 'src-web', 'web', REV1, 5), syncRequest: 2 };
+    const t = build({
+      clusters: [cluster('c1', { app: 'yes', selfheal: 'no' }), cluster('c2', { app: 'yes', ignore: 'replicas' }), cluster('c3')],
+      bundles: [bundleRow('src-web', 'web')],
+      targets: [publishedRow('c1', 'src-web', 'web', REV1, 3), withRequests, publishedRow('c3', 'src-web', 'web', REV1, 1)],
+      toolkit: toolkit([scanned('web')]),
+    });
+    const result = await t.service.trigger();
+
+    assert.deepEqual([result.published, result.unchanged], [2, 1]);
+    const byKey = new Map(t.publishing.putDesiredState.mock.calls.map((c) => [c.arguments[0], fromBinary(DesiredStateSchema, c.arguments[1])]));
+    const c1 = byKey.get('c1.src-web')!;
+    assert.equal(c1.generation, 4n);
+    assert.equal(c1.digest, withRequests.digest);
+    assert.equal(c1.syncPolicy?.selfHeal, false);
+    const c2 = byKey.get('c2.src-web')!;
+    assert.equal(c2.generation, 6n);
+    assert.equal(c2.syncRequest, 2n); // the manual sync counter carries over
+    assert.deepEqual(c2.ignoreDifferences.map((r) => [r.group, r.kind, r.jsonPointers]), [['apps', 'Deployment', ['/spec/replicas']]]);
+    const row = t.targets.upsert.mock.calls.map((c) => c.arguments[0]).find((r) => r.cluster === 'c2')!;
+    assert.deepEqual([row.generation, row.syncRequest, row.ignoreDifferences], [6, 2, [REPLICAS_RULE]]);
+  });
+
+  it('a manual sync republishes every target of the bundle with sync_request + 1 and generation + 1', async () => {
+    const rows = [publishedRow('c1', 'src-web', 'web', REV1, 3), { ...publishedRow('c2', 'src-web', 'web', REV1, 7), syncRequest: 4 }];
+    const t = build({ targets: rows, toolkit: toolkit([]) });
+    t.targets.list.mock.mockImplementation(async (filter?: { cluster?: string; bundleId?: string }) => rows.filter((r) => !filter?.cluster || r.cluster === filter.cluster));
+    const out = await t.service.requestSync({ id: 'src-web', path: 'web' });
+
+    assert.deepEqual(out, [
+      { cluster: 'c1', bundleId: 'src-web', syncRequest: 1, generation: 4 },
+      { cluster: 'c2', bundleId: 'src-web', syncRequest: 5, generation: 8 },
+    ]);
+    const ds = fromBinary(DesiredStateSchema, t.publishing.putDesiredState.mock.calls[1]!.arguments[1]);
+    assert.deepEqual([ds.cluster, ds.generation, ds.syncRequest, ds.digest, ds.revision, ds.path], ['c2', 8n, 5n, rows[1]!.digest, REV1, 'web']);
+    assert.deepEqual(t.targets.upsert.mock.calls.map((c) => [c.arguments[0].generation, c.arguments[0].syncRequest]), [[4, 1], [8, 5]]);
+
+    const one = await t.service.requestSync({ id: 'src-web', path: 'web' }, 'c1');
+    assert.deepEqual(one.map((x) => x.cluster), ['c1']);
+    await assert.rejects(t.service.requestSync({ id: 'src-web', path: 'web' }, 'c9'), /target "c9\/src-web" not found/);
   });
 
   it('coalesces triggers that arrive during a run into one more run', async () => {

@@ -11,9 +11,12 @@ import {
   create,
   desiredStateKey,
   DesiredStateSchema,
+  IgnoreDifferenceSchema,
   SyncPolicySchema,
   toBinary,
+  type DesiredState,
 } from '@gitfleet/proto';
+import { NotFoundError } from '../api/errors.js';
 import { BundleError, type ScannedBundle } from '../bundles/index.js';
 import type { ClusterGroupInfo, ClusterInfo, ResolvedTarget } from '../targeting/index.js';
 import { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
@@ -22,7 +25,7 @@ import { PublishingRepository } from '../publishing/publishing.repository.js';
 import { GitRepository } from '../sources/git.repository.js';
 import type { SourceEntity } from '../sources/source.entity.js';
 import { SourcesRepository } from '../sources/sources.repository.js';
-import type { SyncPolicyJson, TargetEntity } from '../targets/target.entity.js';
+import type { IgnoreDifferenceJson, SyncPolicyJson, TargetEntity } from '../targets/target.entity.js';
 import { TargetsRepository } from '../targets/targets.repository.js';
 import type { BundleEntity, BundleProblem } from './bundle.entity.js';
 import { BundlesRepository } from './bundles.repository.js';
@@ -51,6 +54,16 @@ export interface PipelineResult {
   failedBundles: number;
 }
 
+/** One target republished by a manual sync. */
+export interface SyncedTarget {
+  cluster: string;
+  bundleId: string;
+  /** the new sync_request (previous + 1) */
+  syncRequest: number;
+  /** the new generation (previous + 1) */
+  generation: number;
+}
+
 /** Scope of a run: every source, or the listed ones. */
 type Scope = { all: true } | { all: false; sources: Set<string> };
 
@@ -70,6 +83,8 @@ export class DeploymentService implements BeforeApplicationShutdown {
   private waiters: Array<{ resolve: (r: PipelineResult) => void; reject: (e: unknown) => void }> = [];
   private loop: Promise<void> | null = null;
   private closing = false;
+  /** Tail of the chain that serialises every write of targets (pipeline runs, manual syncs). */
+  private lock: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly sources: SourcesRepository,
@@ -97,6 +112,31 @@ export class DeploymentService implements BeforeApplicationShutdown {
     return done;
   }
 
+  /**
+   * Manual sync of one bundle's targets (all of them, or the one on `cluster`): each gets
+   * sync_request + 1 and generation + 1 and its DesiredState is written again (KV first, then
+   * the row), with everything else as last published. Serialised with pipeline runs, so a run
+   * never reuses a generation a sync just wrote. `bundle.path` is the bundle's directory (the
+   * DesiredState's `path`).
+   * @throws NotFoundError when `cluster` is given and the bundle has no target there.
+   */
+  requestSync(bundle: { id: string; path: string }, cluster?: string): Promise<SyncedTarget[]> {
+    if (this.closing) return Promise.reject(new Error('hub is shutting down'));
+    return this.exclusive(async () => {
+      const rows = await this.targets.list({ bundleId: bundle.id, cluster });
+      if (cluster !== undefined && rows.length === 0) throw new NotFoundError('target', `${cluster}/${bundle.id}`);
+      const out: SyncedTarget[] = [];
+      for (const row of rows) {
+        const next: TargetEntity = { ...row, generation: row.generation + 1, syncRequest: (row.syncRequest ?? 0) + 1, publishedAt: new Date() };
+        await this.publishing.putDesiredState(desiredStateKey(row.cluster, row.bundleId), toBinary(DesiredStateSchema, desiredStateOf(next, bundle.path)));
+        await this.targets.upsert(next);
+        out.push({ cluster: row.cluster, bundleId: row.bundleId, syncRequest: next.syncRequest, generation: next.generation });
+      }
+      this.logger.log({ bundle: bundle.id, cluster, targets: out.length }, 'manual sync requested');
+      return out;
+    });
+  }
+
   /** Refuses new triggers and waits for the running (and queued) runs before the DB closes. */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
@@ -110,13 +150,20 @@ export class DeploymentService implements BeforeApplicationShutdown {
       this.pending = null;
       this.waiters = [];
       try {
-        const result = await this.runOnce(scope);
+        const result = await this.exclusive(() => this.runOnce(scope));
         for (const w of waiters) w.resolve(result);
       } catch (err) {
         this.logger.error({ err }, 'deployment pipeline run failed');
         for (const w of waiters) w.reject(err);
       }
     }
+  }
+
+  /** Runs `fn` after every earlier exclusive section has settled. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
   }
 
   /** One pass over the sources in `scope`, then clean-up of targets nothing resolves any more. */
@@ -298,9 +345,11 @@ export class DeploymentService implements BeforeApplicationShutdown {
 
   /**
    * Publishes one target unless its last published state has the same digest, target
-   * namespace, default namespace and sync policy (then nothing is written: an unchanged cluster
-   * sees no KV update, even when only the revision moved). Object store first, then KV, then
-   * the targets row, so the row never claims more than what the agent can read.
+   * namespace, default namespace, sync policy and ignore rules (then nothing is written: an
+   * unchanged cluster sees no KV update, even when only the revision moved). A change of policy
+   * or rules alone republishes (generation + 1, same digest). The manual sync counter carries
+   * over. Object store first, then KV, then the targets row, so the row never claims more than
+   * what the agent can read.
    */
   private async publish(
     source: SourceEntity,
@@ -315,12 +364,14 @@ export class DeploymentService implements BeforeApplicationShutdown {
     const targetNamespace = t.targetNamespace ?? '';
     const defaultNamespace = t.defaultNamespace ?? '';
     const syncPolicy: SyncPolicyJson = { automated: t.syncPolicy.automated, prune: t.syncPolicy.prune, selfHeal: t.syncPolicy.selfHeal };
+    const ignoreDifferences: IgnoreDifferenceJson[] = t.ignoreDifferences.map((r) => ({ ...r, jsonPointers: [...r.jsonPointers], managers: [...r.managers] }));
     if (
       prev &&
       prev.digest === rendered.digest &&
       prev.targetNamespace === targetNamespace &&
       prev.defaultNamespace === defaultNamespace &&
-      sameSyncPolicy(prev.syncPolicy, syncPolicy)
+      sameSyncPolicy(prev.syncPolicy, syncPolicy) &&
+      sameRules(prev.ignoreDifferences ?? [], ignoreDifferences)
     ) {
       result.unchanged++;
       return;
@@ -328,23 +379,7 @@ export class DeploymentService implements BeforeApplicationShutdown {
     if (await this.publishing.putBundleIfAbsent(rendered.digest, rendered.bytes)) result.stored++;
     const key = { cluster: t.cluster, bundleId };
     const generation = (prev ? prev.generation : await this.firstGenerationBase(key)) + 1;
-    const publishedAt = new Date();
-    const desired = create(DesiredStateSchema, {
-      contractVersion: CONTRACT_VERSION,
-      cluster: t.cluster,
-      bundleId,
-      revision,
-      digest: rendered.digest,
-      syncPolicy: create(SyncPolicySchema, syncPolicy),
-      generation: BigInt(generation),
-      defaultNamespace,
-      targetNamespace,
-      source: source.name,
-      path,
-      publishedAt: publishedAt.toISOString(),
-    });
-    await this.publishing.putDesiredState(desiredStateKey(t.cluster, bundleId), toBinary(DesiredStateSchema, desired));
-    await this.targets.upsert({
+    const row: TargetEntity = {
       cluster: t.cluster,
       bundleId,
       source: source.name,
@@ -354,8 +389,12 @@ export class DeploymentService implements BeforeApplicationShutdown {
       targetNamespace,
       defaultNamespace,
       syncPolicy,
-      publishedAt,
-    });
+      publishedAt: new Date(),
+      ignoreDifferences,
+      syncRequest: prev?.syncRequest ?? 0,
+    };
+    await this.publishing.putDesiredState(desiredStateKey(t.cluster, bundleId), toBinary(DesiredStateSchema, desiredStateOf(row, path)));
+    await this.targets.upsert(row);
     result.published++;
   }
 
@@ -383,6 +422,35 @@ export function encodeManifest(bundleId: string, objects: Array<{ file: string; 
   const manifest = create(BundleManifestSchema, { contractVersion: CONTRACT_VERSION, bundleId, objects: manifestObjects });
   const bytes = toBinary(BundleManifestSchema, manifest);
   return { bytes, digest: bundleDigest(bytes) };
+}
+
+/**
+ * The DesiredState of a targets row (what the row says was published) for a bundle at `path`:
+ * fleet.v1 DesiredState with the row's revision, digest, namespaces, sync policy, ignore rules,
+ * generation and sync_request, and `published_at` = the row's publishedAt.
+ */
+export function desiredStateOf(row: TargetEntity, path: string): DesiredState {
+  return create(DesiredStateSchema, {
+    contractVersion: CONTRACT_VERSION,
+    cluster: row.cluster,
+    bundleId: row.bundleId,
+    revision: row.revision,
+    digest: row.digest,
+    syncPolicy: create(SyncPolicySchema, row.syncPolicy),
+    generation: BigInt(row.generation),
+    defaultNamespace: row.defaultNamespace,
+    targetNamespace: row.targetNamespace,
+    source: row.source,
+    path,
+    publishedAt: row.publishedAt.toISOString(),
+    ignoreDifferences: (row.ignoreDifferences ?? []).map((r) => create(IgnoreDifferenceSchema, r)),
+    syncRequest: BigInt(row.syncRequest ?? 0),
+  });
+}
+
+function sameRules(a: IgnoreDifferenceJson[], b: IgnoreDifferenceJson[]): boolean {
+  const norm = (rules: IgnoreDifferenceJson[]) => JSON.stringify(rules.map((r) => [r.group, r.kind, r.namespace, r.name, r.jsonPointers, r.managers]));
+  return norm(a) === norm(b);
 }
 
 function sameSyncPolicy(a: SyncPolicyJson | null | undefined, b: SyncPolicyJson): boolean {

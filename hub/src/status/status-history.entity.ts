@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintToNumber } from '../database/transformers.js';
-import type { ResourceResultJson, SyncStateName } from './status.types.js';
+import type { HealthName, ObjectDriftJson, ObjectRefJson, ResourceResultJson, SyncStateName, SyncStatusName } from './status.types.js';
 
 /** Table `status_history`: every status report once (keyed by its report_id). */
 @Entity({ name: 'status_history' })
@@ -38,4 +38,27 @@ export class StatusHistoryEntity {
 
   @Column({ name: 'received_at', type: 'timestamptz' })
   receivedAt: Date;
+
+  @Column({ name: 'sync_status', type: 'varchar', length: 16, default: 'Unknown' })
+  syncStatus: SyncStatusName;
+
+  @Column({ type: 'varchar', length: 16, default: 'Unknown' })
+  health: HealthName;
+
+  @Column({ name: 'health_message', type: 'text', default: '' })
+  healthMessage: string;
+
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  drift: ObjectDriftJson[];
+
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  orphaned: ObjectRefJson[];
+
+  /** What started the report ("update", "drift", …; "" when not said). */
+  @Column({ type: 'text', default: '' })
+  trigger: string;
+
+  /** sync_request of the DesiredState the report acted on. */
+  @Column({ name: 'sync_request', type: 'bigint', transformer: bigintToNumber, default: 0 })
+  syncRequest: number;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
-import { create, CONTRACT_VERSION, HeartbeatSchema, ResourceAction, StatusReportSchema, SyncState, toBinary, type StatusReport } from '@gitfleet/proto';
+import { create, CONTRACT_VERSION, HealthStatus, HeartbeatSchema, ResourceAction, StatusReportSchema, SyncState, SyncStatus, toBinary, type StatusReport } from '@gitfleet/proto';
 import type { ClustersRepository } from '../clusters/clusters.repository.js';
 import { strictMock } from '../testing/strict-mock.js';
 import { decodeStatusMessage, StatusIngestService } from './status-ingest.service.js';
@@ -13,7 +13,7 @@ Logger.overrideLogger(false);
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 
-function report(over: Partial<Omit<StatusReport, '$typeName' | 'timings' | 'resources'>> = {}) {
+function report(over: Partial<Omit<StatusReport, '$typeName' | 'timings' | 'resources' | 'drift' | 'orphaned'>> & { resources?: unknown[]; drift?: unknown[]; orphaned?: unknown[] } = {}) {
   return toBinary(
     StatusReportSchema,
     create(StatusReportSchema, {
@@ -29,7 +29,7 @@ function report(over: Partial<Omit<StatusReport, '$typeName' | 'timings' | 'reso
       timings: { fetchMs: 1, applyMs: 2, pruneMs: 0, totalMs: 3 },
       observedAt: '2025-12-31T23:59:59Z',
       agentVersion: '0.1.0',
-      ...over,
+      ...(over as object),
     }),
   );
 }
@@ -47,9 +47,48 @@ describe('decodeStatusMessage', () => {
     if (d.kind !== 'report') return;
     assert.equal(d.record.generation, 3);
     assert.equal(d.record.state, 'Synced');
-    assert.deepEqual(d.record.resources[0], { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web', action: 'created', message: '' });
+    assert.deepEqual(d.record.resources[0], { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web', action: 'created', message: '', health: { status: 'Unknown', message: '' } });
     assert.equal(d.record.observedAt.toISOString(), '2025-12-31T23:59:59.000Z');
     assert.deepEqual(d.record.timings, { fetchMs: 1, applyMs: 2, pruneMs: 0, totalMs: 3 });
+    // an agent that sends no sync status / health: derived from the state and the objects
+    assert.deepEqual([d.record.syncStatus, d.record.health, d.record.trigger, d.record.applied], ['Synced', 'Unknown', '', true]);
+  });
+
+  it('maps sync status, health, drift, orphans, trigger and sync_request', () => {
+    const d = decodeStatusMessage('fleet.status.c1', report({
+      syncStatus: SyncStatus.OUT_OF_SYNC,
+      health: HealthStatus.DEGRADED,
+      healthMessage: 'Deployment web/web: 0 of 3 available',
+      trigger: 'drift',
+      syncRequest: 4n,
+      resources: [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'web', action: ResourceAction.UNCHANGED, health: HealthStatus.DEGRADED, healthMessage: '0 of 3 available' }],
+      drift: [{ object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'web' }, diffs: [{ path: '/spec/replicas', desired: '3', live: '0', manager: 'kubectl-edit' }], conflictManager: 'kubectl-edit', conflictMessage: 'keeps writing /spec/replicas' }],
+      orphaned: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'old' }],
+    }), NOW);
+    assert.equal(d.kind, 'report');
+    if (d.kind !== 'report') return;
+    const r = d.record;
+    assert.deepEqual([r.syncStatus, r.health, r.healthMessage, r.trigger, r.syncRequest, r.applied], ['OutOfSync', 'Degraded', 'Deployment web/web: 0 of 3 available', 'drift', 4, false]);
+    assert.deepEqual(r.resources[0]!.health, { status: 'Degraded', message: '0 of 3 available' });
+    assert.deepEqual(r.drift, [{
+      object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'web' },
+      missing: false,
+      diffs: [{ path: '/spec/replicas', desired: '3', live: '0', manager: 'kubectl-edit' }],
+      healed: false,
+      conflict: { manager: 'kubectl-edit', message: 'keeps writing /spec/replicas' },
+    }]);
+    assert.deepEqual(r.orphaned, [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'old' }]);
+  });
+
+  it('rolls target health up from the objects when the agent sent none', () => {
+    const d = decodeStatusMessage('fleet.status.c1', report({
+      resources: [
+        { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'a', action: ResourceAction.UNCHANGED, health: HealthStatus.HEALTHY },
+        { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'b', action: ResourceAction.CONFIGURED, health: HealthStatus.PROGRESSING, healthMessage: 'rolling out' },
+      ],
+    }), NOW);
+    assert.equal(d.kind, 'report');
+    if (d.kind === 'report') assert.deepEqual([d.record.health, d.record.healthMessage], ['Progressing', 'Deployment web/b: rolling out']);
   });
 
   it('refuses a report whose cluster differs from the subject token', () => {

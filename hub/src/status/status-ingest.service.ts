@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import type { JsMsg } from '@nats-io/jetstream';
 import {
   fromBinary,
+  HealthStatus,
   HEARTBEAT_SUBJECT_PREFIX,
   HeartbeatSchema,
   isCompatibleContract,
@@ -14,8 +15,9 @@ import {
 } from '@gitfleet/proto';
 import { ClustersRepository, type HeartbeatUpdate } from '../clusters/clusters.repository.js';
 import { StatusStreamRepository } from './status-stream.repository.js';
+import { healthName, objectDriftJson, objectRefJson, reportApplied, rollUpResourceHealth, syncStatusName } from './status-mapping.js';
 import { StatusRepository, type StatusRecord } from './status.repository.js';
-import type { ResourceActionName, SyncStateName } from './status.types.js';
+import type { ResourceActionName, ResourceResultJson, SyncStateName } from './status.types.js';
 
 /** A message that was decoded and checked, or why it was refused. */
 export type Decoded =
@@ -136,8 +138,26 @@ const ACTION_NAMES: Record<number, ResourceActionName> = {
   [ResourceAction.FAILED]: 'failed',
 };
 
-function toRecord(r: StatusReport, receivedAt: Date): StatusRecord {
+/**
+ * A decoded StatusReport → the record to store. Enums become names (status-mapping.ts); a
+ * target health the agent left UNSPECIFIED is rolled up from its objects; `applied` follows
+ * reportApplied. A missing or unparsable observed_at falls back to `receivedAt`.
+ */
+export function toRecord(r: StatusReport, receivedAt: Date): StatusRecord {
   const observed = new Date(r.observedAt);
+  const state = STATE_NAMES[r.state] ?? 'Unknown';
+  const resources: ResourceResultJson[] = r.resources.map((x) => ({
+    apiVersion: x.apiVersion,
+    kind: x.kind,
+    namespace: x.namespace,
+    name: x.name,
+    action: ACTION_NAMES[x.action] ?? 'unspecified',
+    message: x.message,
+    health: { status: healthName(x.health), message: x.healthMessage },
+  }));
+  const health = r.health === HealthStatus.UNSPECIFIED ? rollUpResourceHealth(resources) : { status: healthName(r.health), message: r.healthMessage };
+  const syncStatus = syncStatusName(r.syncStatus, state);
+  const drift = r.drift.map(objectDriftJson);
   return {
     reportId: r.reportId,
     cluster: r.cluster,
@@ -145,18 +165,19 @@ function toRecord(r: StatusReport, receivedAt: Date): StatusRecord {
     revision: r.revision,
     digest: r.digest,
     generation: Number(r.generation),
-    state: STATE_NAMES[r.state] ?? 'Unknown',
-    resources: r.resources.map((x) => ({
-      apiVersion: x.apiVersion,
-      kind: x.kind,
-      namespace: x.namespace,
-      name: x.name,
-      action: ACTION_NAMES[x.action] ?? 'unspecified',
-      message: x.message,
-    })),
+    state,
+    resources,
     errors: [...r.errors],
     timings: r.timings ? { fetchMs: r.timings.fetchMs, applyMs: r.timings.applyMs, pruneMs: r.timings.pruneMs, totalMs: r.timings.totalMs } : null,
     observedAt: Number.isNaN(observed.getTime()) ? receivedAt : observed,
     receivedAt,
+    syncStatus,
+    health: health.status,
+    healthMessage: health.message,
+    drift,
+    orphaned: r.orphaned.map(objectRefJson),
+    trigger: r.trigger,
+    syncRequest: Number(r.syncRequest),
+    applied: reportApplied({ state, syncStatus, trigger: r.trigger, drift }),
   };
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, In, type Repository } from 'typeorm';
 import { StatusHistoryEntity } from './status-history.entity.js';
 import { TargetStatusEntity } from './target-status.entity.js';
-import type { ResourceResultJson, SyncStateName, TimingsJson } from './status.types.js';
+import type { HealthName, ObjectDriftJson, ObjectRefJson, ResourceResultJson, SyncStateName, SyncStatusName, TimingsJson } from './status.types.js';
 
 /** One decoded, validated status report ready to store. */
 export interface StatusRecord {
@@ -18,6 +18,26 @@ export interface StatusRecord {
   timings: TimingsJson | null;
   observedAt: Date;
   receivedAt: Date;
+  syncStatus: SyncStatusName;
+  /** rolled-up health of the target (derived from its objects when the agent sent none) */
+  health: HealthName;
+  healthMessage: string;
+  drift: ObjectDriftJson[];
+  orphaned: ObjectRefJson[];
+  /** what started the report: "update", "resync", "drift", "health", "sync-request", "delete" ("" when not said) */
+  trigger: string;
+  /** sync_request of the DesiredState the report acted on */
+  syncRequest: number;
+  /** the report records an apply of the desired state (status-mapping.ts reportApplied) */
+  applied: boolean;
+}
+
+/** Per-bundle counts of its targets by health and by sync status, and its worst target. */
+export interface BundleStatusCounts {
+  health: Partial<Record<HealthName, number>>;
+  sync: Partial<Record<SyncStatusName, number>>;
+  /** the target with the worst health (ties: first cluster by name); a target with no report counts as Unknown */
+  worst: { cluster: string; health: HealthName; message: string; reported: boolean } | null;
 }
 
 /** The only I/O on tables `target_status` and `status_history`. */
@@ -32,19 +52,25 @@ export class StatusRepository {
   }
 
   /**
-   * Stores a batch of reports in one transaction: every report goes into `status_history` once
-   * (ON CONFLICT (report_id) DO NOTHING); only reports that were new there update
-   * `target_status`, and only when their generation is >= the stored one (ties: later
-   * observed_at wins). @returns the number of reports that were new.
+   * Stores a batch of reports in one transaction (two statements, whatever the batch size):
+   * every report goes into `status_history` once (ON CONFLICT (report_id) DO NOTHING); only
+   * reports that were new there update `target_status`, and only when their generation is
+   * greater than the stored one, or equal with an observed_at not earlier (drift and health
+   * reports arrive between applies at the same generation) — an older report never overwrites
+   * a newer one. `applied_at` moves to the latest observed_at of a report that applied (within
+   * the batch too), and never back. @returns the number of reports that were new.
    */
   async storeReports(records: StatusRecord[]): Promise<number> {
     if (records.length === 0) return 0;
     return this.dataSource.transaction(async (em) => {
       const inserted: Array<{ report_id: string }> = await em.query(
-        `INSERT INTO status_history (report_id, cluster, bundle_id, revision, digest, generation, state, resources, errors, observed_at, received_at)
-         SELECT x.report_id, x.cluster, x.bundle_id, x.revision, x.digest, x.generation, x.state, x.resources, x.errors, x.observed_at, x.received_at
+        `INSERT INTO status_history (report_id, cluster, bundle_id, revision, digest, generation, state, resources, errors, observed_at, received_at,
+                sync_status, health, health_message, drift, orphaned, trigger, sync_request)
+         SELECT x.report_id, x.cluster, x.bundle_id, x.revision, x.digest, x.generation, x.state, x.resources, x.errors, x.observed_at, x.received_at,
+                x.sync_status, x.health, x.health_message, x.drift, x.orphaned, x.trigger, x.sync_request
            FROM jsonb_to_recordset($1::jsonb) AS x(report_id text, cluster text, bundle_id text, revision text, digest text,
-                generation bigint, state text, resources jsonb, errors jsonb, observed_at timestamptz, received_at timestamptz)
+                generation bigint, state text, resources jsonb, errors jsonb, observed_at timestamptz, received_at timestamptz,
+                sync_status text, health text, health_message text, drift jsonb, orphaned jsonb, trigger text, sync_request bigint)
          ON CONFLICT (report_id) DO NOTHING
          RETURNING report_id`,
         [JSON.stringify(records.map(toRow))],
@@ -52,6 +78,7 @@ export class StatusRepository {
       const fresh = new Set(inserted.map((r) => r.report_id));
       // newest report per target within the batch (one row per key: Postgres refuses to update a row twice)
       const latest = new Map<string, StatusRecord>();
+      const appliedAt = new Map<string, Date>();
       for (const r of records) {
         if (!fresh.has(r.reportId)) continue;
         const key = `${r.cluster}.${r.bundleId}`;
@@ -59,20 +86,30 @@ export class StatusRepository {
         if (!prev || r.generation > prev.generation || (r.generation === prev.generation && r.observedAt >= prev.observedAt)) {
           latest.set(key, r);
         }
+        const applied = appliedAt.get(key);
+        if (r.applied && (!applied || r.observedAt > applied)) appliedAt.set(key, r.observedAt);
       }
       if (latest.size > 0) {
+        const rows = [...latest.entries()].map(([key, r]) => ({ ...toRow(r), applied_at: appliedAt.get(key)?.toISOString() ?? null }));
         await em.query(
-          `INSERT INTO target_status (cluster, bundle_id, revision, digest, generation, state, resources, errors, timings, observed_at, received_at)
-           SELECT x.cluster, x.bundle_id, x.revision, x.digest, x.generation, x.state, x.resources, x.errors, x.timings, x.observed_at, x.received_at
+          `INSERT INTO target_status (cluster, bundle_id, revision, digest, generation, state, resources, errors, timings, observed_at, received_at,
+                  sync_status, health, health_message, drift, orphaned, trigger, sync_request, applied_at)
+           SELECT x.cluster, x.bundle_id, x.revision, x.digest, x.generation, x.state, x.resources, x.errors, x.timings, x.observed_at, x.received_at,
+                  x.sync_status, x.health, x.health_message, x.drift, x.orphaned, x.trigger, x.sync_request, x.applied_at
              FROM jsonb_to_recordset($1::jsonb) AS x(cluster text, bundle_id text, revision text, digest text, generation bigint,
-                  state text, resources jsonb, errors jsonb, timings jsonb, observed_at timestamptz, received_at timestamptz)
+                  state text, resources jsonb, errors jsonb, timings jsonb, observed_at timestamptz, received_at timestamptz,
+                  sync_status text, health text, health_message text, drift jsonb, orphaned jsonb, trigger text, sync_request bigint,
+                  applied_at timestamptz)
            ON CONFLICT (cluster, bundle_id) DO UPDATE SET
              revision = EXCLUDED.revision, digest = EXCLUDED.digest, generation = EXCLUDED.generation, state = EXCLUDED.state,
              resources = EXCLUDED.resources, errors = EXCLUDED.errors, timings = EXCLUDED.timings,
-             observed_at = EXCLUDED.observed_at, received_at = EXCLUDED.received_at
+             observed_at = EXCLUDED.observed_at, received_at = EXCLUDED.received_at,
+             sync_status = EXCLUDED.sync_status, health = EXCLUDED.health, health_message = EXCLUDED.health_message,
+             drift = EXCLUDED.drift, orphaned = EXCLUDED.orphaned, trigger = EXCLUDED.trigger, sync_request = EXCLUDED.sync_request,
+             applied_at = GREATEST(target_status.applied_at, EXCLUDED.applied_at)
            WHERE EXCLUDED.generation > target_status.generation
               OR (EXCLUDED.generation = target_status.generation AND EXCLUDED.observed_at >= target_status.observed_at)`,
-          [JSON.stringify([...latest.values()].map(toRow))],
+          [JSON.stringify(rows)],
         );
       }
       return fresh.size;
@@ -86,6 +123,43 @@ export class StatusRepository {
     const rows = await this.statusRepo.find({ where: { cluster: In(clusters) } });
     const wanted = new Set(keys.map((k) => `${k.cluster}.${k.bundleId}`));
     return new Map(rows.map((r) => [`${r.cluster}.${r.bundleId}`, r] as const).filter(([k]) => wanted.has(k)));
+  }
+
+  /**
+   * Health and sync counts over the published targets of each listed bundle (targets LEFT JOIN
+   * target_status: a target with no report counts as Unknown), plus its worst target by
+   * `healthRank` (health names, worst first). Two aggregate queries, whatever the fleet size.
+   */
+  async bundleStatusCounts(bundleIds: string[], healthRank: readonly HealthName[]): Promise<Map<string, BundleStatusCounts>> {
+    const out = new Map<string, BundleStatusCounts>();
+    if (bundleIds.length === 0) return out;
+    const join = `FROM targets t LEFT JOIN target_status s ON s.cluster = t.cluster AND s.bundle_id = t.bundle_id WHERE t.bundle_id = ANY($1)`;
+    const [counts, worst] = await Promise.all([
+      this.dataSource.query(
+        `SELECT t.bundle_id, coalesce(s.health, 'Unknown') AS health, coalesce(s.sync_status, 'Unknown') AS sync_status, count(*)::int AS n
+           ${join} GROUP BY 1, 2, 3`,
+        [bundleIds],
+      ) as Promise<Array<{ bundle_id: string; health: HealthName; sync_status: SyncStatusName; n: number }>>,
+      this.dataSource.query(
+        `SELECT DISTINCT ON (t.bundle_id) t.bundle_id, t.cluster, coalesce(s.health, 'Unknown') AS health,
+                coalesce(s.health_message, '') AS message, s.cluster IS NOT NULL AS reported
+           ${join}
+          ORDER BY t.bundle_id, coalesce(array_position($2::text[], coalesce(s.health, 'Unknown')), 0), t.cluster`,
+        [bundleIds, healthRank],
+      ) as Promise<Array<{ bundle_id: string; cluster: string; health: HealthName; message: string; reported: boolean }>>,
+    ]);
+    const entry = (id: string) => {
+      let e = out.get(id);
+      if (!e) out.set(id, (e = { health: {}, sync: {}, worst: null }));
+      return e;
+    };
+    for (const r of counts) {
+      const e = entry(r.bundle_id);
+      e.health[r.health] = (e.health[r.health] ?? 0) + r.n;
+      e.sync[r.sync_status] = (e.sync[r.sync_status] ?? 0) + r.n;
+    }
+    for (const r of worst) entry(r.bundle_id).worst = { cluster: r.cluster, health: r.health, message: r.message, reported: r.reported };
+    return out;
   }
 
   /** The latest `limit` reports of a target, newest first. */
@@ -108,5 +182,12 @@ function toRow(r: StatusRecord) {
     timings: r.timings,
     observed_at: r.observedAt.toISOString(),
     received_at: r.receivedAt.toISOString(),
+    sync_status: r.syncStatus,
+    health: r.health,
+    health_message: r.healthMessage,
+    drift: r.drift,
+    orphaned: r.orphaned,
+    trigger: r.trigger,
+    sync_request: r.syncRequest,
   };
 }

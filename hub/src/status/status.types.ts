@@ -12,6 +12,11 @@ export interface ResourceResultJson {
   name: string;
   action: ResourceActionName;
   message: string;
+  /**
+   * Health of the live object after the reconcile. Absent in rows stored before health existed;
+   * readers treat that as Unknown.
+   */
+  health?: HealthJson;
 }
 
 /** Reconcile timings, milliseconds (fleet.v1 Timings). */
@@ -20,4 +25,55 @@ export interface TimingsJson {
   applyMs: number;
   pruneMs: number;
   totalMs: number;
+}
+
+/** Health of an object, a target, a bundle or a cluster (fleet.v1 HealthStatus, kstatus-compatible). */
+export type HealthName = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
+
+/** Every health name, worst first (the roll-up rank; see status-mapping.ts HEALTH_RANK). */
+export const HEALTH_NAMES: readonly HealthName[] = ['Degraded', 'Missing', 'Unknown', 'Progressing', 'Suspended', 'Healthy'];
+
+/** How a target's live objects compare with its desired state (fleet.v1 SyncStatus); Unknown: no report says. */
+export type SyncStatusName = 'Synced' | 'OutOfSync' | 'Failed' | 'Unknown';
+
+/** Every sync status name, worst first. */
+export const SYNC_STATUS_NAMES: readonly SyncStatusName[] = ['Failed', 'OutOfSync', 'Unknown', 'Synced'];
+
+/** Health and its cause. */
+export interface HealthJson {
+  status: HealthName;
+  /** cause of the status (empty when Healthy or unknown) */
+  message: string;
+}
+
+/** Names one Kubernetes object (fleet.v1 ObjectRef). */
+export interface ObjectRefJson {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/** One field whose live value differs from desired (fleet.v1 FieldDiff). */
+export interface FieldDiffJson {
+  /** RFC 6901 JSON pointer */
+  path: string;
+  /** JSON of the desired value; "" when absent from desired */
+  desired: string;
+  /** JSON of the live value; "" when absent from live */
+  live: string;
+  /** field manager that last wrote the live value; "" when unknown */
+  manager: string;
+}
+
+/** How one object drifted (fleet.v1 ObjectDrift), as stored in jsonb and returned by the API. */
+export interface ObjectDriftJson {
+  object: ObjectRefJson;
+  /** the object does not exist on the cluster */
+  missing: boolean;
+  diffs: FieldDiffJson[];
+  /** re-applied by self-heal */
+  healed: boolean;
+  /** another field manager keeps writing these fields back (self-heal backed off); null when none */
+  conflict: { manager: string; message: string } | null;
 }

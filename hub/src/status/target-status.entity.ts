@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintToNumber } from '../database/transformers.js';
-import type { ResourceResultJson, SyncStateName, TimingsJson } from './status.types.js';
+import type { HealthName, ObjectDriftJson, ObjectRefJson, ResourceResultJson, SyncStateName, SyncStatusName, TimingsJson } from './status.types.js';
 
 /** Table `target_status`: the latest status report (highest generation) of one target. */
 @Entity({ name: 'target_status' })
@@ -39,4 +39,31 @@ export class TargetStatusEntity {
   /** When the hub stored the report (hub clock). */
   @Column({ name: 'received_at', type: 'timestamptz' })
   receivedAt: Date;
+
+  @Column({ name: 'sync_status', type: 'varchar', length: 16, default: 'Unknown' })
+  syncStatus: SyncStatusName;
+
+  @Column({ type: 'varchar', length: 16, default: 'Unknown' })
+  health: HealthName;
+
+  @Column({ name: 'health_message', type: 'text', default: '' })
+  healthMessage: string;
+
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  drift: ObjectDriftJson[];
+
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  orphaned: ObjectRefJson[];
+
+  /** What started the report ("update", "drift", …; "" when not said). */
+  @Column({ type: 'text', default: '' })
+  trigger: string;
+
+  /** sync_request of the DesiredState the report acted on. */
+  @Column({ name: 'sync_request', type: 'bigint', transformer: bigintToNumber, default: 0 })
+  syncRequest: number;
+
+  /** observed_at of the latest report that applied the desired state; null when none did. */
+  @Column({ name: 'applied_at', type: 'timestamptz', nullable: true })
+  appliedAt: Date | null;
 }

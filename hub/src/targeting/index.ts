@@ -2,4 +2,4 @@
 export { matchesSelector } from './label-selector.js';
 export type { LabelSelector, LabelSelectorRequirement } from './label-selector.js';
 export { resolveTargets } from './targets.js';
-export type { ClusterGroupInfo, ClusterInfo, ResolvedTarget, TargetRule } from './targets.js';
+export type { ClusterGroupInfo, ClusterInfo, ResolvedIgnoreRule, ResolvedSyncPolicy, ResolvedTarget, TargetRule } from './targets.js';

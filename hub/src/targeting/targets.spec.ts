@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BundleSpec, TargetCustomization } from '../bundles/fleet-yaml.js';
-import { resolveTargets, type ClusterGroupInfo, type ClusterInfo, type TargetRule } from './targets.js';
+import { parseFleetYaml } from '../bundles/fleet-yaml.js';
+import { resolveTargets, type ClusterGroupInfo, type ClusterInfo, type ResolvedIgnoreRule, type TargetRule } from './targets.js';
 
 const clusters: ClusterInfo[] = [
   { name: 'prod-eu', labels: { env: 'prod', region: 'eu' } },
@@ -74,6 +75,7 @@ describe('resolveTargets: resolved options', () => {
       targetNamespace: 'base-ns',
       defaultNamespace: 'base-default',
       syncPolicy: { automated: true, prune: true, selfHeal: true },
+      ignoreDifferences: [],
     });
   });
 
@@ -86,6 +88,7 @@ describe('resolveTargets: resolved options', () => {
       targetNamespace: 'eu-ns',
       defaultNamespace: 'base-default',
       syncPolicy: { automated: true, prune: true, selfHeal: true },
+      ignoreDifferences: [],
     });
   });
 
@@ -100,6 +103,56 @@ describe('resolveTargets: resolved options', () => {
   it('sync policy: gitfleet.syncPolicy with absent fields true', () => {
     const [t] = resolveTargets(spec([], { syncPolicy: { prune: false } }), [clusters[0]!], []);
     assert.deepEqual(t?.syncPolicy, { automated: true, prune: false, selfHeal: true });
+  });
+
+  const rule = (kind: string, jsonPointers: string[], extra: Partial<ResolvedIgnoreRule> = {}): ResolvedIgnoreRule =>
+    ({ group: '', kind, namespace: '', name: '', jsonPointers, managers: [], ...extra });
+  const policyTable: Array<[string, BundleSpec, string, { automated: boolean; prune: boolean; selfHeal: boolean }, ResolvedIgnoreRule[]]> = [
+    ['no policy anywhere → all true (our defaults, also for Fleet bundles without correctDrift)', spec([]), 'prod-eu',
+      { automated: true, prune: true, selfHeal: true }, []],
+    ['bundle policy applies to clusters without a customization', spec([{ name: 'x', clusterName: 'dev-1', syncPolicy: { automated: false } }], { syncPolicy: { selfHeal: false } }), 'prod-eu',
+      { automated: true, prune: true, selfHeal: false }, []],
+    ['customization overrides field by field, the rest inherited', spec([{ name: 'x', clusterName: 'prod-eu', syncPolicy: { automated: false, selfHeal: true } }], { syncPolicy: { selfHeal: false, prune: false } }), 'prod-eu',
+      { automated: false, prune: false, selfHeal: true }, []],
+    ['first matching customization wins for policy too', spec([
+      { name: 'eu', clusterGroup: 'europe', syncPolicy: { prune: false } },
+      { name: 'prod', clusterSelector: { matchLabels: { env: 'prod' } }, syncPolicy: { automated: false } },
+    ]), 'prod-eu', { automated: true, prune: false, selfHeal: true }, []],
+    ['ignore rules: customization rules appended, same selector replaced in place', spec(
+      [{ name: 'x', clusterName: 'prod-eu', ignoreDifferences: [{ kind: 'B', jsonPointers: ['/b2'] }, { group: 'apps', kind: 'Deployment', managers: ['hpa'] }] }],
+      { ignoreDifferences: [{ kind: 'A', jsonPointers: ['/a'] }, { kind: 'B', jsonPointers: ['/b'] }] },
+    ), 'prod-eu', { automated: true, prune: true, selfHeal: true }, [
+      rule('A', ['/a']), rule('B', ['/b2']), rule('Deployment', [], { group: 'apps', managers: ['hpa'] }),
+    ]],
+    ['ignore rules: bundle rules only where no customization matched', spec(
+      [{ name: 'x', clusterName: 'prod-eu', ignoreDifferences: [{ kind: 'C' }] }],
+      { ignoreDifferences: [{ kind: 'A', jsonPointers: ['/a'] }] },
+    ), 'prod-us', { automated: true, prune: true, selfHeal: true }, [rule('A', ['/a'])]],
+  ];
+  for (const [name, s, cluster, wantPolicy, wantRules] of policyTable) {
+    it(`sync options: ${name}`, () => {
+      const t = resolveTargets(s, clusters, groups).find((x) => x.cluster === cluster);
+      assert.deepEqual(t?.syncPolicy, wantPolicy);
+      assert.deepEqual(t?.ignoreDifferences, wantRules);
+    });
+  }
+
+  it('sync options from a parsed Fleet fleet.yaml: correctDrift / keepResources / comparePatches per customization', () => {
+    const { spec: parsed } = parseFleetYaml([
+      'correctDrift: {enabled: false}',
+      'diff: {comparePatches: [{apiVersion: v1, kind: Service, operations: [{op: remove, path: /spec/clusterIP}]}]}',
+      'targetCustomizations:',
+      '- name: prod',
+      '  clusterSelector: {matchLabels: {env: prod}}',
+      '  correctDrift: {enabled: true}',
+      '  keepResources: true',
+      '  diff: {comparePatches: [{apiVersion: v1, kind: Service, jsonPointers: [/spec/ports]}]}',
+    ].join('\n'), 'fleet.yaml');
+    const byCluster = Object.fromEntries(resolveTargets(parsed, clusters, groups).map((t) => [t.cluster, t]));
+    assert.deepEqual(byCluster['dev-1']?.syncPolicy, { automated: true, prune: true, selfHeal: false });
+    assert.deepEqual(byCluster['dev-1']?.ignoreDifferences, [rule('Service', ['/spec/clusterIP'])]);
+    assert.deepEqual(byCluster['prod-eu']?.syncPolicy, { automated: true, prune: false, selfHeal: true });
+    assert.deepEqual(byCluster['prod-eu']?.ignoreDifferences, [rule('Service', ['/spec/ports'])]);
   });
 
   it('paused bundles still resolve', () => {

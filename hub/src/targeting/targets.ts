@@ -1,5 +1,5 @@
 // Which clusters a bundle goes to, and with which options (Fleet targeting semantics), pure.
-import type { BundleSpec, LabelSelector, TargetCustomization } from '../bundles/fleet-yaml.js';
+import { ruleKey, type BundleSpec, type IgnoreDifferenceSpec, type LabelSelector, type TargetCustomization } from '../bundles/fleet-yaml.js';
 import type { RenderVariant } from '../bundles/render.js';
 import { matchesSelector } from './label-selector.js';
 
@@ -24,6 +24,23 @@ export interface TargetRule {
   clusterName?: string;
 }
 
+/** A resolved sync policy: every field set (fleet.v1 SyncPolicy). */
+export interface ResolvedSyncPolicy {
+  automated: boolean;
+  prune: boolean;
+  selfHeal: boolean;
+}
+
+/** A resolved ignore rule (fleet.v1 IgnoreDifference): every field present, "" / [] = any / none. */
+export interface ResolvedIgnoreRule {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  jsonPointers: string[];
+  managers: string[];
+}
+
 /** A bundle × cluster pair with its resolved options. */
 export interface ResolvedTarget {
   cluster: string;
@@ -33,7 +50,9 @@ export interface ResolvedTarget {
   /** Fleet `namespace`: every namespaced object goes there. */
   targetNamespace?: string;
   defaultNamespace?: string;
-  syncPolicy: { automated: boolean; prune: boolean; selfHeal: boolean };
+  syncPolicy: ResolvedSyncPolicy;
+  /** Differences the agent must not treat as drift, bundle rules merged with the customization's. */
+  ignoreDifferences: ResolvedIgnoreRule[];
 }
 
 type Criteria = Pick<TargetRule, 'clusterSelector' | 'clusterGroup' | 'clusterGroupSelector' | 'clusterName'>;
@@ -53,16 +72,16 @@ type Criteria = Pick<TargetRule, 'clusterSelector' | 'clusterGroup' | 'clusterGr
  * 3. The FIRST matching targetCustomization wins (Fleet's default FirstMatch mode): doNotDeploy
  *    excludes the cluster; otherwise a non-empty kustomize.dir / namespace / defaultNamespace
  *    replaces the bundle's, and its yaml.overlays are APPENDED to the bundle's.
- * Paused bundles resolve like any other (the caller holds publishing back). Sync policy: the
- * bundle's `gitfleet.syncPolicy`, every absent field true. Result sorted by cluster name.
+ *    Sync policy: each field the customization sets replaces the bundle's; ignore rules: the
+ *    customization's are merged into the bundle's by selector (group, kind, namespace, name) —
+ *    a customization rule with the same selector replaces the bundle's, others are appended
+ *    (Fleet merges diff.comparePatches the same way, by apiVersion/kind/namespace/name).
+ * 4. Sync policy fields still unset are true (gitfleet's defaults: automated, prune, selfHeal).
+ * Paused bundles resolve like any other (the caller holds publishing back). Result sorted by
+ * cluster name.
  * @throws Error for a selector with an invalid operator (see matchesSelector).
  */
 export function resolveTargets(spec: BundleSpec, clusters: ClusterInfo[], groups: ClusterGroupInfo[], rules?: TargetRule[]): ResolvedTarget[] {
-  const syncPolicy = {
-    automated: spec.syncPolicy?.automated ?? true,
-    prune: spec.syncPolicy?.prune ?? true,
-    selfHeal: spec.syncPolicy?.selfHeal ?? true,
-  };
   const out: ResolvedTarget[] = [];
   for (const cluster of [...clusters].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const memberOf = groups.filter((g) => matchesSelector(g.selector, cluster.labels)).map((g) => g.name);
@@ -77,7 +96,8 @@ export function resolveTargets(spec: BundleSpec, clusters: ClusterInfo[], groups
       variant: {
         overlays: [...(spec.yaml?.overlays ?? []), ...(tc?.yaml?.overlays ?? [])],
       },
-      syncPolicy: { ...syncPolicy },
+      syncPolicy: resolvePolicy(spec, tc),
+      ignoreDifferences: mergeRules(spec.ignoreDifferences ?? [], tc?.ignoreDifferences ?? []).map(resolveRule),
     };
     if (tc) target.customization = tc.name || `target${String(index).padStart(3, '0')}`;
     const kustomizeDir = tc?.kustomize?.dir || spec.kustomize?.dir;
@@ -89,6 +109,34 @@ export function resolveTargets(spec: BundleSpec, clusters: ClusterInfo[], groups
     out.push(target);
   }
   return out;
+}
+
+/** Bundle policy overridden field by field by the customization's; unset fields true. */
+function resolvePolicy(spec: BundleSpec, tc: TargetCustomization | undefined): ResolvedSyncPolicy {
+  const pick = (k: keyof ResolvedSyncPolicy) => tc?.syncPolicy?.[k] ?? spec.syncPolicy?.[k] ?? true;
+  return { automated: pick('automated'), prune: pick('prune'), selfHeal: pick('selfHeal') };
+}
+
+/** Bundle rules with the customization's merged in by selector (same selector: customization wins, in place). */
+function mergeRules(base: IgnoreDifferenceSpec[], custom: IgnoreDifferenceSpec[]): IgnoreDifferenceSpec[] {
+  const out = [...base];
+  for (const rule of custom) {
+    const i = out.findIndex((b) => ruleKey(b) === ruleKey(rule));
+    if (i >= 0) out[i] = rule;
+    else out.push(rule);
+  }
+  return out;
+}
+
+function resolveRule(r: IgnoreDifferenceSpec): ResolvedIgnoreRule {
+  return {
+    group: r.group ?? '',
+    kind: r.kind ?? '',
+    namespace: r.namespace ?? '',
+    name: r.name ?? '',
+    jsonPointers: [...(r.jsonPointers ?? [])],
+    managers: [...(r.managers ?? [])],
+  };
 }
 
 /** Fleet ClusterMatcher.Match, tried once per group the cluster is in (or once with no group). */

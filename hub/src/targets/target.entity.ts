@@ -8,6 +8,16 @@ export interface SyncPolicyJson {
   selfHeal: boolean;
 }
 
+/** An ignore rule as stored in jsonb (fleet.v1 IgnoreDifference in camelCase). */
+export interface IgnoreDifferenceJson {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  jsonPointers: string[];
+  managers: string[];
+}
+
 /** Table `targets`: what the hub last published for one bundle × cluster (the KV value). */
 @Entity({ name: 'targets' })
 @Index('targets_bundle_idx', ['bundleId'])
@@ -45,4 +55,12 @@ export class TargetEntity {
 
   @Column({ name: 'published_at', type: 'timestamptz' })
   publishedAt: Date;
+
+  /** Ignore rules published in the DesiredState. */
+  @Column({ name: 'ignore_differences', type: 'jsonb', default: () => "'[]'::jsonb" })
+  ignoreDifferences: IgnoreDifferenceJson[];
+
+  /** Manual sync counter published in the DesiredState; +1 per sync action. */
+  @Column({ name: 'sync_request', type: 'bigint', transformer: bigintToNumber, default: 0 })
+  syncRequest: number;
 }

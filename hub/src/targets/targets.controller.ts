@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { HistoryEntryView, ListTargetsQuery, TargetView } from './targets.dto.js';
+import { ApiBadGatewayResponse, ApiGatewayTimeoutResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DiffView, HistoryEntryView, HistoryQuery, ListTargetsQuery, TargetView } from './targets.dto.js';
 import { TargetsService } from './targets.service.js';
 
 /** Admin API of targets (bundle × cluster): /api/v1/targets. */
@@ -16,10 +16,29 @@ export class TargetsController {
     return this.service.list({ cluster: q.cluster, bundleId: q.bundle });
   }
 
-  /** The latest 50 status reports of one target. */
+  /** One target with desired vs applied state, sync status, health, drift and orphans; 404 when unknown. */
+  @Get(':cluster/:bundleId')
+  @ApiOkResponse({ type: TargetView })
+  @ApiNotFoundResponse({ description: 'no such target' })
+  get(@Param('cluster') cluster: string, @Param('bundleId') bundleId: string): Promise<TargetView> {
+    return this.service.get(cluster, bundleId);
+  }
+
+  /** What applying the desired state would change now, computed by the target's agent (server-side dry run). */
+  @Get(':cluster/:bundleId/diff')
+  @ApiOperation({ summary: "Live diff from the cluster's agent (NATS request/reply, 10 s timeout)" })
+  @ApiOkResponse({ type: DiffView })
+  @ApiNotFoundResponse({ description: 'no such target' })
+  @ApiGatewayTimeoutResponse({ description: 'the agent did not answer (not connected, or no reply within the timeout)' })
+  @ApiBadGatewayResponse({ description: 'the agent answered with something unusable' })
+  diff(@Param('cluster') cluster: string, @Param('bundleId') bundleId: string): Promise<DiffView> {
+    return this.service.diff(cluster, bundleId);
+  }
+
+  /** The latest status reports of one target (`limit`, default 50), newest first. */
   @Get(':cluster/:bundleId/history')
   @ApiOkResponse({ type: [HistoryEntryView] })
-  history(@Param('cluster') cluster: string, @Param('bundleId') bundleId: string): Promise<HistoryEntryView[]> {
-    return this.service.history(cluster, bundleId);
+  history(@Param('cluster') cluster: string, @Param('bundleId') bundleId: string, @Query() q: HistoryQuery): Promise<HistoryEntryView[]> {
+    return this.service.history(cluster, bundleId, q.limit);
   }
 }

@@ -30,9 +30,10 @@ export class TargetsRepository {
     return this.repo.findOneBy({ cluster: key.cluster, bundleId: key.bundleId });
   }
 
-  /** Inserts or replaces one target row (after its KV write). */
+  /** Inserts or replaces one target row (after its KV write). `row` is not modified. */
   async upsert(row: TargetEntity): Promise<void> {
-    await this.repo.upsert(row, ['cluster', 'bundleId']);
+    // a copy: TypeORM writes the columns it reads back (defaults, untransformed) into the object
+    await this.repo.upsert({ ...row }, ['cluster', 'bundleId']);
   }
 
   /** Deletes one target row (after its KV key was deleted). */

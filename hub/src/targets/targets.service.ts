@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
+import { isValidName, type DiffResponse } from '@gitfleet/proto';
+import { AgentRequestsRepository } from '../agents/agent-requests.repository.js';
 import { NotFoundError } from '../api/errors.js';
 import { ClustersRepository } from '../clusters/clusters.repository.js';
+import { objectDriftJson, objectRefJson, sortResourcesWorstFirst } from '../status/status-mapping.js';
 import { StatusRepository } from '../status/status.repository.js';
 import type { TargetStatusEntity } from '../status/target-status.entity.js';
+import { NO_REPORT_MESSAGE } from './health-rollup.js';
 import type { TargetEntity } from './target.entity.js';
-import type { HistoryEntryView, TargetStatusName, TargetView } from './targets.dto.js';
+import type { DiffView, HistoryEntryView, TargetStatusName, TargetView } from './targets.dto.js';
 import { TargetsRepository } from './targets.repository.js';
 
 /** Read side of targets: desired (targets table) joined with applied (target_status). */
@@ -14,7 +18,32 @@ export class TargetsService {
     private readonly targets: TargetsRepository,
     private readonly statuses: StatusRepository,
     private readonly clusters: ClustersRepository,
+    private readonly agents: AgentRequestsRepository,
   ) {}
+
+  /** One target with its applied status. @throws NotFoundError (no such target) */
+  async get(cluster: string, bundleId: string): Promise<TargetView> {
+    const t = await this.requireTarget(cluster, bundleId);
+    const [statuses, c] = await Promise.all([this.statuses.getStatuses([t]), this.clusters.get(cluster)]);
+    return toTargetView(t, statuses.get(`${t.cluster}.${t.bundleId}`) ?? null, c?.lastSeenAt?.toISOString() ?? null);
+  }
+
+  /**
+   * What applying the target's current desired state would change, as its agent computes it
+   * (fleet.v1 DiffRequest/DiffResponse over NATS request/reply, 10 s timeout).
+   * @throws NotFoundError (no such target); AgentUnavailableError (no agent answered);
+   *   AgentReplyError (unusable answer)
+   */
+  async diff(cluster: string, bundleId: string): Promise<DiffView> {
+    await this.requireTarget(cluster, bundleId);
+    return toDiffView(cluster, bundleId, await this.agents.diff(cluster, bundleId));
+  }
+
+  private async requireTarget(cluster: string, bundleId: string): Promise<TargetEntity> {
+    const t = isValidName(cluster) && isValidName(bundleId) ? await this.targets.get({ cluster, bundleId }) : null;
+    if (!t) throw new NotFoundError('target', `${cluster}/${bundleId}`);
+    return t;
+  }
 
   /** Targets, optionally of one cluster and/or one bundle, with their applied status. */
   async list(filter: { cluster?: string; bundleId?: string }): Promise<TargetView[]> {
@@ -24,20 +53,26 @@ export class TargetsService {
     return rows.map((t) => toTargetView(t, statuses.get(`${t.cluster}.${t.bundleId}`) ?? null, seen.get(t.cluster) ?? null));
   }
 
-  /** The latest 50 status reports of a target, newest first. @throws NotFoundError (unknown cluster) */
-  async history(cluster: string, bundleId: string): Promise<HistoryEntryView[]> {
+  /** The latest `limit` (default 50) status reports of a target, newest first. @throws NotFoundError (unknown cluster) */
+  async history(cluster: string, bundleId: string, limit = 50): Promise<HistoryEntryView[]> {
     if (!(await this.clusters.get(cluster))) throw new NotFoundError('cluster', cluster);
-    const rows = await this.statuses.history(cluster, bundleId, 50);
+    const rows = await this.statuses.history(cluster, bundleId, limit);
     return rows.map((h) => ({
       reportId: h.reportId,
       revision: h.revision,
       digest: h.digest,
       generation: h.generation,
       state: h.state,
-      resources: h.resources,
+      resources: sortResourcesWorstFirst(h.resources),
       errors: h.errors,
       observedAt: h.observedAt.toISOString(),
       receivedAt: h.receivedAt.toISOString(),
+      syncStatus: h.syncStatus,
+      health: { status: h.health, message: h.healthMessage },
+      drift: h.drift,
+      orphaned: h.orphaned,
+      trigger: h.trigger,
+      syncRequest: h.syncRequest,
     }));
   }
 }
@@ -53,7 +88,23 @@ export function targetStatus(desiredGeneration: number, applied: Pick<TargetStat
   return 'Pending';
 }
 
-function toTargetView(t: TargetEntity, s: TargetStatusEntity | null, lastSeenAt: string | null): TargetView {
+/** A DiffResponse → the API shape. */
+export function toDiffView(cluster: string, bundleId: string, r: DiffResponse): DiffView {
+  return {
+    cluster,
+    bundleId,
+    revision: r.revision,
+    objects: r.objects.map(objectDriftJson),
+    prune: r.prune.map(objectRefJson),
+    errors: [...r.errors],
+  };
+}
+
+/**
+ * A targets row + its latest status (or null) → the API shape. No report yet: syncStatus and
+ * health Unknown, no drift. Applied resources are sorted worst health first.
+ */
+export function toTargetView(t: TargetEntity, s: TargetStatusEntity | null, lastSeenAt: string | null): TargetView {
   return {
     cluster: t.cluster,
     bundleId: t.bundleId,
@@ -65,6 +116,8 @@ function toTargetView(t: TargetEntity, s: TargetStatusEntity | null, lastSeenAt:
       targetNamespace: t.targetNamespace,
       defaultNamespace: t.defaultNamespace,
       syncPolicy: t.syncPolicy,
+      ignoreDifferences: t.ignoreDifferences ?? [],
+      syncRequest: t.syncRequest ?? 0,
     },
     applied: s
       ? {
@@ -72,13 +125,21 @@ function toTargetView(t: TargetEntity, s: TargetStatusEntity | null, lastSeenAt:
           digest: s.digest,
           generation: s.generation,
           state: s.state,
-          resources: s.resources,
+          resources: sortResourcesWorstFirst(s.resources),
           errors: s.errors,
+          trigger: s.trigger,
+          syncRequest: s.syncRequest,
           timings: s.timings,
           observedAt: s.observedAt.toISOString(),
         }
       : null,
     status: targetStatus(t.generation, s),
     lastSeenAt,
+    syncStatus: s?.syncStatus ?? 'Unknown',
+    health: s ? { status: s.health, message: s.healthMessage } : { status: 'Unknown', message: NO_REPORT_MESSAGE },
+    drift: s?.drift ?? [],
+    orphaned: s?.orphaned ?? [],
+    lastAppliedAt: s?.appliedAt?.toISOString() ?? null,
+    syncRequest: t.syncRequest ?? 0,
   };
 }

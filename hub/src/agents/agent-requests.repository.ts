@@ -1,0 +1,68 @@
+/**
+ * Agent request/reply I/O: the hub asks one agent a question over core NATS (the agent answers
+ * on `fleet.agent.<cluster>.<verb>`, names.ts). The only code that sends such requests.
+ */
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
+import { CONTRACT_VERSION, create, diffSubject, DiffRequestSchema, DiffResponseSchema, fromBinary, isCompatibleContract, toBinary, type DiffResponse } from '@gitfleet/proto';
+import { AgentReplyError, AgentUnavailableError } from '../api/errors.js';
+import { HUB_CONFIG, type HubConfig } from '../config/config.js';
+import { NatsService } from '../nats/nats.service.js';
+
+/** Default time an agent has to answer a request, ms. */
+export const AGENT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Sends requests to agents and decodes their replies. */
+@Injectable()
+export class AgentRequestsRepository {
+  private readonly timeoutMs: number;
+
+  /**
+   * `nats` is the NatsService in the app, or any `{ resources: { nc } }` holder (tests);
+   * `config.agentRequestTimeoutMs` overrides the 10 s default.
+   */
+  constructor(
+    @Inject(NatsService) private readonly nats: { readonly resources: { nc: NatsConnection } },
+    @Optional() @Inject(HUB_CONFIG) config?: Pick<HubConfig, 'agentRequestTimeoutMs'>,
+  ) {
+    this.timeoutMs = config?.agentRequestTimeoutMs ?? AGENT_REQUEST_TIMEOUT_MS;
+  }
+
+  /**
+   * Asks the agent of `cluster` what applying the current desired state of `bundleId` would
+   * change (fleet.v1 DiffRequest → DiffResponse, protobuf binary, on diffSubject(cluster)).
+   * @throws AgentUnavailableError when no agent listens (no responders), none answers in time,
+   *   or the hub's NATS connection is down;
+   *   AgentReplyError when the reply is not a DiffResponse of a compatible contract for this target.
+   */
+  async diff(cluster: string, bundleId: string): Promise<DiffResponse> {
+    const request = create(DiffRequestSchema, { contractVersion: CONTRACT_VERSION, cluster, bundleId });
+    const subject = diffSubject(cluster);
+    let data: Uint8Array;
+    try {
+      data = (await this.nats.resources.nc.request(subject, toBinary(DiffRequestSchema, request), { timeout: this.timeoutMs })).data;
+    } catch (err) {
+      throw new AgentUnavailableError(cluster, unavailableReason(err, this.timeoutMs), { cause: err });
+    }
+    let reply: DiffResponse;
+    try {
+      reply = fromBinary(DiffResponseSchema, data);
+    } catch (err) {
+      throw new AgentReplyError(cluster, 'the reply is not a fleet.v1 DiffResponse', { cause: err });
+    }
+    if (!isCompatibleContract(reply.contractVersion)) {
+      throw new AgentReplyError(cluster, `the reply has incompatible contract_version "${reply.contractVersion.slice(0, 40)}"`);
+    }
+    if ((reply.cluster && reply.cluster !== cluster) || (reply.bundleId && reply.bundleId !== bundleId)) {
+      throw new AgentReplyError(cluster, `the reply is about ${reply.cluster}/${reply.bundleId}`);
+    }
+    return reply;
+  }
+}
+
+/** Human reason of a failed request: no responders, timeout, or a connection problem. */
+function unavailableReason(err: unknown, timeoutMs: number): string {
+  if (err instanceof RequestError && err.isNoResponders()) return 'no agent is connected for this cluster (no responders)';
+  if (err instanceof TimeoutError || (err instanceof Error && err.cause instanceof TimeoutError)) return `the agent did not answer within ${timeoutMs / 1000} s`;
+  return `the request could not be sent (${err instanceof Error ? err.message : String(err)})`;
+}
