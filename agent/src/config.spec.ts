@@ -8,7 +8,12 @@ describe('parseConfig', () => {
     assert.deepEqual(c, {
       cluster: 'spoke1', natsUrl: 'nats://127.0.0.1:4222', kubeconfig: undefined, namespace: 'gitfleet-system',
       resyncIntervalMs: 300_000, heartbeatIntervalMs: 10_000, healthPort: undefined, logLevel: 'info', concurrency: 4, applyConcurrency: 8,
+      ignoreManagers: ['kube-controller-manager', 'horizontal-pod-autoscaler'],
     });
+  });
+  it('reads --ignore-managers as a list (empty: none)', () => {
+    assert.deepEqual(parseConfig({ cluster: 'c', ignoreManagers: 'a, b,,' }).ignoreManagers, ['a', 'b']);
+    assert.deepEqual(parseConfig({ cluster: 'c', ignoreManagers: '' }).ignoreManagers, []);
   });
   it('reads every option', () => {
     const c = parseConfig({ cluster: 'c', natsUrl: 'nats://x:1', kubeconfig: '/k', namespace: 'ns', resyncInterval: '5', heartbeatInterval: '0.5', healthPort: '8080', logLevel: 'debug' });

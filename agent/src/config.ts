@@ -3,6 +3,7 @@
  * `parseConfig` is pure so the rules are unit-tested.
  */
 import { isValidName } from '@gitfleet/proto';
+import { DEFAULT_IGNORE_MANAGERS } from './drift/ignore.js';
 
 /** Validated agent configuration. Durations in milliseconds. */
 export interface AgentConfig {
@@ -23,6 +24,8 @@ export interface AgentConfig {
   concurrency: number;
   /** objects applied concurrently inside one wave */
   applyConcurrency: number;
+  /** field managers whose fields are never drift (e.g. an HPA's spec.replicas) */
+  ignoreManagers: string[];
 }
 
 /** Raw option values as commander hands them over (strings or undefined). */
@@ -37,6 +40,7 @@ export interface RawOptions {
   logLevel?: string;
   concurrency?: string;
   applyConcurrency?: string;
+  ignoreManagers?: string;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -71,5 +75,8 @@ export function parseConfig(raw: RawOptions): AgentConfig {
     logLevel,
     concurrency: positive('--concurrency', raw.concurrency ?? '4', 1, 64),
     applyConcurrency: positive('--apply-concurrency', raw.applyConcurrency ?? '8', 1, 64),
+    ignoreManagers: raw.ignoreManagers === undefined
+      ? [...DEFAULT_IGNORE_MANAGERS]
+      : raw.ignoreManagers.split(',').map((m) => m.trim()).filter(Boolean),
   };
 }

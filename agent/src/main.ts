@@ -14,17 +14,23 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { heartbeatSubject, statusSubject } from '@gitfleet/proto';
 import { pino, type Logger } from 'pino';
 import { type AgentConfig, parseConfig, type RawOptions } from './config.js';
+import { DEFAULT_IGNORE_MANAGERS } from './drift/ignore.js';
 import { startHealthServer } from './health.js';
 import { InventoryStore } from './inventory/store.js';
 import { ensureNamespace } from './kube/apply.js';
 import { KubeClient, loadKubeConfig } from './kube/client.js';
 import { errorMessage } from './kube/errors.js';
+import { LiveWatcher } from './kube/watch.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './labels.js';
 import { BundleFetcher } from './nats/bundle-fetcher.js';
 import { ConnectionMonitor, connectNats } from './nats/connection.js';
 import { DesiredStateWatcher } from './nats/desired-watcher.js';
+import { DiffResponder } from './nats/diff-responder.js';
 import { HeartbeatSender, StatusPublisher } from './nats/status-publisher.js';
 import { backoffDelay } from './reconcile/backoff.js';
+import { Keeper } from './reconcile/keeper.js';
+import { diffDesired } from './reconcile/plan.js';
+import type { ReconcileDeps } from './reconcile/reconcile.js';
 import { Reconciler } from './reconcile/reconciler.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -45,7 +51,8 @@ export function cli(argv: string[]): AgentConfig {
     .addOption(new Option('--health-port <port>', 'serve /healthz and /readyz on this port').env('GITFLEET_HEALTH_PORT'))
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('GITFLEET_LOG_LEVEL').default('info'))
     .addOption(new Option('--concurrency <n>', 'targets reconciled at the same time').env('GITFLEET_CONCURRENCY').default('4'))
-    .addOption(new Option('--apply-concurrency <n>', 'objects applied at the same time within one wave').env('GITFLEET_APPLY_CONCURRENCY').default('8'));
+    .addOption(new Option('--apply-concurrency <n>', 'objects applied at the same time within one wave').env('GITFLEET_APPLY_CONCURRENCY').default('8'))
+    .addOption(new Option('--ignore-managers <list>', 'comma-separated field managers whose fields are never drift').env('GITFLEET_IGNORE_MANAGERS').default(DEFAULT_IGNORE_MANAGERS.join(',')));
   program.parse(argv);
   try {
     return parseConfig(program.opts<RawOptions>());
@@ -77,7 +84,8 @@ export async function run(config: AgentConfig): Promise<void> {
   // parts are created step by step; shutdown stops whatever exists
   const parts: {
     nc?: NatsConnection; watcher?: DesiredStateWatcher; reconciler?: Reconciler; heartbeat?: HeartbeatSender;
-    publisher?: StatusPublisher; monitor?: ConnectionMonitor; health?: Server;
+    publisher?: StatusPublisher; monitor?: ConnectionMonitor; health?: Server; keeper?: Keeper; live?: LiveWatcher;
+    diff?: DiffResponder;
   } = {};
 
   let stopping: Promise<void> | undefined;
@@ -86,8 +94,11 @@ export async function run(config: AgentConfig): Promise<void> {
       log.info({ signal }, 'shutting down');
       shutdown.abort();
       parts.heartbeat?.stop();
+      parts.diff?.stop();
       await parts.watcher?.stop();
       await parts.reconciler?.stop(20_000);
+      parts.keeper?.stop();
+      parts.live?.stop();
       await parts.publisher?.close(5000);
       await parts.nc?.drain().catch((err: unknown) => log.warn({ err }, 'NATS drain failed'));
       parts.health?.close();
@@ -110,7 +121,8 @@ export async function run(config: AgentConfig): Promise<void> {
 
   // Kubernetes: client and the agent's own namespace (inventories live there; the inventory
   // store creates it too, so reconciles need not wait for this)
-  const kube = KubeClient.fromKubeConfig(loadKubeConfig(config.kubeconfig));
+  const kc = loadKubeConfig(config.kubeconfig);
+  const kube = KubeClient.fromKubeConfig(kc);
   void ensureAgentNamespace(kube, config.namespace, log, shutdown.signal);
 
   // NATS: connection (waits for the first connect, reconnects forever), status, heartbeat
@@ -130,20 +142,31 @@ export async function run(config: AgentConfig): Promise<void> {
   }, log);
   parts.heartbeat.start();
 
-  // reconciler, fed by the desired-state watch
+  // keeper (drift, health, self-heal, reports) over shared live watches; reconciler, fed by the
+  // desired-state watch; the diff endpoint
+  const deps: ReconcileDeps = {
+    kube,
+    inventory: new InventoryStore(kube, config.namespace),
+    bundles: new BundleFetcher(parts.nc),
+    log,
+    crdTimeoutMs: CRD_TIMEOUT_MS,
+    applyConcurrency: config.applyConcurrency,
+    ignoreManagers: config.ignoreManagers,
+  };
+  const keeper = new Keeper(kube, parts.publisher, { cluster: config.cluster, agentVersion: AGENT_VERSION, ignoreManagers: config.ignoreManagers }, log);
+  parts.keeper = keeper;
+  parts.live = new LiveWatcher(kc, kube, (e) => keeper.onLiveEvent(e), log);
+  keeper.attach(parts.live);
   parts.reconciler = new Reconciler(
-    {
-      kube,
-      inventory: new InventoryStore(kube, config.namespace),
-      bundles: new BundleFetcher(parts.nc),
-      log,
-      crdTimeoutMs: CRD_TIMEOUT_MS,
-      applyConcurrency: config.applyConcurrency,
-    },
+    deps,
     parts.publisher,
     { cluster: config.cluster, agentVersion: AGENT_VERSION, resyncIntervalMs: config.resyncIntervalMs, concurrency: config.concurrency },
     log,
+    keeper,
   );
+  const forDiff = parts.reconciler;
+  parts.diff = new DiffResponder(parts.nc, config.cluster, (bundleId) => diffDesired(deps, config.cluster, bundleId, forDiff.desiredValue(bundleId)), log);
+  parts.diff.start();
   parts.reconciler.start();
   const reconciler = parts.reconciler;
   parts.watcher = new DesiredStateWatcher(parts.nc, config.cluster, (e) => reconciler.onDesiredEvent(e), log);

@@ -58,7 +58,7 @@ export interface Testbed {
  * and checks that NATS and the spoke's kube-apiserver answer.
  * @throws AssertionError with a clear message when the test bed is down
  */
-export async function testbed(): Promise<Testbed> {
+export async function testbed(spokeName?: string): Promise<Testbed> {
   const file = process.env.GITFLEET_TESTBED_ENV ?? join(homedir(), '.cache/gitfleet/testbed/testbed.env');
   assert.ok(existsSync(file), `test bed env ${file} not found: start the test bed (npm run testbed:up) or set GITFLEET_TESTBED_ENV`);
   const env: Record<string, string> = {};
@@ -67,7 +67,7 @@ export async function testbed(): Promise<Testbed> {
     if (m) env[m[1]!] = m[2]!.replace(/^["']|["']$/g, '');
   }
   const spokes = (env.GITFLEET_SPOKES ?? 'spoke1').split(',').filter(Boolean);
-  const spoke = process.env.GITFLEET_AGENT_TEST_SPOKE ?? spokes[spokes.length - 1]!;
+  const spoke = spokeName ?? process.env.GITFLEET_AGENT_TEST_SPOKE ?? spokes[spokes.length - 1]!;
   const tb: Testbed = {
     natsUrl: env.GITFLEET_NATS_URL ?? 'nats://127.0.0.1:14222',
     kubeconfigDir: env.GITFLEET_KUBECONFIG_DIR ?? '',
@@ -161,6 +161,12 @@ export interface DesiredOptions {
   messageCluster?: string;
   /** digest written into the message (default: the bundle's) */
   digest?: string;
+  /** sync policy (default: all true) */
+  automated?: boolean;
+  selfHeal?: boolean;
+  /** DesiredState.sync_request (default 0) */
+  syncRequest?: bigint;
+  ignoreDifferences?: Array<{ group?: string; kind?: string; namespace?: string; name?: string; jsonPointers?: string[]; managers?: string[] }>;
 }
 
 /** The hub's side, for tests only: KV bucket, object store and status stream on one NATS. */
@@ -212,7 +218,9 @@ export class FakeHubSide {
       bundleId,
       revision: o.revision ?? 'rev1',
       digest: o.digest ?? digest,
-      syncPolicy: { automated: true, prune: o.prune ?? true, selfHeal: true },
+      syncPolicy: { automated: o.automated ?? true, prune: o.prune ?? true, selfHeal: o.selfHeal ?? true },
+      syncRequest: o.syncRequest ?? 0n,
+      ignoreDifferences: (o.ignoreDifferences ?? []).map((r) => ({ group: '', kind: '', namespace: '', name: '', jsonPointers: [], managers: [], ...r })),
       generation: o.generation ?? 1n,
       defaultNamespace: o.defaultNamespace ?? '',
       targetNamespace: o.targetNamespace ?? '',
@@ -273,6 +281,37 @@ export function bundleBytes(bundleId: string, objects: TestObject[]): Uint8Array
 /** A ConfigMap object. */
 export function configMap(name: string, data: Record<string, string>, namespace?: string): TestObject {
   return { obj: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(namespace ? { namespace } : {}) }, data } };
+}
+
+/**
+ * A Deployment `name` with one container `web` (image, 2 replicas by default, cpu limit "0.5" so
+ * that the apiserver's quantity normalisation is exercised).
+ */
+export function deployment(name: string, namespace: string, o: { image?: string; replicas?: number; annotations?: Record<string, string> } = {}): TestObject {
+  return {
+    obj: {
+      apiVersion: 'apps/v1', kind: 'Deployment',
+      metadata: { name, namespace, ...(o.annotations ? { annotations: o.annotations } : {}) },
+      spec: {
+        replicas: o.replicas ?? 2,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'web', image: o.image ?? 'registry.invalid/web:1', resources: { limits: { cpu: '0.5', memory: '64Mi' } } }] },
+        },
+      },
+    },
+  };
+}
+
+/** Reports of one bundle of `cluster`, in stream order. */
+export async function bundleReports(ctx: SuiteContext, bundleId: string): Promise<StatusReport[]> {
+  return (await ctx.hub.reports(ctx.cluster)).filter((r) => r.bundleId === bundleId);
+}
+
+/** Waits for a report of `bundleId` published after `sinceMs` (observedAt) that matches. */
+export async function waitBundleReport(ctx: SuiteContext, bundleId: string, what: string, match: (r: StatusReport) => boolean, o: { sinceMs?: number; timeoutMs?: number } = {}): Promise<StatusReport> {
+  return eventually(what, async () => (await bundleReports(ctx, bundleId)).find((r) => Date.parse(r.observedAt) >= (o.sinceMs ?? 0) && match(r)), o.timeoutMs ?? 30_000);
 }
 
 /** A Namespace object. */
@@ -392,9 +431,12 @@ export interface SuiteContext {
   bundles: Set<string>;
 }
 
-/** Opens a suite: checks the test bed and connects the hub side (no agent yet). */
-export async function openSuite(name: string, natsUrl?: string): Promise<SuiteContext> {
-  const tb = await testbed();
+/**
+ * Opens a suite: checks the test bed and connects the hub side (no agent yet). `spoke` picks the
+ * cluster (default: GITFLEET_AGENT_TEST_SPOKE, else the last spoke).
+ */
+export async function openSuite(name: string, natsUrl?: string, spoke?: string): Promise<SuiteContext> {
+  const tb = await testbed(spoke);
   const id = `${name}-${uniq()}`;
   const hub = await FakeHubSide.open(natsUrl ?? tb.natsUrl);
   return { tb, hub, id, cluster: `gfa-${id}`, agentNamespace: `gfa-${id}-system`, agent: undefined, namespaces: new Set(), bundles: new Set() };

@@ -6,6 +6,8 @@ describe('inventory document', () => {
   const inv: Inventory = {
     bundleId: 'demo', revision: 'abc', digest: 'sha256-00', generation: '3', synced: true,
     objects: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'c' }],
+    syncRequest: '4', keep: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'c' }],
+    orphaned: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'old' }],
   };
   it('round-trips through a ConfigMap', () => {
     const cm = toConfigMap(inv, 'gitfleet-system');
@@ -14,9 +16,16 @@ describe('inventory document', () => {
     assert.equal(cm.metadata.labels?.['gitfleet.io/bundle-id'], 'demo');
     assert.deepEqual(fromConfigMap(cm), inv);
   });
+  it('reads an older document without the optional fields', () => {
+    const cm = toConfigMap(inv, 'gitfleet-system');
+    const old = { bundleId: 'demo', revision: 'abc', digest: 'd', generation: '1', synced: true, objects: [] };
+    const got = fromConfigMap({ ...cm, data: { 'inventory.json': JSON.stringify(old) } });
+    assert.deepEqual([got.syncRequest, got.keep, got.orphaned], ['0', [], []]);
+  });
   const bad: Array<[string, unknown]> = [
     ['no data', undefined],
     ['objects missing', { 'inventory.json': '{"bundleId":"demo"}' }],
+    ['a malformed orphan list', { 'inventory.json': '{"bundleId":"demo","objects":[],"orphaned":{}}' }],
     ['a ref without name', { 'inventory.json': '{"bundleId":"demo","objects":[{"apiVersion":"v1","kind":"X","namespace":""}]}' }],
   ];
   for (const [name, data] of bad) {

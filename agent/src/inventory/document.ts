@@ -3,7 +3,8 @@
  *
  * ConfigMap `gitfleet-inventory-<bundleId>` in the agent namespace, labels
  * `gitfleet.io/inventory=true` and `gitfleet.io/bundle-id=<bundleId>`, key `inventory.json`:
- * `{"bundleId","revision","digest","generation","synced","objects":[{apiVersion,kind,namespace,name}]}`.
+ * `{"bundleId","revision","digest","generation","synced","objects":[{apiVersion,kind,namespace,name}],
+ *   "syncRequest","keep":[ref],"orphaned":[ref]}` (the last three optional: older documents lack them).
  */
 import { BUNDLE_ID_LABEL, INVENTORY_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels.js';
 import type { KubeObject, ObjectRef } from '../kube/types.js';
@@ -23,6 +24,15 @@ export interface Inventory {
   /** true when every object of the last apply succeeded */
   synced: boolean;
   objects: ObjectRef[];
+  /** DesiredState.sync_request last acted on (applied), decimal string (int64); '0' when none */
+  syncRequest: string;
+  /** objects whose last applied desired version carried `gitfleet.io/prune: "false"` */
+  keep: ObjectRef[];
+  /**
+   * objects that left the desired state but were not pruned (prune=false, or in `keep`); still
+   * owned and reported until they re-enter the desired state or are gone
+   */
+  orphaned: ObjectRef[];
 }
 
 /** Name of the inventory ConfigMap of a bundle. */
@@ -56,15 +66,22 @@ export function fromConfigMap(cm: KubeObject): Inventory {
   const validRef = (r: unknown): r is ObjectRef =>
     typeof r === 'object' && r !== null &&
     ['apiVersion', 'kind', 'namespace', 'name'].every((k) => typeof (r as Record<string, unknown>)[k] === 'string');
-  if (typeof v.bundleId !== 'string' || !objects || !objects.every(validRef)) {
+  const optional = (list: unknown): ObjectRef[] | undefined => (list === undefined ? [] : Array.isArray(list) && list.every(validRef) ? list : undefined);
+  const keep = optional(v.keep);
+  const orphaned = optional(v.orphaned);
+  if (typeof v.bundleId !== 'string' || !objects || !objects.every(validRef) || !keep || !orphaned) {
     throw new Error(`inventory ${cm.metadata.name}: malformed ${INVENTORY_KEY}`);
   }
+  const refs = (list: ObjectRef[]) => list.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name }));
   return {
     bundleId: v.bundleId,
     revision: String(v.revision ?? ''),
     digest: String(v.digest ?? ''),
     generation: String(v.generation ?? '0'),
     synced: v.synced === true,
-    objects: objects.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name })),
+    objects: refs(objects),
+    syncRequest: /^[0-9]+$/.test(String(v.syncRequest ?? '')) ? String(v.syncRequest) : '0',
+    keep: refs(keep),
+    orphaned: refs(orphaned),
   };
 }

@@ -3,3 +3,4 @@ export * from './apply.js';
 export * from './client.js';
 export * from './errors.js';
 export * from './types.js';
+export * from './watch.js';

@@ -2,4 +2,5 @@
 export * from './bundle-fetcher.js';
 export * from './connection.js';
 export * from './desired-watcher.js';
+export * from './diff-responder.js';
 export * from './status-publisher.js';

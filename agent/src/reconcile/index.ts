@@ -5,7 +5,9 @@
  */
 export * from './backoff.js';
 export * from './desired.js';
+export * from './keeper.js';
 export * from './ordering.js';
+export * from './plan.js';
 export * from './prepare.js';
 export * from './reconcile.js';
 export * from './reconciler.js';

@@ -1,22 +1,25 @@
 /**
  * One reconcile of one target, as a straight line of steps (Flux kustomize-controller's inner
- * `reconcile()`): decode desired → read inventory → fetch bundle → parse → ensure namespace →
- * apply in phases → new inventory → prune → write inventory → summarise. Bundle-level failures
+ * `reconcile()`): decode desired → read inventory → decide the mode (sync policy) → fetch bundle →
+ * parse → ensure namespace → apply in phases → new inventory → prune or orphan → write inventory
+ * → summarise. In plan mode the line ends after a dry run (plan.ts). Bundle-level failures
  * end the line with a classified error; per-object failures are recorded and the line goes on.
  */
 import type { BundleManifest, DesiredState } from '@gitfleet/proto';
 import type { Logger } from 'pino';
+import type { IgnoreRule } from '../drift/ignore.js';
 import { errorClassOf, TransientError, WaitingError } from '../errors.js';
 import { nextInventory, staleObjects, type Inventory, type InventoryStore } from '../inventory/index.js';
 import { applyObject, ensureNamespace, pruneObject, waitEstablished } from '../kube/apply.js';
 import type { KubeClient } from '../kube/client.js';
 import { classifyKubeError, errorMessage } from '../kube/errors.js';
-import { type KubeObject, type ObjectRef, refOf, refString } from '../kube/types.js';
+import { type KubeObject, type ObjectRef, refKey, refOf, refString } from '../kube/types.js';
 import { BUNDLE_ID_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels.js';
 import type { BundleSource } from '../nats/bundle-fetcher.js';
 import { decodeDesired, effectiveSyncPolicy } from './desired.js';
 import { applyWaves, kindRank, pruneOrder } from './ordering.js';
 import { mapLimit } from './pool.js';
+import { keepsOnPrune, placeAll, planDesired } from './plan.js';
 import { guessRef, type NamespaceOptions, parseManifestObject, placeObject } from './prepare.js';
 import { nextStep, type ObjectResult, type ReconcileOutcome, syncStateOf } from './result.js';
 
@@ -30,6 +33,8 @@ export interface ReconcileDeps {
   crdTimeoutMs: number;
   /** objects applied (or pruned) concurrently inside one wave */
   applyConcurrency: number;
+  /** field managers whose fields are never drift (--ignore-managers) */
+  ignoreManagers: readonly string[];
 }
 
 /** Why a reconcile runs; a 'replay' may be skipped when the inventory shows it was done. */
@@ -43,6 +48,28 @@ export interface ApplyInput {
   trigger: Trigger;
 }
 
+/** DesiredState.ignore_differences in plain form. */
+export function ignoreRulesOf(desired: DesiredState): IgnoreRule[] {
+  return desired.ignoreDifferences.map((r) => ({
+    group: r.group, kind: r.kind, namespace: r.namespace, name: r.name, jsonPointers: [...r.jsonPointers], managers: [...r.managers],
+  }));
+}
+
+/**
+ * What a reconcile of a desired state does (pure):
+ *   observe — a watch replay of what the inventory shows fully applied, or a resync of an
+ *             applied state without self-heal (a re-apply would undo drift the policy says to
+ *             leave): place the objects, write nothing; the keeper re-reads them for drift;
+ *   plan    — automated=false without a new sync_request: dry run, report what would change;
+ *   apply   — everything else.
+ */
+export function reconcileMode(input: { trigger: Trigger; automated: boolean; selfHeal: boolean; applied: boolean; syncRequested: boolean }): 'apply' | 'plan' | 'observe' {
+  if (input.trigger === 'replay' && input.applied) return 'observe';
+  if (!input.automated && !input.syncRequested) return 'plan';
+  if (input.trigger === 'resync' && input.applied && !input.selfHeal && !input.syncRequested) return 'observe';
+  return 'apply';
+}
+
 /**
  * Applies a target's desired state. Never throws: failures are in the outcome.
  * Errors: terminal (unusable desired state or bundle), transient (NATS or apiserver unreachable),
@@ -53,6 +80,7 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
   const out: ReconcileOutcome = {
     bundleId: input.bundleId, state: 'FAILED', revision: '', digest: '', generation: 0n,
     resources: [], errors: [], timings: { fetchMs: 0, applyMs: 0, pruneMs: 0, totalMs: 0 },
+    trigger: input.trigger === 'resync' ? 'resync' : 'update',
   };
   const log = deps.log.child({ bundleId: input.bundleId });
   try {
@@ -60,22 +88,47 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
     const desired = decodeDesired(input.cluster, input.bundleId, input.value);
     Object.assign(out, { revision: desired.revision, digest: desired.digest, generation: desired.generation });
     const policy = effectiveSyncPolicy(desired);
-    if (!policy.automated) log.warn('TODO(issue 3): sync_policy.automated=false is not honoured yet; applying anyway');
+    out.policy = policy;
+    out.ignore = ignoreRulesOf(desired);
 
     // read the previous inventory (what we own; a restarted agent prunes from it)
     const previous = await readInventory(deps, input.bundleId);
+    const acted = BigInt(previous?.syncRequest ?? '0');
+    out.syncRequest = acted;
+    out.orphaned = previous?.orphaned ?? [];
 
-    // skip a watch replay of a desired state that the inventory shows fully applied
-    if (input.trigger === 'replay' && previous?.synced && previous.digest === desired.digest && previous.generation === String(desired.generation)) {
-      log.info({ digest: desired.digest, generation: String(desired.generation) }, 'already applied; skipping replay until the next resync');
-      out.state = 'SKIPPED';
-      return out;
-    }
+    // decide: observe a replay of what is applied, plan only, or apply
+    const applied = previous?.synced === true && previous.digest === desired.digest && previous.generation === String(desired.generation);
+    const syncRequested = desired.syncRequest > acted;
+    const mode = reconcileMode({ trigger: input.trigger, automated: policy.automated, selfHeal: policy.selfHeal, applied, syncRequested });
+    out.mode = mode;
+    if (mode === 'observe' && input.trigger === 'replay') log.info({ digest: desired.digest, generation: String(desired.generation) }, 'already applied; skipping replay until the next resync');
 
     // fetch and verify the bundle (terminal on digest mismatch, transient when unreachable)
     const tf = performance.now();
     const manifest = await deps.bundles.fetch(desired.digest);
     out.timings.fetchMs = performance.now() - tf;
+
+    if (mode === 'observe') {
+      // place the objects so that drift can be detected; nothing is written
+      const { placed } = await placeAll(deps, desired, manifest);
+      out.resources = placed.map((p) => ({ ref: p.ref, action: 'unchanged', message: '', owned: true, scopeKnown: true, desired: p.obj }));
+      out.state = 'SKIPPED';
+      return out;
+    }
+
+    if (mode === 'plan') {
+      // dry run: what an apply would change (reported OUT_OF_SYNC when anything would)
+      const ta = performance.now();
+      const plan = await planDesired(deps, desired, manifest, previous, { policy, ignore: { rules: out.ignore, managers: deps.ignoreManagers } });
+      out.timings.applyMs = performance.now() - ta;
+      Object.assign(out, { drift: plan.drift, prunePlan: plan.prune, orphaned: plan.orphaned });
+      out.errors.push(...plan.errors);
+      out.state = plan.errors.length === 0 ? 'SYNCED' : 'FAILED';
+      log.info({ automated: policy.automated, wouldChange: plan.drift.length, wouldPrune: plan.prune.length }, 'planned (dry run); not applied');
+      return out;
+    }
+    if (syncRequested && !policy.automated) out.trigger = 'sync-request';
 
     // apply: namespace first, then Namespaces, CRDs (wait Established), everything else
     const ta = performance.now();
@@ -85,21 +138,34 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
     // new inventory: applied objects + owned objects whose new version failed
     const prevObjects = previous?.objects ?? [];
     let owned = nextInventory(out.resources.map((r) => ({ ref: r.ref, ok: r.owned, scopeKnown: r.scopeKnown })), prevObjects);
+    const ownedKeys = new Set(owned.map(refKey));
 
-    // prune what left the desired state (when the policy allows), keeping what failed to go
+    // prune what left the desired state when the policy allows and its last version did not
+    // say gitfleet.io/prune: "false"; keep (orphan) the rest
     const tp = performance.now();
-    if (policy.prune) {
-      const pruned = await pruneAll(deps, input.bundleId, staleObjects(prevObjects, owned));
+    const prevKeep = new Set((previous?.keep ?? []).map(refKey));
+    const stale = staleObjects(prevObjects, owned);
+    const toPrune = stale.filter((r) => policy.prune && !prevKeep.has(refKey(r)));
+    const orphanCandidates = [...(previous?.orphaned ?? []), ...stale.filter((r) => !toPrune.includes(r))].filter((r) => !ownedKeys.has(refKey(r)));
+    if (toPrune.length > 0) {
+      const pruned = await pruneAll(deps, input.bundleId, toPrune);
       out.resources.push(...pruned);
       owned = [...owned, ...pruned.filter((r) => r.owned).map((r) => r.ref)];
     }
+    out.orphaned = await stillThere(deps, orphanCandidates);
     out.timings.pruneMs = performance.now() - tp;
 
-    // write the inventory
+    // write the inventory (with the sync_request acted on and the objects to keep on prune)
     out.state = syncStateOf(out.resources, out.errors);
+    out.syncRequest = desired.syncRequest > acted ? desired.syncRequest : acted;
+    const keepNow = new Set(out.resources.filter((r) => r.keep && r.owned).map((r) => refKey(r.ref)));
+    const appliedNow = new Set(out.resources.filter((r) => r.action !== 'failed').map((r) => refKey(r.ref)));
     await writeInventory(deps, {
       bundleId: input.bundleId, revision: desired.revision, digest: desired.digest,
       generation: String(desired.generation), synced: out.state === 'SYNCED', objects: owned,
+      syncRequest: String(out.syncRequest),
+      keep: owned.filter((r) => keepNow.has(refKey(r)) || (!appliedNow.has(refKey(r)) && prevKeep.has(refKey(r)))),
+      orphaned: out.orphaned,
     });
     out.errorClass = nextStep(out.resources);
   } catch (err) {
@@ -112,9 +178,24 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
   return out;
 }
 
+/** The refs that still exist (an orphan that is gone is no longer reported). Keeps a ref it cannot read. */
+async function stillThere(deps: ReconcileDeps, refs: readonly ObjectRef[]): Promise<ObjectRef[]> {
+  const seen = new Set<string>();
+  const unique = refs.filter((r) => !seen.has(refKey(r)) && seen.add(refKey(r)));
+  const exists = await mapLimit(unique, deps.applyConcurrency, async (r) => {
+    try {
+      return (await deps.kube.getObject(r)) !== null;
+    } catch {
+      return true;
+    }
+  });
+  return unique.filter((_, i) => exists[i]);
+}
+
 /**
- * Deletes a target: prunes every object of its inventory (reverse apply order), then the
- * inventory itself. Never throws. State DELETED when everything is gone, else FAILED (transient);
+ * Deletes a target: prunes every object of its inventory (reverse apply order) except those
+ * whose last version said gitfleet.io/prune: "false" (reported orphaned), then the inventory
+ * itself. Never throws. State DELETED when everything is gone, else FAILED (transient);
  * SKIPPED for a replayed delete marker whose target left no inventory.
  */
 export async function reconcileDelete(deps: ReconcileDeps, bundleId: string, trigger: Trigger = 'update'): Promise<ReconcileOutcome> {
@@ -122,6 +203,7 @@ export async function reconcileDelete(deps: ReconcileDeps, bundleId: string, tri
   const out: ReconcileOutcome = {
     bundleId, state: 'FAILED', revision: '', digest: '', generation: 0n,
     resources: [], errors: [], timings: { fetchMs: 0, applyMs: 0, pruneMs: 0, totalMs: 0 },
+    mode: 'delete', trigger: 'delete',
   };
   try {
     // read the inventory (nothing owned: nothing to do)
@@ -130,11 +212,15 @@ export async function reconcileDelete(deps: ReconcileDeps, bundleId: string, tri
       out.state = 'SKIPPED'; // an old delete marker replayed at start: nothing of it is left
       return out;
     }
-    if (previous) Object.assign(out, { revision: previous.revision, digest: previous.digest, generation: BigInt(previous.generation || '0') });
+    if (previous) {
+      Object.assign(out, { revision: previous.revision, digest: previous.digest, generation: BigInt(previous.generation || '0'), syncRequest: BigInt(previous.syncRequest) });
+    }
 
-    // prune everything it lists
+    // prune everything it lists, except what asks to be kept
+    const keep = new Set((previous?.keep ?? []).map(refKey));
     const tp = performance.now();
-    out.resources = await pruneAll(deps, bundleId, previous?.objects ?? []);
+    out.resources = await pruneAll(deps, bundleId, (previous?.objects ?? []).filter((r) => !keep.has(refKey(r))));
+    out.orphaned = [...(previous?.orphaned ?? []), ...(previous?.objects ?? []).filter((r) => keep.has(refKey(r)))];
     out.timings.pruneMs = performance.now() - tp;
 
     // drop the inventory, or keep what is left when some prunes failed
@@ -143,7 +229,7 @@ export async function reconcileDelete(deps: ReconcileDeps, bundleId: string, tri
       if (previous) await deps.inventory.remove(bundleId);
       out.state = 'DELETED';
     } else if (previous) {
-      await writeInventory(deps, { ...previous, synced: false, objects: left });
+      await writeInventory(deps, { ...previous, synced: false, objects: left, keep: [] });
       out.state = 'FAILED';
     }
     out.errorClass = nextStep(out.resources);
@@ -233,9 +319,10 @@ async function applyOne(deps: ReconcileDeps, obj: KubeObject, ns: NamespaceOptio
     return { ref: { ...refOf(obj), namespace: namespaced ? ns.targetNamespace : '' }, action: 'failed', message: placed.message, errorClass: 'failed', owned: false, scopeKnown: true };
   }
   const ref = refOf(placed.obj);
+  const keep = keepsOnPrune(placed.obj);
   const res = await applyObject(deps.kube, placed.obj);
-  if (res.ok) return { ref, action: res.action, message: '', owned: true, scopeKnown: true };
-  return { ref, action: 'failed', message: res.message, errorClass: res.errorClass, owned: false, scopeKnown: true };
+  if (res.ok) return { ref, action: res.action, message: '', owned: true, scopeKnown: true, desired: placed.obj, live: res.live, keep };
+  return { ref, action: 'failed', message: res.message, errorClass: res.errorClass, owned: false, scopeKnown: true, desired: placed.obj, keep };
 }
 
 /** Waits (concurrently) for every applied CRD to be Established; marks the late ones failed/waiting. */

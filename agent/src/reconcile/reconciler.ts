@@ -1,7 +1,8 @@
 /**
  * The reconciler's outer shell (Flux's `Reconcile()`): keeps one entry per target, turns watch
  * events, resync ticks and retry timers into reconciles, and publishes a status report after
- * each. Per target, reconciles are serialised and coalesced (the latest desired state wins);
+ * each (through the keeper, which also watches the applied objects between reconciles: keeper.ts).
+ * Per target, reconciles are serialised and coalesced (the latest desired state wins);
  * different targets run concurrently up to a limit. After a reconcile:
  *   terminal  → hold: no retry and no resync until the desired state changes
  *   transient → retry with exponential backoff and jitter (capped)
@@ -14,6 +15,7 @@ import type { Logger } from 'pino';
 import type { DesiredEvent } from '../nats/desired-watcher.js';
 import type { StatusSink } from '../nats/status-publisher.js';
 import { backoffDelay, RECONCILE_BACKOFF } from './backoff.js';
+import type { Keeper } from './keeper.js';
 import { Semaphore } from './pool.js';
 import { reconcileApply, reconcileDelete, type ReconcileDeps, type Trigger } from './reconcile.js';
 import { type ReconcileOutcome, toStatusReport } from './result.js';
@@ -64,6 +66,8 @@ export class Reconciler {
     private readonly status: StatusSink,
     private readonly opts: ReconcilerOptions,
     private readonly log: Logger,
+    /** takes every outcome: keeps the target true between reconciles and reports */
+    private readonly keeper: Keeper,
   ) {
     this.slots = new Semaphore(opts.concurrency);
   }
@@ -120,6 +124,12 @@ export class Reconciler {
     this.schedule(state, e.replay ? 'replay' : 'update');
   }
 
+  /** The latest desired-state value of a target (KV PUT), undefined when it has none. */
+  desiredValue(bundleId: string): Uint8Array | undefined {
+    const t = this.targets.get(bundleId);
+    return t && t.latest.operation === 'PUT' && t.latest.value.length > 0 ? t.latest.value : undefined;
+  }
+
   /** Queues a re-apply of every target that is not held (the periodic resync). */
   resync(): void {
     for (const t of this.targets.values()) {
@@ -142,10 +152,14 @@ export class Reconciler {
         const trigger = t.pending;
         t.pending = undefined;
         const entry = t.latest;
-        const outcome = entry.operation === 'PUT'
-          ? await reconcileApply(this.deps, { cluster: this.opts.cluster, bundleId: t.bundleId, value: entry.value, trigger })
-          : await reconcileDelete(this.deps, t.bundleId, trigger);
-        this.after(t, entry, trigger, outcome);
+        // reconcile and hand over the outcome with the target's exclusive section held, so the
+        // keeper's heals never interleave with an apply
+        await this.keeper.exclusive(t.bundleId, async () => {
+          const outcome = entry.operation === 'PUT'
+            ? await reconcileApply(this.deps, { cluster: this.opts.cluster, bundleId: t.bundleId, value: entry.value, trigger })
+            : await reconcileDelete(this.deps, t.bundleId, trigger);
+          await this.after(t, entry, trigger, outcome);
+        });
       }
     } catch (err) {
       this.log.error({ err, bundleId: t.bundleId }, 'reconcile crashed');
@@ -156,12 +170,16 @@ export class Reconciler {
     }
   }
 
-  private after(t: TargetState, entry: TargetState['latest'], trigger: Trigger, o: ReconcileOutcome): void {
+  private async after(t: TargetState, entry: TargetState['latest'], trigger: Trigger, o: ReconcileOutcome): Promise<void> {
     const log = this.log.child({ bundleId: t.bundleId });
     const counts: Record<string, number> = {};
     for (const r of o.resources) counts[r.action] = (counts[r.action] ?? 0) + 1;
-    log.info({ trigger, state: o.state, revision: o.revision, generation: String(o.generation), resources: counts, errors: o.errors, next: o.errorClass, ms: Math.round(o.timings.totalMs) }, 'reconciled');
-    if (o.state !== 'SKIPPED') this.report(o);
+    log.info({ trigger, mode: o.mode, state: o.state, revision: o.revision, generation: String(o.generation), resources: counts, errors: o.errors, next: o.errorClass, ms: Math.round(o.timings.totalMs) }, 'reconciled');
+    try {
+      await this.keeper.afterReconcile(o);
+    } catch (err) {
+      log.error({ err }, 'keeper failed to take the outcome');
+    }
     if (t.latest !== entry) return; // a newer entry is pending; it decides what comes next
     switch (o.errorClass) {
       case 'terminal':
@@ -191,7 +209,7 @@ export class Reconciler {
   }
 
   private report(o: ReconcileOutcome): void {
-    this.status.enqueue(toStatusReport(o, { cluster: this.opts.cluster, agentVersion: this.opts.agentVersion, reportId: randomUUID(), observedAt: new Date() }));
+    this.status.enqueue(toStatusReport({ ...o, syncStatus: 'FAILED', trigger: 'update' }, { cluster: this.opts.cluster, agentVersion: this.opts.agentVersion, reportId: randomUUID(), observedAt: new Date() }));
   }
 
   private refusedKey(key: string, message: string): ReconcileOutcome {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ResourceAction, SyncState } from '@gitfleet/proto';
+import { HealthStatus, ResourceAction, SyncState, SyncStatus } from '@gitfleet/proto';
 import { nextStep, type ObjectResult, type ReconcileOutcome, syncStateOf, toStatusReport } from './result.js';
 
 const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'c' };
@@ -50,5 +50,36 @@ describe('toStatusReport', () => {
   });
   it('refuses a skipped outcome', () => {
     assert.throws(() => toStatusReport({ ...outcome, state: 'SKIPPED' }, { cluster: 'c', agentVersion: 'v', reportId: 'i', observedAt: new Date() }));
+  });
+});
+
+describe('toStatusReport: sync, health, drift', () => {
+  const base: ReconcileOutcome = {
+    bundleId: 'demo', state: 'SYNCED', revision: 'abc', digest: 'sha256-x', generation: 4n,
+    resources: [{ ...r('unchanged'), health: { status: HealthStatus.PROGRESSING, message: 'rolling out' } }], errors: [],
+    timings: { fetchMs: 0, applyMs: 0, pruneMs: 0, totalMs: 0 },
+  };
+  const meta = { cluster: 'spoke1', agentVersion: '0.1.0', reportId: 'id-2', observedAt: new Date() };
+  it('defaults sync_status from the state', () => {
+    assert.equal(toStatusReport(base, meta).syncStatus, SyncStatus.SYNCED);
+    assert.equal(toStatusReport({ ...base, state: 'FAILED' }, meta).syncStatus, SyncStatus.FAILED);
+    assert.equal(toStatusReport({ ...base, state: 'DELETED' }, meta).syncStatus, SyncStatus.UNSPECIFIED);
+  });
+  it('maps health, drift, orphans, trigger and sync_request', () => {
+    const rep = toStatusReport({
+      ...base, syncStatus: 'OUT_OF_SYNC', trigger: 'drift', syncRequest: 3n,
+      health: { status: HealthStatus.PROGRESSING, message: 'ConfigMap app/c: rolling out' },
+      drift: [{ ref, missing: false, healed: false, conflictManager: 'fighter', conflictMessage: 'm', diffs: [{ path: '/data/a', desired: '1', live: undefined, manager: '' }] }],
+      orphaned: [ref],
+    }, meta);
+    assert.equal(rep.syncStatus, SyncStatus.OUT_OF_SYNC);
+    assert.equal(rep.health, HealthStatus.PROGRESSING);
+    assert.equal(rep.resources[0]?.health, HealthStatus.PROGRESSING);
+    assert.equal(rep.resources[0]?.healthMessage, 'rolling out');
+    assert.deepEqual(rep.drift[0]?.diffs.map((d) => [d.path, d.desired, d.live]), [['/data/a', '"1"', '']]);
+    assert.equal(rep.drift[0]?.conflictManager, 'fighter');
+    assert.equal(rep.orphaned[0]?.name, 'c');
+    assert.equal(rep.trigger, 'drift');
+    assert.equal(rep.syncRequest, 3n);
   });
 });

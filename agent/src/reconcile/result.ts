@@ -4,14 +4,50 @@
 import {
   CONTRACT_VERSION,
   create,
+  HealthStatus,
   ResourceAction,
   type StatusReport,
   StatusReportSchema,
   SyncState,
+  SyncStatus,
 } from '@gitfleet/proto';
+import { type FieldDrift, jsonText } from '../drift/drift.js';
+import type { IgnoreRule } from '../drift/ignore.js';
 import type { ErrorClass } from '../errors.js';
 import type { KubeErrorClass } from '../kube/errors.js';
-import type { ObjectRef } from '../kube/types.js';
+import type { KubeObject, ObjectRef } from '../kube/types.js';
+
+/** Health of an object or a target (the health module's shape). */
+export interface HealthValue {
+  status: HealthStatus;
+  message: string;
+}
+
+/** What started a report (StatusReport.trigger). */
+export type ReportTrigger = 'update' | 'resync' | 'drift' | 'health' | 'sync-request' | 'delete';
+
+/** StatusReport.sync_status in plain form. */
+export type SyncStatusValue = 'SYNCED' | 'OUT_OF_SYNC' | 'FAILED';
+
+/** How one object differs from desired (drift), or would change on apply (plan). */
+export interface DriftItem {
+  ref: ObjectRef;
+  /** the object does not exist (would be created) */
+  missing: boolean;
+  diffs: FieldDrift[];
+  /** re-applied by self-heal */
+  healed: boolean;
+  /** set when self-heal backed off from a fight with this manager */
+  conflictManager: string;
+  conflictMessage: string;
+}
+
+/** The sync policy flags (DesiredState.sync_policy with defaults). */
+export interface PolicyFlags {
+  automated: boolean;
+  prune: boolean;
+  selfHeal: boolean;
+}
 
 /** What the agent did to one object in a reconcile. */
 export type ObjectAction = 'created' | 'configured' | 'unchanged' | 'pruned' | 'failed';
@@ -28,6 +64,14 @@ export interface ObjectResult {
   owned: boolean;
   /** false when the object's scope could not be resolved (ref.namespace is a guess) */
   scopeKnown: boolean;
+  /** health of the live object (filled in by the keeper before a report) */
+  health?: HealthValue;
+  /** the desired object as applied (placed: namespace, labels); handed to the keeper, then dropped */
+  desired?: KubeObject;
+  /** the live object the apply returned; handed to the keeper, then dropped */
+  live?: KubeObject;
+  /** the desired object carries gitfleet.io/prune: "false" */
+  keep?: boolean;
 }
 
 /** Durations of one reconcile, milliseconds. */
@@ -53,6 +97,27 @@ export interface ReconcileOutcome {
   /** set when the target must be retried (transient), requeued (waiting) or held (terminal) */
   errorClass?: ErrorClass;
   timings: Timings;
+  /**
+   * what the reconcile did: applied; only planned (dry run: automated=false, or a resync without
+   * self-heal); observed (a replay of what is applied: objects placed, nothing written); deleted
+   */
+  mode?: 'apply' | 'plan' | 'observe' | 'delete';
+  /** the sync policy obeyed */
+  policy?: PolicyFlags;
+  /** DesiredState.ignore_differences */
+  ignore?: IgnoreRule[];
+  /** the sync_request acted on (applied) so far */
+  syncRequest?: bigint;
+  trigger?: ReportTrigger;
+  /** computed by the keeper from the outcome and the live state */
+  syncStatus?: SyncStatusValue;
+  health?: HealthValue;
+  /** drift (apply/observe), or the would-change objects (plan) */
+  drift?: DriftItem[];
+  /** objects that left the desired state but were kept */
+  orphaned?: ObjectRef[];
+  /** plan mode: objects an apply would prune */
+  prunePlan?: ObjectRef[];
 }
 
 /**
@@ -96,6 +161,31 @@ export interface ReportMeta {
   observedAt: Date;
 }
 
+const SYNC_STATUSES: Record<SyncStatusValue, SyncStatus> = {
+  SYNCED: SyncStatus.SYNCED,
+  OUT_OF_SYNC: SyncStatus.OUT_OF_SYNC,
+  FAILED: SyncStatus.FAILED,
+};
+
+/** The sync status an outcome implies without live information: FAILED, else SYNCED (not for DELETED). */
+function defaultSyncStatus(o: ReconcileOutcome): SyncStatus {
+  if (o.syncStatus) return SYNC_STATUSES[o.syncStatus];
+  if (o.state === 'FAILED') return SyncStatus.FAILED;
+  return o.state === 'SYNCED' ? SyncStatus.SYNCED : SyncStatus.UNSPECIFIED;
+}
+
+/** ObjectDrift message fields of a drift item (values as JSON text). */
+export function driftMessage(d: DriftItem) {
+  return {
+    object: { apiVersion: d.ref.apiVersion, kind: d.ref.kind, namespace: d.ref.namespace, name: d.ref.name },
+    missing: d.missing,
+    diffs: d.diffs.map((f) => ({ path: f.path, desired: jsonText(f.desired), live: jsonText(f.live), manager: f.manager })),
+    healed: d.healed,
+    conflictManager: d.conflictManager,
+    conflictMessage: d.conflictMessage,
+  };
+}
+
 /**
  * The StatusReport of an outcome (contract fleet.v1). A SKIPPED outcome has no report.
  * @throws Error for a SKIPPED outcome
@@ -118,10 +208,19 @@ export function toStatusReport(o: ReconcileOutcome, meta: ReportMeta): StatusRep
       name: r.ref.name,
       action: ACTIONS[r.action],
       message: r.message,
+      health: r.health?.status ?? HealthStatus.UNSPECIFIED,
+      healthMessage: r.health?.message ?? '',
     })),
     errors: o.errors,
     timings: { fetchMs: o.timings.fetchMs, applyMs: o.timings.applyMs, pruneMs: o.timings.pruneMs, totalMs: o.timings.totalMs },
     observedAt: meta.observedAt.toISOString(),
     agentVersion: meta.agentVersion,
+    syncStatus: defaultSyncStatus(o),
+    health: o.health?.status ?? HealthStatus.UNSPECIFIED,
+    healthMessage: o.health?.message ?? '',
+    drift: (o.drift ?? []).map(driftMessage),
+    orphaned: (o.orphaned ?? []).map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name })),
+    trigger: o.trigger ?? '',
+    syncRequest: o.syncRequest ?? 0n,
   });
 }

@@ -1,0 +1,87 @@
+/**
+ * Answers the hub's DiffRequests (request/reply on `fleet.agent.<cluster>.diff`) over the
+ * agent's NATS connection. nats.js re-subscribes after every reconnect, so the endpoint survives
+ * NATS outages. A request that does not decode, or names another cluster, gets an answer with
+ * the reason in `errors`; the work itself is the handler's (reconcile/plan.ts diffDesired).
+ */
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import {
+  CONTRACT_VERSION,
+  create,
+  type DiffRequest,
+  DiffRequestSchema,
+  DiffResponseSchema,
+  diffSubject,
+  fromBinary,
+  isCompatibleContract,
+  toBinary,
+} from '@gitfleet/proto';
+import type { Logger } from 'pino';
+import { driftMessage } from '../reconcile/result.js';
+import type { DiffResult } from '../reconcile/plan.js';
+
+/** Computes the answer for one bundle of this cluster. */
+export type DiffHandler = (bundleId: string) => Promise<DiffResult>;
+
+/** The DiffRequest endpoint (see module comment). */
+export class DiffResponder {
+  private sub: Subscription | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly cluster: string,
+    private readonly handler: DiffHandler,
+    private readonly log: Logger,
+  ) {}
+
+  /** Subscribes; returns at once. */
+  start(): void {
+    this.sub = this.nc.subscribe(diffSubject(this.cluster), {
+      callback: (err, msg) => {
+        if (err) {
+          this.log.warn({ err: { message: err.message } }, 'diff subscription error');
+          return;
+        }
+        void this.answer(msg.data).then((bytes) => {
+          if (!msg.respond(bytes)) this.log.warn('diff request without a reply subject');
+        });
+      },
+    });
+    this.log.info({ subject: diffSubject(this.cluster) }, 'answering diff requests');
+  }
+
+  /** Unsubscribes. */
+  stop(): void {
+    this.sub?.unsubscribe();
+  }
+
+  /** The encoded DiffResponse for encoded DiffRequest bytes. Never throws. */
+  async answer(data: Uint8Array): Promise<Uint8Array> {
+    let req: DiffRequest | undefined;
+    const errors: string[] = [];
+    try {
+      req = fromBinary(DiffRequestSchema, data);
+      if (!isCompatibleContract(req.contractVersion)) errors.push(`incompatible contract_version "${req.contractVersion}"`);
+      else if (req.cluster !== this.cluster) errors.push(`cluster "${req.cluster}" is not this agent's cluster "${this.cluster}"`);
+    } catch {
+      errors.push('cannot decode DiffRequest');
+    }
+    const base = { contractVersion: CONTRACT_VERSION, cluster: this.cluster, bundleId: req?.bundleId ?? '' };
+    if (errors.length > 0 || !req) return toBinary(DiffResponseSchema, create(DiffResponseSchema, { ...base, errors }));
+    const t0 = performance.now();
+    let r: DiffResult;
+    try {
+      r = await this.handler(req.bundleId);
+    } catch (err) {
+      r = { revision: '', objects: [], prune: [], errors: [(err as Error).message] };
+    }
+    this.log.info({ bundleId: req.bundleId, objects: r.objects.length, prune: r.prune.length, errors: r.errors, ms: Math.round(performance.now() - t0) }, 'answered diff request');
+    return toBinary(DiffResponseSchema, create(DiffResponseSchema, {
+      ...base,
+      revision: r.revision,
+      objects: r.objects.map(driftMessage),
+      prune: r.prune.map((p) => ({ apiVersion: p.apiVersion, kind: p.kind, namespace: p.namespace, name: p.name })),
+      errors: r.errors,
+    }));
+  }
+}
