@@ -4,7 +4,7 @@
  *
  * Two clusters get the same ConfigMap: spoke1 self-heals (gitfleet's default), spoke2 only
  * reports (Fleet's `correctDrift.enabled: false`). Each edit is a merge patch sent straight to the
- * apiserver (t0 = its response: the edit is committed). "Reported": the agent's `observedAt` of
+ * apiserver by its own field manager (t0 = its response: the edit is committed). "Reported": the agent's `observedAt` of
  * the first report that shows the edited value as drift (spoke2). "Healed": the first moment a
  * GET of the object on spoke1 shows the desired value again (polled every 10 ms).
  */
@@ -39,9 +39,12 @@ targetCustomizations:
     for (let i = 1; i <= edits; i++) {
       const value = `edit-${i}`;
       const patch = { data: { value } };
-      await report.call('PATCH', `${CM_PATH}?fieldManager=bench-editor`, patch, 'application/merge-patch+json');
+      // A different field manager per edit: the same manager rewriting the same field three times
+      // in 30 s is a fight, which the agent reports and stops healing (by design).
+      const editor = `bench-editor-${i}`;
+      await report.call('PATCH', `${CM_PATH}?fieldManager=${editor}`, patch, 'application/merge-patch+json');
       const t0 = Date.now();
-      await heal.call('PATCH', `${CM_PATH}?fieldManager=bench-editor`, patch, 'application/merge-patch+json');
+      await heal.call('PATCH', `${CM_PATH}?fieldManager=${editor}`, patch, 'application/merge-patch+json');
       const t0h = Date.now();
       for (;;) {
         const cm = await heal.call<{ data: { value: string } }>('GET', CM_PATH);
