@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * gitfleet-agent: watches this cluster's desired state in NATS JetStream, applies it to the local
  * Kubernetes cluster, prunes what left it and reports status. Wiring only; the logic lives in
@@ -18,7 +18,7 @@ import { DEFAULT_IGNORE_MANAGERS } from './drift/ignore.js';
 import { startHealthServer } from './health.js';
 import { InventoryStore } from './inventory/store.js';
 import { ensureNamespace } from './kube/apply.js';
-import { KubeClient, loadKubeConfig } from './kube/client.js';
+import { KubeClient } from './kube/client.js';
 import { errorMessage } from './kube/errors.js';
 import { LiveWatcher } from './kube/watch.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './labels.js';
@@ -85,7 +85,7 @@ export async function run(config: AgentConfig): Promise<void> {
   const parts: {
     nc?: NatsConnection; watcher?: DesiredStateWatcher; reconciler?: Reconciler; heartbeat?: HeartbeatSender;
     publisher?: StatusPublisher; monitor?: ConnectionMonitor; health?: Server; keeper?: Keeper; live?: LiveWatcher;
-    diff?: DiffResponder;
+    diff?: DiffResponder; kube?: KubeClient;
   } = {};
 
   let stopping: Promise<void> | undefined;
@@ -99,6 +99,7 @@ export async function run(config: AgentConfig): Promise<void> {
       await parts.reconciler?.stop(20_000);
       parts.keeper?.stop();
       parts.live?.stop();
+      parts.kube?.close();
       await parts.publisher?.close(5000);
       await parts.nc?.drain().catch((err: unknown) => log.warn({ err }, 'NATS drain failed'));
       parts.health?.close();
@@ -121,8 +122,11 @@ export async function run(config: AgentConfig): Promise<void> {
 
   // Kubernetes: client and the agent's own namespace (inventories live there; the inventory
   // store creates it too, so reconciles need not wait for this)
-  const kc = loadKubeConfig(config.kubeconfig);
-  const kube = KubeClient.fromKubeConfig(kc);
+  // (the kubeconfig is resolved in a short-lived child process: see kube/connection.ts)
+  const kube = await KubeClient.connect(config.kubeconfig, {
+    onRefreshError: (err) => log.warn({ reason: errorMessage(err) }, 'cannot re-resolve the kubeconfig; keeping the current credentials'),
+  });
+  parts.kube = kube;
   void ensureAgentNamespace(kube, config.namespace, log, shutdown.signal);
 
   // NATS: connection (waits for the first connect, reconnects forever), status, heartbeat
@@ -155,7 +159,7 @@ export async function run(config: AgentConfig): Promise<void> {
   };
   const keeper = new Keeper(kube, parts.publisher, { cluster: config.cluster, agentVersion: AGENT_VERSION, ignoreManagers: config.ignoreManagers }, log);
   parts.keeper = keeper;
-  parts.live = new LiveWatcher(kc, kube, (e) => keeper.onLiveEvent(e), log);
+  parts.live = new LiveWatcher(kube, (e) => keeper.onLiveEvent(e), log);
   keeper.attach(parts.live);
   parts.reconciler = new Reconciler(
     deps,

@@ -336,8 +336,9 @@ export class AgentProcess {
   /** Starts the agent for `cluster` with extra flags. Set AGENT_TEST_LOGS=1 to echo its logs. */
   static start(tb: Testbed, opts: { cluster: string; natsUrl?: string; namespace: string; kubeconfig?: string; args?: string[] }): AgentProcess {
     const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
+    // the V8 flags the agent is meant to run with (README, "Memory")
     const child = spawn(process.execPath, [
-      main, '--cluster', opts.cluster, '--nats-url', opts.natsUrl ?? tb.natsUrl, '--kubeconfig', opts.kubeconfig ?? tb.kubeconfig,
+      '--max-semi-space-size=1', main, '--cluster', opts.cluster, '--nats-url', opts.natsUrl ?? tb.natsUrl, '--kubeconfig', opts.kubeconfig ?? tb.kubeconfig,
       '--namespace', opts.namespace, '--heartbeat-interval', '1', '--log-level', 'debug', ...(opts.args ?? []),
     ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } });
     const agent = new AgentProcess(child);

@@ -2,7 +2,6 @@
  * Inventory storage: one ConfigMap per target in the agent's namespace (see document.ts).
  * A restarted agent reads it back, so it still prunes what an earlier run applied.
  */
-import { ApiException } from '@kubernetes/client-node';
 import { FIELD_MANAGER, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels.js';
 import { ensureNamespace } from '../kube/apply.js';
 import type { KubeClient } from '../kube/client.js';
@@ -36,7 +35,7 @@ export class InventoryStore {
     try {
       await apply();
     } catch (err) {
-      if (!(err instanceof ApiException && err.code === 404)) throw err;
+      if ((err as { code?: unknown }).code !== 404) throw err;
       await ensureNamespace(this.client, this.namespace, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE });
       await apply();
     }

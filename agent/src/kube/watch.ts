@@ -1,7 +1,7 @@
 /**
  * Shared live watches: one list+watch per (apiVersion, kind, namespace) that any target applied
- * to, whatever the number of targets or objects behind it (client-node `Watch`, not an informer:
- * no object cache is kept, only each watch's resourceVersion).
+ * to, whatever the number of targets or objects behind it (streamed `?watch=1` requests of the
+ * lean client, not an informer: no object cache is kept, only each watch's resourceVersion).
  *
  * Each watch lists object metadata first (PartialObjectMetadataList: names and
  * resourceVersions, no bodies) and hands that snapshot over as a SYNC event, so a consumer can
@@ -12,11 +12,10 @@
  * object it applies. An object that loses the label looks deleted to the watch; consumers should
  * confirm a DELETED with a read.
  */
-import { type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels.js';
 import { backoffDelay } from '../reconcile/backoff.js';
-import type { KubeClient, ListedMeta } from './client.js';
+import { KubeApiError, type KubeClient, type ListedMeta } from './client.js';
 import { errorMessage } from './errors.js';
 import type { KubeObject } from './types.js';
 
@@ -61,7 +60,6 @@ export class LiveWatcher {
   private readonly timeoutSeconds: number;
 
   constructor(
-    private readonly kc: KubeConfig,
     private readonly client: KubeClient,
     private readonly onEvent: (e: LiveEvent) => void,
     private readonly log: Logger,
@@ -134,23 +132,24 @@ export class LiveWatcher {
   }
 
   /** One watch request; resolves 'ended' when the server closed it, 'gone' on 410. */
-  private watchOnce(loop: Loop, path: string): Promise<'ended' | 'gone'> {
-    return new Promise((resolve, reject) => {
-      let gone = false;
-      const watch = new Watch(this.kc);
-      // client-node aborts a watch after this much silence; the server's timeout comes first
-      (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = (this.timeoutSeconds + 30) * 1000;
-      watch.watch(path, {
+  private async watchOnce(loop: Loop, path: string): Promise<'ended' | 'gone'> {
+    let gone = false;
+    const ac = new AbortController();
+    loop.abort = ac;
+    if (loop.stopped) ac.abort();
+    try {
+      // a watch silent for this long is dead; the server's own timeout comes first
+      await this.client.watch(path, {
         resourceVersion: loop.rv,
         allowWatchBookmarks: true,
         labelSelector: this.labelSelector,
         timeoutSeconds: this.timeoutSeconds,
       }, (type: string, obj: unknown) => {
-        if (loop.stopped) return;
+        if (loop.stopped || ac.signal.aborted) return;
         const o = obj as KubeObject & { code?: number };
         if (type === 'ERROR') {
           if (o.code === 410) gone = true;
-          loop.abort?.abort();
+          ac.abort();
           return;
         }
         const rv = o.metadata?.resourceVersion;
@@ -158,15 +157,14 @@ export class LiveWatcher {
         if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
           this.onEvent({ key: loop.key, type, obj: { ...o, apiVersion: o.apiVersion ?? loop.key.apiVersion, kind: o.kind ?? loop.key.kind } });
         }
-      }, (err: unknown) => {
-        loop.abort = undefined;
-        if (gone) resolve('gone');
-        else if (err && !loop.stopped && !(err instanceof Error && err.name === 'AbortError')) reject(err instanceof Error ? err : new Error(String(err)));
-        else resolve('ended');
-      }).then((ac) => {
-        loop.abort = ac;
-        if (loop.stopped) ac.abort();
-      }, reject);
-    });
+      }, ac.signal, (this.timeoutSeconds + 30) * 1000);
+    } catch (err) {
+      if (gone) return 'gone';
+      if (err instanceof KubeApiError && err.code === 410) return 'gone';
+      throw err;
+    } finally {
+      if (loop.abort === ac) loop.abort = undefined;
+    }
+    return gone ? 'gone' : 'ended';
   }
 }

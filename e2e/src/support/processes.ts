@@ -113,7 +113,10 @@ export async function startHub(testbed: Testbed, name: string, databaseUrl: stri
   return { ...proc, url };
 }
 
-/** Starts one agent (`agent/dist/src/main.js`) for a spoke of the test bed. */
+/**
+ * Starts one agent (`agent/dist/src/main.js`) for a spoke of the test bed, with the V8 flags the
+ * agent is meant to run with (agent/README.md, "Memory"), given through NODE_OPTIONS.
+ */
 export function startAgent(testbed: Testbed, spoke: string, extraArgs: string[] = [], detached = false): ManagedProcess {
   return startProcess(testbed, `agent-${spoke}`, path.join(repoRoot(), 'agent/dist/src/main.js'), [
     '--cluster', spoke,
@@ -121,7 +124,10 @@ export function startAgent(testbed: Testbed, spoke: string, extraArgs: string[] 
     '--kubeconfig', kubeconfigOf(testbed, spoke),
     '--heartbeat-interval', '2',
     ...extraArgs,
-  ], { GITFLEET_LOG_LEVEL: process.env['GITFLEET_LOG_LEVEL'] ?? 'info' }, detached);
+  ], {
+    GITFLEET_LOG_LEVEL: process.env['GITFLEET_LOG_LEVEL'] ?? 'info',
+    NODE_OPTIONS: [process.env['NODE_OPTIONS'], '--max-semi-space-size=1'].filter(Boolean).join(' '),
+  }, detached);
 }
 
 /**
