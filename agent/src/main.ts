@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --lite-mode --max-semi-space-size=1
 /**
  * gitfleet-agent: watches this cluster's desired state in NATS JetStream, applies it to the local
  * Kubernetes cluster, prunes what left it and reports status. Wiring only; the logic lives in

@@ -338,7 +338,7 @@ export class AgentProcess {
     const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
     // the V8 flags the agent is meant to run with (README, "Memory")
     const child = spawn(process.execPath, [
-      '--max-semi-space-size=1', main, '--cluster', opts.cluster, '--nats-url', opts.natsUrl ?? tb.natsUrl, '--kubeconfig', opts.kubeconfig ?? tb.kubeconfig,
+      '--lite-mode', '--max-semi-space-size=1', main, '--cluster', opts.cluster, '--nats-url', opts.natsUrl ?? tb.natsUrl, '--kubeconfig', opts.kubeconfig ?? tb.kubeconfig,
       '--namespace', opts.namespace, '--heartbeat-interval', '1', '--log-level', 'debug', ...(opts.args ?? []),
     ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } });
     const agent = new AgentProcess(child);
