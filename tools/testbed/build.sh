@@ -2,8 +2,9 @@
 # Builds the test bed's real parts from the Go module proxy into a cache outside the repo:
 #   kube-apiserver, kube-controller-manager and kube-scheduler (k8s.io/kubernetes via one wrapper
 #   module that pins the staging modules to their published versions), KWOK (fake nodes and
-#   kubelets), etcd, nats-server, and the loopback Git smart-HTTP server (git http-backend behind
-#   Go's net/http/cgi). Idempotent: a binary already built for the pinned version is reused.
+#   kubelets), etcd, nats-server, the loopback Git smart-HTTP server (git http-backend behind
+#   Go's net/http/cgi), and the Helm CLI (charts/ lint and tests). Idempotent: a binary already
+#   built for the pinned version is reused.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -89,6 +90,33 @@ build_gitserver() {
   ln -sf "$out" "$BIN/git-http-server"
 }
 
+# build_helm: the Helm CLI (charts/ lint, template and tests), from the same kind of wrapper module as
+# build_tool (helm.sh/helm/v4's go.mod has no replace directives), with the version stamped as
+# Helm's Makefile does (`helm version` otherwise says v4.3 with no patch level).
+build_helm() {
+  local version=$HELM_VERSION mod=helm.sh/helm/v4 v
+  local ldflags="-s -w -X $mod/internal/version.version=$version -X $mod/internal/version.gitTreeState=clean"
+  local out="$BIN/helm-$version" dir="$CACHE/build/helm-$version"
+  if [[ -x "$out" ]]; then ln -sf "$out" "$BIN/helm"; return; fi
+  log "building helm $version (first run only; cached in $BIN)"
+  local start=$SECONDS
+  (
+    if [[ ! -e "$dir/.ready" ]]; then
+      rm -rf "$dir"; mkdir -p "$dir"; cd "$dir"
+      go mod init "gitfleet.local/testbed/helm-$version" >/dev/null 2>&1
+      touch .ready
+    fi
+    cd "$dir"
+    go get -tool "$mod/cmd/helm@$version" >/dev/null
+    CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$mod/cmd/helm"
+    v=$("$out.tmp" version --template '{{.Version}}')
+    [[ "$v" == "$version" ]] || { log "helm says version $v, expected $version"; exit 1; }
+    mv "$out.tmp" "$out"
+  )
+  ln -sf "$out" "$BIN/helm"
+  log "built helm in $((SECONDS - start)) s"
+}
+
 build_one() {
   case "$1" in
     gitserver) build_gitserver ;;
@@ -97,11 +125,12 @@ build_one() {
     kube-apiserver | kube-controller-manager | kube-scheduler)
       build_tool "$1" "$KUBERNETES_VERSION" "$K8S" "$K8S/cmd/$1" ;;
     kwok) build_tool kwok "$KWOK_VERSION" "$KWOK" "$KWOK/cmd/kwok"; kwok_stages ;;
+    helm) build_helm ;;
     *) echo "unknown part: $1 (parts: all ${ALL_BUILDS[*]})" >&2; exit 2 ;;
   esac
 }
 
-ALL_BUILDS=(gitserver nats-server etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+ALL_BUILDS=(gitserver nats-server etcd kube-apiserver kube-controller-manager kube-scheduler kwok helm)
 want=("${@:-all}")
 for w in "${want[@]}"; do
   if [[ "$w" == all ]]; then
