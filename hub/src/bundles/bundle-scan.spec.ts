@@ -47,7 +47,8 @@ describe('scanBundles', () => {
     const [bundle] = await scanBundles(hubFixtures(), 'unknown-fields');
     assert.equal(bundle?.path, 'unknown-fields');
     assert.ok(bundle.warnings.includes('unknown-fields/fleet.yaml: unknown field "foo"'), bundle.warnings.join('\n'));
-    assert.ok(bundle.warnings.includes('unknown-fields/fleet.yaml: field "helm" is not supported yet (ignored)'));
+    assert.ok(bundle.warnings.includes('unknown-fields/fleet.yaml: unknown field "kustomize.extra"'), bundle.warnings.join('\n'));
+    assert.ok(!bundle.warnings.some((w) => w.includes('"helm"')), 'helm is supported now');
   });
 
   const badPaths: Array<[string, RegExp]> = [['../outside', /path leaves the repository/], ['does-not-exist', /no such directory/]];

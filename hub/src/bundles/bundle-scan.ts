@@ -4,6 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BundleError } from './bundle-error.js';
 import { defaultBundleSpec, parseFleetYaml, type BundleSpec } from './fleet-yaml.js';
+import { prepareHelmSpec } from './helm.js';
 
 /** One bundle found in a checkout. */
 export interface ScannedBundle {
@@ -43,6 +44,9 @@ export function isHidden(name: string): boolean {
  *   `overlays/` folders and kustomize bases are never bundles of their own).
  * Hidden directories (`.git`, …) and symlinks are skipped. A fleet.yaml that fails to parse
  * gives a bundle with default spec and `error` set; it never fails the scan.
+ * Helm (prepareHelmSpec): a bundle dir holding Chart.yaml without `helm.chart` gets chart ".",
+ * and `helm.valuesFiles` are read into `loadedValuesFiles`; a missing or malformed values file
+ * sets `error` like a bad fleet.yaml.
  * @throws BundleError(subPath, …) when subPath escapes the checkout or is not a directory.
  */
 export async function scanBundles(checkoutDir: string, subPath = ''): Promise<ScannedBundle[]> {
@@ -73,7 +77,11 @@ export async function scanBundles(checkoutDir: string, subPath = ''): Promise<Sc
     return loose;
   };
   const rootLoose = await walk(rootRel);
-  if (rootLoose) bundles.push({ path: rootRel, spec: defaultBundleSpec(), warnings: [] });
+  if (rootLoose) {
+    const spec = defaultBundleSpec();
+    await prepareHelmSpec(checkoutDir, rootRel, spec, joinRel(rootRel, FLEET_YAML_NAMES[0]));
+    bundles.push({ path: rootRel, spec, warnings: [] });
+  }
   return bundles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -82,6 +90,7 @@ async function readBundle(checkoutDir: string, rel: string, fleetYaml: string): 
   try {
     const text = await readFile(path.join(checkoutDir, file), 'utf8');
     const { spec, warnings } = parseFleetYaml(text, file);
+    warnings.push(...(await prepareHelmSpec(checkoutDir, rel, spec, file)));
     return { path: rel, spec, warnings };
   } catch (cause) {
     const error = cause instanceof BundleError ? cause : new BundleError(file, `cannot read: ${(cause as Error).message}`, { cause });

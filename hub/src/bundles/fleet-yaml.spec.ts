@@ -48,6 +48,33 @@ describe('parseFleetYaml', () => {
       'dependsOn:\n- name: db\n- selector: {matchLabels: {tier: data}}\ngitfleet:\n  syncPolicy: {automated: true, prune: false}\n',
       { labels: {}, targetCustomizations: [], dependsOn: [{ name: 'db' }, { selector: { matchLabels: { tier: 'data' } } }], syncPolicy: { automated: true, prune: false } },
     ],
+    [
+      'helm at the top level and in a customization',
+      [
+        'helm:',
+        '  chart: ./chart',
+        '  repo: https://charts.example.com',
+        '  version: "1.2.3"',
+        '  releaseName: web',
+        '  values: {replicas: 2, image: {tag: "${ .ClusterLabels.tag }"}}',
+        '  valuesFiles: [values-a.yaml, values-b.yaml]',
+        '  takeOwnership: true',
+        'targetCustomizations:',
+        '- name: prod',
+        '  clusterName: p',
+        '  helm: {version: "1.3.0", values: {replicas: 3}, valuesFiles: [values-prod.yaml], disablePreProcess: true}',
+      ].join('\n'),
+      {
+        labels: {},
+        helm: {
+          chart: './chart', repo: 'https://charts.example.com', version: '1.2.3', releaseName: 'web',
+          values: { replicas: 2, image: { tag: '${ .ClusterLabels.tag }' } }, valuesFiles: ['values-a.yaml', 'values-b.yaml'], takeOwnership: true,
+        },
+        targetCustomizations: [
+          { name: 'prod', clusterName: 'p', helm: { version: '1.3.0', values: { replicas: 3 }, valuesFiles: ['values-prod.yaml'], disablePreProcess: true } },
+        ],
+      },
+    ],
   ];
   for (const [name, text, want] of valid) {
     it(`parses: ${name}`, () => {
@@ -64,11 +91,20 @@ describe('parseFleetYaml', () => {
     ['unknown field in a selector', 'targetCustomizations:\n- clusterSelector: {matchFields: {}}\n', ['x/fleet.yaml: unknown field "targetCustomizations[0].clusterSelector.matchFields"']],
     ['unknown key under gitfleet', 'gitfleet: {webhooks: []}\n', ['x/fleet.yaml: unknown field "gitfleet.webhooks"']],
     ['unknown key under gitfleet.syncPolicy', 'gitfleet: {syncPolicy: {dryRun: true}}\n', ['x/fleet.yaml: unknown field "gitfleet.syncPolicy.dryRun"']],
-    ['helm not supported yet', 'helm: {chart: x}\n', ['x/fleet.yaml: field "helm" is not supported yet (ignored)']],
+    ['helm.valuesFrom not supported yet', 'helm: {chart: x, valuesFrom: [{secretKeyRef: {name: s}}]}\n', [
+      'x/fleet.yaml: helm.valuesFrom is not supported yet (ignored: values from ConfigMaps/Secrets on the cluster are not read)',
+    ]],
+    ['helm install-time options not supported yet', 'helm: {chart: x, atomic: true, timeoutSeconds: 30, colour: red}\n', [
+      'x/fleet.yaml: field "helm.atomic" is not supported yet (ignored)',
+      'x/fleet.yaml: field "helm.timeoutSeconds" is not supported yet (ignored)',
+      'x/fleet.yaml: unknown field "helm.colour"',
+    ]],
     ['rolloutStrategy not supported yet, diff is', 'rolloutStrategy: {}\ndiff: {}\n', [
       'x/fleet.yaml: field "rolloutStrategy" is not supported yet (ignored)',
     ]],
-    ['helm in a customization not supported yet', 'targetCustomizations:\n- {clusterName: c, helm: {values: {}}}\n', ['x/fleet.yaml: field "targetCustomizations[0].helm" is not supported yet (ignored)']],
+    ['helm.valuesFrom in a customization', 'targetCustomizations:\n- {clusterName: c, helm: {valuesFrom: []}}\n', [
+      'x/fleet.yaml: targetCustomizations[0].helm.valuesFrom is not supported yet (ignored: values from ConfigMaps/Secrets on the cluster are not read)',
+    ]],
   ];
   for (const [name, text, want] of warnings) {
     it(`warns: ${name}`, () => {
@@ -82,6 +118,9 @@ describe('parseFleetYaml', () => {
     ['paused not boolean', 'paused: "yes"\n', /field "paused": expected true or false/],
     ['targetCustomizations not a list', 'targetCustomizations: {a: 1}\n', /field "targetCustomizations": expected a list/],
     ['bad operator', 'targetCustomizations:\n- clusterSelector: {matchExpressions: [{key: a, operator: Equals}]}\n', /operator": expected one of In, NotIn, Exists, DoesNotExist/],
+    ['helm.values not a mapping', 'helm: {values: [1]}\n', /field "helm\.values": expected a mapping, got a list/],
+    ['helm.valuesFiles not strings', 'targetCustomizations:\n- {clusterName: c, helm: {valuesFiles: [{a: 1}]}}\n', /field "targetCustomizations\[0\]\.helm\.valuesFiles\[0\]": expected a string/],
+    ['helm.takeOwnership not boolean', 'helm: {takeOwnership: "yes"}\n', /field "helm\.takeOwnership": expected true or false/],
     ['overlays not strings', 'yaml: {overlays: [1]}\n', /field "yaml\.overlays\[0\]": expected a string/],
     ['top level a list', '- a\n', /expected a mapping, got a list/],
     ['malformed YAML', 'a: [1,\n  b: c: d\n', /^x\/fleet\.yaml: line 2 col \d+: /],
@@ -114,11 +153,9 @@ describe('parseFleetYaml', () => {
     const { spec, warnings } = parseFleetYaml(text, 'unknown-fields/fleet.yaml');
     assert.deepEqual(warnings, [
       'unknown-fields/fleet.yaml: unknown field "foo"',
-      'unknown-fields/fleet.yaml: field "helm" is not supported yet (ignored)',
       'unknown-fields/fleet.yaml: unknown field "kustomize.extra"',
       'unknown-fields/fleet.yaml: unknown field "gitfleet.webhooks"',
       'unknown-fields/fleet.yaml: unknown field "gitfleet.syncPolicy.dryRun"',
-      'unknown-fields/fleet.yaml: field "targetCustomizations[0].helm" is not supported yet (ignored)',
       'unknown-fields/fleet.yaml: unknown field "targetCustomizations[0].colour"',
       'unknown-fields/fleet.yaml: unknown field "targetCustomizations[0].clusterSelector.matchFields"',
     ]);

@@ -10,6 +10,37 @@ export interface LabelSelectorRequirement {
   values?: string[];
 }
 
+/**
+ * Fleet's `helm:` options (rancher/fleet pkg/apis/fleet.cattle.io/v1alpha1 HelmOptions), the
+ * fields gitfleet renders with, at the top level of fleet.yaml or in a targetCustomization.
+ * `chart` is one of: a path relative to the bundle dir (a chart dir or a .tgz), a chart name in
+ * the HTTP repository `repo`, an `oci://` reference, or an http(s) URL of a chart archive. A
+ * bundle dir holding a Chart.yaml and no `helm.chart` is a chart bundle with chart "." (set by
+ * scanBundles). In a targetCustomization, an unset `chart`, `repo` and `version` inherit the
+ * bundle's (Fleet: bundlereader propagateHelmChartProperties).
+ */
+export interface HelmSpec {
+  chart?: string;
+  /** HTTP(S) chart repository URL holding `chart`. */
+  repo?: string;
+  /** Chart version (a semver range for repos, as `helm template --version`). */
+  version?: string;
+  /** Release name (`.Release.Name`); default: the bundle id. */
+  releaseName?: string;
+  /** Inline values; strings may use Fleet's `${ .ClusterName }` / `${ .ClusterLabels.key }`. */
+  values?: Record<string, unknown>;
+  /** Values files, relative to the bundle dir, merged in order before `values`. */
+  valuesFiles?: string[];
+  /** The files of `valuesFiles`, read by scanBundles (repo-relative path, parsed mapping), in order. */
+  loadedValuesFiles?: Array<{ file: string; values: Record<string, unknown> }>;
+  /** Adopt existing objects not managed by this bundle (Helm `--take-ownership`); for the agent. */
+  takeOwnership?: boolean;
+  /** Fleet: skip the `${ }` templating of values. */
+  disablePreProcess?: boolean;
+  /** Fleet: skip `helm dependency build` (the chart's dependencies are already in `charts/`). */
+  disableDependencyUpdate?: boolean;
+}
+
 /** Kubernetes metav1.LabelSelector: all of matchLabels AND all of matchExpressions. */
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
@@ -69,6 +100,8 @@ export interface TargetCustomization {
   kustomize?: { dir?: string };
   /** Names of `overlays/<name>/` folders, appended to the bundle's own overlays. */
   yaml?: { overlays?: string[] };
+  /** Helm options: chart/repo/version/releaseName replace the bundle's, values are merged over the bundle's. */
+  helm?: HelmSpec;
   /** Fields set here override the bundle's, one by one. */
   syncPolicy?: SyncPolicySpec;
   /** Merged into the bundle's rules; an entry with the same selector replaces the bundle's. */
@@ -85,6 +118,8 @@ export interface BundleSpec {
   defaultNamespace?: string;
   kustomize?: { dir?: string };
   yaml?: { overlays?: string[] };
+  /** Helm options (see HelmSpec); set with chart "." by scanBundles for a dir holding Chart.yaml. */
+  helm?: HelmSpec;
   /** In file order; the first matching one wins. Always present. */
   targetCustomizations: TargetCustomization[];
   /** Bundles that must be ready first: by bundle name or by a selector over bundle labels. */
@@ -108,15 +143,22 @@ export function defaultBundleSpec(): BundleSpec {
  * are reported as warnings, never silently dropped.
  */
 const FLEET_UNSUPPORTED_TOP = new Set([
-  'helm', 'rolloutStrategy', 'serviceAccount', 'forceSyncGeneration',
+  'rolloutStrategy', 'serviceAccount', 'forceSyncGeneration',
   'deleteNamespace', 'deleteCRDResources', 'ignore', 'namespaceLabels',
   'namespaceAnnotations', 'imageScans', 'overrideTargets', 'targets', 'targetRestrictions',
   'targetCustomizationMode', 'downstreamResources', 'resources', 'contentsId', 'valuesHash',
 ]);
 const FLEET_UNSUPPORTED_TARGET = new Set([
-  'helm', 'serviceAccount', 'forceSyncGeneration', 'deleteNamespace',
+  'serviceAccount', 'forceSyncGeneration', 'deleteNamespace',
   'ignore', 'namespaceLabels', 'namespaceAnnotations', 'downstreamResources',
 ]);
+/** Fleet HelmOptions fields that steer `helm install` on the cluster, not the render: not yet. */
+const FLEET_UNSUPPORTED_HELM = new Set([
+  'timeoutSeconds', 'force', 'atomic', 'maxHistory', 'waitForJobs', 'disableDNS', 'skipSchemaValidation', 'templateValues',
+]);
+const HELM_KNOWN = [
+  'chart', 'repo', 'version', 'releaseName', 'values', 'valuesFiles', 'valuesFrom', 'takeOwnership', 'disablePreProcess', 'disableDependencyUpdate',
+] as const;
 /** Fleet CorrectDrift fields that only steer Helm rollbacks, which gitfleet does not do. */
 const FLEET_UNSUPPORTED_CORRECT_DRIFT = new Set(['force', 'keepFailHistory']);
 
@@ -215,6 +257,30 @@ class Reader {
     return dir === undefined ? {} : { dir };
   }
 
+  helm(v: unknown, path: string): HelmSpec | undefined {
+    const o = this.object(v, path);
+    if (!o) return undefined;
+    this.keys(o, path, HELM_KNOWN, FLEET_UNSUPPORTED_HELM);
+    const h: HelmSpec = {};
+    for (const key of ['chart', 'repo', 'version', 'releaseName'] as const) {
+      const s = this.string(o[key], `${path}.${key}`);
+      if (s) h[key] = s;
+    }
+    const values = this.object(o.values, `${path}.values`);
+    if (values) h.values = values;
+    const valuesFiles = this.stringList(o.valuesFiles, `${path}.valuesFiles`)?.filter((f) => f !== '');
+    if (valuesFiles && valuesFiles.length > 0) h.valuesFiles = valuesFiles;
+    if (o.valuesFrom !== undefined && o.valuesFrom !== null) {
+      this.list(o.valuesFrom, `${path}.valuesFrom`);
+      this.warnings.push(`${this.file}: ${path}.valuesFrom is not supported yet (ignored: values from ConfigMaps/Secrets on the cluster are not read)`);
+    }
+    for (const key of ['takeOwnership', 'disablePreProcess', 'disableDependencyUpdate'] as const) {
+      const b = this.boolean(o[key], `${path}.${key}`);
+      if (b !== undefined) h[key] = b;
+    }
+    return h;
+  }
+
   yaml(v: unknown, path: string): { overlays?: string[] } | undefined {
     const o = this.object(v, path);
     if (!o) return undefined;
@@ -225,7 +291,7 @@ class Reader {
 }
 
 /** Deployment options accepted at the top level and in each targetCustomization. */
-const OPTION_KEYS = ['namespace', 'defaultNamespace', 'kustomize', 'yaml', 'gitfleet', 'correctDrift', 'keepResources', 'diff'] as const;
+const OPTION_KEYS = ['namespace', 'defaultNamespace', 'kustomize', 'yaml', 'helm', 'gitfleet', 'correctDrift', 'keepResources', 'diff'] as const;
 const TOP_KNOWN = ['name', 'labels', 'targetCustomizations', 'dependsOn', 'paused', ...OPTION_KEYS] as const;
 const TARGET_KNOWN = ['name', 'clusterSelector', 'clusterGroup', 'clusterGroupSelector', 'clusterName', 'doNotDeploy', ...OPTION_KEYS] as const;
 
@@ -233,7 +299,9 @@ const TARGET_KNOWN = ['name', 'clusterSelector', 'clusterGroup', 'clusterGroupSe
  * Parses fleet.yaml text (`file` is its repo-relative path, used in messages).
  *
  * Accepted: Fleet's `name`, `labels`, `namespace`, `defaultNamespace`, `kustomize.dir`,
- * `yaml.overlays`, `targetCustomizations[]` (criteria, `doNotDeploy`, and the same options),
+ * `yaml.overlays`, `helm` (chart, repo, version, releaseName, values, valuesFiles, takeOwnership,
+ * disablePreProcess, disableDependencyUpdate — see HelmSpec; valuesFiles are read later by
+ * scanBundles), `targetCustomizations[]` (criteria, `doNotDeploy`, and the same options),
  * `dependsOn[]` (`name` / `selector`), `paused`, and the sync options below. An empty file gives
  * the defaults.
  *
@@ -249,9 +317,10 @@ const TARGET_KNOWN = ['name', 'clusterSelector', 'clusterGroup', 'clusterGroupSe
  * Fleet's behaviour.
  *
  * Warnings (returned, one string each): a key we do not know at any level we model →
- * `<file>: unknown field "a.b"`; a key Fleet has but gitfleet does not implement yet (`helm`,
- * `rolloutStrategy`, `imageScans`, `correctDrift.force`, …) →
- * `<file>: field "helm" is not supported yet (ignored)`; alias conflicts and unusable
+ * `<file>: unknown field "a.b"`; a key Fleet has but gitfleet does not implement yet
+ * (`rolloutStrategy`, `imageScans`, `correctDrift.force`, `helm.atomic`, …) →
+ * `<file>: field "rolloutStrategy" is not supported yet (ignored)`; `helm.valuesFrom` →
+ * `<file>: helm.valuesFrom is not supported yet (ignored: …)`; alias conflicts and unusable
  * comparePatch operations (see readSyncOptions).
  *
  * @throws BundleError(file, 'line L col C: …') for malformed YAML, and
@@ -318,9 +387,11 @@ function readOptions(
   r: Reader,
   o: Obj,
   path: string,
-  into: Pick<BundleSpec, 'namespace' | 'defaultNamespace' | 'kustomize' | 'yaml' | 'syncPolicy' | 'ignoreDifferences'>,
+  into: Pick<BundleSpec, 'namespace' | 'defaultNamespace' | 'kustomize' | 'yaml' | 'helm' | 'syncPolicy' | 'ignoreDifferences'>,
 ): void {
   const at = (k: string) => (path ? `${path}.${k}` : k);
+  const helm = r.helm(o.helm, at('helm'));
+  if (helm) into.helm = helm;
   const namespace = r.string(o.namespace, at('namespace'));
   if (namespace !== undefined) into.namespace = namespace;
   const defaultNamespace = r.string(o.defaultNamespace, at('defaultNamespace'));

@@ -1,8 +1,10 @@
 // Bundles: find bundles in a checkout, parse their fleet.yaml, render them to Kubernetes objects.
 export { BundleError } from './bundle-error.js';
 export { defaultBundleSpec, parseFleetYaml } from './fleet-yaml.js';
-export type { BundleSpec, IgnoreDifferenceSpec, LabelSelector, LabelSelectorRequirement, SyncPolicySpec, TargetCustomization } from './fleet-yaml.js';
+export type { BundleSpec, HelmSpec, IgnoreDifferenceSpec, LabelSelector, LabelSelectorRequirement, SyncPolicySpec, TargetCustomization } from './fleet-yaml.js';
 export { bundleId, scanBundles } from './bundle-scan.js';
 export type { ScannedBundle } from './bundle-scan.js';
 export { renderBundle, variantKey } from './render.js';
 export type { RenderedObject, RenderVariant } from './render.js';
+export { helmReleaseName, KUBERNETES_VERSION_LABEL, mergeValues, renderHelm, resolveHelmVariant, templateValues } from './helm.js';
+export type { HelmDocument, HelmVariant, TemplateContext } from './helm.js';

@@ -6,19 +6,32 @@ import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import jsonMergePatch from 'json-merge-patch';
 import { BundleError } from './bundle-error.js';
 import { FLEET_YAML_NAMES, isHidden, isManifestFile, joinRel, normalizeRel } from './bundle-scan.js';
+import { helmVariantHash, renderHelm, type HelmVariant } from './helm.js';
 import { parseYamlDocuments } from './yaml-docs.js';
 
-/** What a target changes in the render: which kustomize dir, which `overlays/<name>` folders. */
+/**
+ * What a target changes in the render: which kustomize dir, which `overlays/<name>` folders, and
+ * for a Helm bundle the chart with the cluster's resolved values (see resolveHelmVariant).
+ */
 export interface RenderVariant {
   /** Relative to the bundle dir; undefined = the bundle dir itself. */
   kustomizeDir?: string;
   /** Overlay names, applied in order. */
   overlays: string[];
+  /** Set for Helm bundles: the bundle is rendered by `helm template` (renderHelm). */
+  helm?: HelmVariant;
 }
 
-/** A stable string key of a variant (same variant → same key), for caching renders. */
+/**
+ * A stable string key of a variant (same variant → same key), for caching renders and sharing
+ * one render between targets. A Helm variant adds a hash of its canonical JSON (chart, repo,
+ * version, release name, namespace, resolved values, kube version), so clusters whose values
+ * come out equal share one render and a label change re-renders only the clusters it changes.
+ */
 export function variantKey(v: RenderVariant): string {
-  return JSON.stringify([v.kustomizeDir === undefined ? null : normalizeRel(v.kustomizeDir), v.overlays]);
+  const key: unknown[] = [v.kustomizeDir === undefined ? null : normalizeRel(v.kustomizeDir), v.overlays];
+  if (v.helm) key.push(`helm:${helmVariantHash(v.helm)}`);
+  return JSON.stringify(key);
 }
 
 /** One rendered Kubernetes object and the file it came from. */
@@ -57,18 +70,30 @@ const OVERLAYS = 'overlays';
  * documents dropped, `List` kinds (kind `List`, or `*List` with `items`) expanded. Result sorted
  * by file, then document order.
  *
+ * Helm: when `variant.helm` is set, the chart is rendered by renderHelm (helm.ts) and its
+ * documents validated as below; yaml.overlays and kustomizeDir together with helm are errors
+ * (Fleet post-renders charts with kustomize; gitfleet does not yet).
+ *
  * Deviations from Fleet, all failing loudly where Fleet is silent: an overlay name without an
  * `overlays/<name>/` folder, a patch of a multi-document or empty base, and yaml.overlays
  * together with kustomize are errors.
  *
  * @throws BundleError only: malformed YAML → (file, 'line L col C: …'); an object without
  *   apiVersion, kind or metadata.name → (file, 'document N: missing …'); a patch without base →
- *   (patch file, …); kubectl failure → (kustomization file, 'kubectl kustomize failed: <stderr>').
+ *   (patch file, …); kubectl failure → (kustomization file, 'kubectl kustomize failed: <stderr>');
+ *   Helm failure → (template or chart, 'helm template failed: <Helm's message>').
  */
 export async function renderBundle(checkoutDir: string, bundlePath: string, variant: RenderVariant): Promise<RenderedObject[]> {
   const bundleRel = normalizeRel(bundlePath);
   try {
     const bundleAbs = insideCheckout(checkoutDir, bundleRel, bundleRel || '.');
+    if (variant.helm) {
+      if (variant.overlays.length > 0 || variant.kustomizeDir !== undefined) {
+        throw new BundleError(bundleRel || '.', 'yaml.overlays or kustomize.dir together with helm is not supported yet');
+      }
+      const docs = await renderHelm(checkoutDir, bundleRel, variant.helm);
+      return docs.flatMap((d) => toObjects([d.doc], d.file, d.file));
+    }
     const kustomizeRel = variant.kustomizeDir === undefined ? undefined : normalizeRel(joinRel(bundleRel, variant.kustomizeDir));
     const kustomizeAbs = kustomizeRel === undefined ? bundleAbs : insideCheckout(checkoutDir, kustomizeRel, kustomizeRel || '.');
     const kustomization = await findKustomization(kustomizeAbs, kustomizeRel ?? bundleRel);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { DesiredStateSchema, fromBinary, BundleManifestSchema } from '@gitfleet/proto';
-import { BundleError, type ScannedBundle } from '../bundles/index.js';
+import { BundleError, parseFleetYaml, variantKey, type RenderVariant, type ScannedBundle } from '../bundles/index.js';
+import { resolveTargets } from '../targeting/index.js';
 import type { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
 import type { ClusterEntity } from '../clusters/cluster.entity.js';
 import type { ClustersRepository } from '../clusters/clusters.repository.js';
@@ -315,6 +316,27 @@ describe('DeploymentService', () => {
     const one = await t.service.requestSync({ id: 'src-web', path: 'web' }, 'c1');
     assert.deepEqual(one.map((x) => x.cluster), ['c1']);
     await assert.rejects(t.service.requestSync({ id: 'src-web', path: 'web' }, 'c9'), /target "c9\/src-web" not found/);
+  });
+
+  it('helm bundles: release name defaults to the bundle id; clusters with equal resolved values share one render', async () => {
+    const { spec } = parseFleetYaml('helm:\n  chart: .\n  values: {region: "${ .ClusterLabels.region }"}\n', 'web/fleet.yaml');
+    const rendered: RenderVariant[] = [];
+    const kit: BundleToolkit = {
+      scanBundles: async () => [{ path: 'web', spec, warnings: [] }],
+      bundleId: (s, b) => `${s}-${b.path}`,
+      variantKey,
+      resolveTargets,
+      renderBundle: async (_dir, path, variant) => {
+        rendered.push(variant);
+        return [{ file: `${path}/templates/cm.yaml`, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: variant.helm!.values as Record<string, string> } }];
+      },
+    };
+    const t = build({ clusters: [cluster('c1', { region: 'eu' }), cluster('c2', { region: 'eu' }), cluster('c3', { region: 'us' })], toolkit: kit });
+    const result = await t.service.trigger();
+
+    assert.equal(result.published, 3);
+    assert.deepEqual(rendered.map((v) => [v.helm?.releaseName, v.helm?.values]), [['src-web', { region: 'eu' }], ['src-web', { region: 'us' }]]);
+    assert.equal(new Set(t.publishing.putBundleIfAbsent.mock.calls.map((c) => c.arguments[0])).size, 2);
   });
 
   it('coalesces triggers that arrive during a run into one more run', async () => {

@@ -17,7 +17,7 @@ import {
   type DesiredState,
 } from '@gitfleet/proto';
 import { NotFoundError } from '../api/errors.js';
-import { BundleError, type ScannedBundle } from '../bundles/index.js';
+import { BundleError, helmReleaseName, type ScannedBundle } from '../bundles/index.js';
 import type { ClusterGroupInfo, ClusterInfo, ResolvedTarget } from '../targeting/index.js';
 import { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
 import { ClustersRepository } from '../clusters/clusters.repository.js';
@@ -281,6 +281,8 @@ export class DeploymentService implements BeforeApplicationShutdown {
     } catch (err) {
       return this.markFailed(row, [problemOf(err, sb.path)], result);
     }
+    // Helm: the release name defaults to the bundle id (Fleet: the bundle name)
+    for (const t of resolved) if (t.variant.helm && !t.variant.helm.releaseName) t.variant.helm.releaseName = helmReleaseName(id);
 
     // render every distinct variant once
     const byVariant = new Map<string, RenderedManifest>();

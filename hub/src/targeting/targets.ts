@@ -1,5 +1,6 @@
 // Which clusters a bundle goes to, and with which options (Fleet targeting semantics), pure.
 import { ruleKey, type BundleSpec, type IgnoreDifferenceSpec, type LabelSelector, type TargetCustomization } from '../bundles/fleet-yaml.js';
+import { resolveHelmVariant } from '../bundles/helm.js';
 import type { RenderVariant } from '../bundles/render.js';
 import { matchesSelector } from './label-selector.js';
 
@@ -53,6 +54,8 @@ export interface ResolvedTarget {
   syncPolicy: ResolvedSyncPolicy;
   /** Differences the agent must not treat as drift, bundle rules merged with the customization's. */
   ignoreDifferences: ResolvedIgnoreRule[];
+  /** Fleet `helm.takeOwnership` (customization's, else bundle's); for the agent, not published yet. */
+  takeOwnership?: boolean;
 }
 
 type Criteria = Pick<TargetRule, 'clusterSelector' | 'clusterGroup' | 'clusterGroupSelector' | 'clusterName'>;
@@ -77,9 +80,15 @@ type Criteria = Pick<TargetRule, 'clusterSelector' | 'clusterGroup' | 'clusterGr
  *    a customization rule with the same selector replaces the bundle's, others are appended
  *    (Fleet merges diff.comparePatches the same way, by apiVersion/kind/namespace/name).
  * 4. Sync policy fields still unset are true (gitfleet's defaults: automated, prune, selfHeal).
+ * 5. Helm bundles (a chart in `helm.chart` of the bundle or the customization): variant.helm is
+ *    resolveHelmVariant's result — chart/repo/version/releaseName overridden by the
+ *    customization, values merged (bundle valuesFiles, values, customization valuesFiles,
+ *    values) and templated for this cluster; namespace = target namespace, else default
+ *    namespace, else "default" (Fleet helmdeployer getOpts).
  * Paused bundles resolve like any other (the caller holds publishing back). Result sorted by
  * cluster name.
- * @throws Error for a selector with an invalid operator (see matchesSelector).
+ * @throws Error for a selector with an invalid operator (see matchesSelector), or a helm values
+ *   template that fails for a cluster (see templateValues: the whole bundle fails, as in Fleet).
  */
 export function resolveTargets(spec: BundleSpec, clusters: ClusterInfo[], groups: ClusterGroupInfo[], rules?: TargetRule[]): ResolvedTarget[] {
   const out: ResolvedTarget[] = [];
@@ -106,6 +115,10 @@ export function resolveTargets(spec: BundleSpec, clusters: ClusterInfo[], groups
     if (targetNamespace) target.targetNamespace = targetNamespace;
     const defaultNamespace = tc?.defaultNamespace || spec.defaultNamespace;
     if (defaultNamespace) target.defaultNamespace = defaultNamespace;
+    const helm = resolveHelmVariant(spec, tc, cluster, targetNamespace || defaultNamespace || 'default');
+    if (helm) target.variant.helm = helm;
+    const takeOwnership = tc?.helm?.takeOwnership ?? spec.helm?.takeOwnership;
+    if (takeOwnership !== undefined) target.takeOwnership = takeOwnership;
     out.push(target);
   }
   return out;

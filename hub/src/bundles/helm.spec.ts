@@ -1,0 +1,251 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveTargets, type ClusterInfo } from '../targeting/targets.js';
+import { BundleError } from './bundle-error.js';
+import { scanBundles } from './bundle-scan.js';
+import { parseFleetYaml } from './fleet-yaml.js';
+import { helmReleaseName, mergeValues, resolveHelmVariant, templateValues } from './helm.js';
+import { renderBundle, variantKey, type RenderedObject } from './render.js';
+import { hubFixtures, sharedFixtures } from './test-fixtures.js';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test access to nested fields
+
+const fleetExamples = () => path.join(sharedFixtures(), 'fleet-examples');
+const find = (objs: RenderedObject[], kind: string, name: string): Obj | undefined =>
+  objs.find((o) => o.object.kind === kind && (o.object.metadata as Obj).name === name)?.object;
+const names = (objs: RenderedObject[], kind: string) => objs.filter((o) => o.object.kind === kind).map((o) => (o.object.metadata as Obj).name as string).sort();
+
+/** scan → resolveTargets → render, one entry per cluster. */
+async function renderPerCluster(checkout: string, dir: string, clusters: ClusterInfo[]): Promise<Map<string, RenderedObject[]>> {
+  const [bundle] = await scanBundles(checkout, dir);
+  assert.ok(bundle && !bundle.error, String(bundle?.error));
+  const out = new Map<string, RenderedObject[]>();
+  for (const t of resolveTargets(bundle.spec, clusters, [])) out.set(t.cluster, await renderBundle(checkout, dir, t.variant));
+  return out;
+}
+
+describe('helm: fleet-examples/multi-cluster/helm per env', () => {
+  const dir = 'multi-cluster/helm';
+  const clusters: ClusterInfo[] = [
+    { name: 'dev-1', labels: { env: 'dev' } },
+    { name: 'test-1', labels: { env: 'test' } },
+    { name: 'prod-1', labels: { env: 'prod' } },
+    { name: 'lab-1', labels: { env: 'lab' } },
+  ];
+  const table: Array<[string, { slave: boolean; replicas: number; type: string }]> = [
+    ['dev-1', { slave: false, replicas: 1, type: 'NodePort' }],
+    ['test-1', { slave: true, replicas: 3, type: 'NodePort' }],
+    ['prod-1', { slave: true, replicas: 3, type: 'LoadBalancer' }],
+    ['lab-1', { slave: true, replicas: 1, type: 'NodePort' }],
+  ];
+  let renders: Map<string, RenderedObject[]>;
+  before(async () => {
+    renders = await renderPerCluster(fleetExamples(), dir, clusters);
+  });
+  for (const [cluster, want] of table) {
+    it(`${cluster}: replication ${want.slave}, ${want.replicas} frontend replicas, Service ${want.type}`, () => {
+      const objs = renders.get(cluster)!;
+      const deployments = names(objs, 'Deployment');
+      assert.deepEqual(deployments, want.slave ? ['frontend', 'redis-master', 'redis-slave'] : ['frontend', 'redis-master']);
+      assert.equal(find(objs, 'Deployment', 'frontend')?.spec.replicas, want.replicas);
+      assert.equal(find(objs, 'Service', 'frontend')?.spec.type, want.type);
+      assert.equal(find(objs, 'Deployment', 'frontend') !== undefined, true);
+      assert.equal(objs.find((o) => o.object.kind === 'Deployment' && (o.object.metadata as Obj).name === 'frontend')?.file, `${dir}/templates/frontend-deployment.yaml`);
+    });
+  }
+
+  it('scan makes the Chart.yaml dir a chart bundle; the fleet.yaml warns about nothing', async () => {
+    const [bundle] = await scanBundles(fleetExamples(), dir);
+    assert.equal(bundle?.spec.helm?.chart, '.');
+    assert.deepEqual(bundle?.warnings, []);
+  });
+
+  it('targets namespace fleet-mc-helm-example; equal values share a variant key, different ones do not', async () => {
+    const [bundle] = await scanBundles(fleetExamples(), dir);
+    const more = [...clusters, { name: 'prod-2', labels: { env: 'prod' } }];
+    const byCluster = new Map(resolveTargets(bundle!.spec, more, []).map((t) => [t.cluster, t]));
+    assert.equal(byCluster.get('prod-1')?.variant.helm?.namespace, 'fleet-mc-helm-example');
+    assert.equal(variantKey(byCluster.get('prod-1')!.variant), variantKey(byCluster.get('prod-2')!.variant));
+    assert.notEqual(variantKey(byCluster.get('prod-1')!.variant), variantKey(byCluster.get('test-1')!.variant));
+  });
+});
+
+describe('helm: argocd-example-apps/helm-guestbook with valuesFiles for env=prod', () => {
+  let checkout: string;
+  before(async () => {
+    checkout = await mkdtemp(path.join(os.tmpdir(), 'gitfleet-helm-spec-'));
+    await cp(path.join(sharedFixtures(), 'argocd-example-apps', 'helm-guestbook'), path.join(checkout, 'guestbook'), { recursive: true });
+    await cp(path.join(hubFixtures(), 'helm-guestbook-prod', 'fleet.yaml'), path.join(checkout, 'guestbook', 'fleet.yaml'));
+  });
+  after(() => rm(checkout, { recursive: true, force: true }));
+
+  const table: Array<[string, string]> = [['dev-1', 'ClusterIP'], ['prod-1', 'LoadBalancer']];
+  for (const [cluster, type] of table) {
+    it(`${cluster}: Service ${type}`, async () => {
+      const renders = await renderPerCluster(checkout, 'guestbook', [
+        { name: 'dev-1', labels: { env: 'dev' } },
+        { name: 'prod-1', labels: { env: 'prod' } },
+      ]);
+      const objs = renders.get(cluster)!;
+      assert.deepEqual(objs.map((o) => `${o.file} ${o.object.kind as string}`), [
+        'guestbook/templates/service.yaml Service',
+        'guestbook/templates/deployment.yaml Deployment',
+      ]);
+      const svc = objs.find((o) => o.object.kind === 'Service')!.object as Obj;
+      assert.equal(svc.spec.type, type);
+      assert.equal(svc.metadata.name, 'guestbook-helm-guestbook'); // release "guestbook" (no bundle id outside the pipeline)
+    });
+  }
+
+  it('a missing values file fails the bundle at scan time', async () => {
+    await writeFile(path.join(checkout, 'guestbook', 'fleet.yaml'), 'helm:\n  valuesFiles: [nope.yaml]\n');
+    const [bundle] = await scanBundles(checkout, 'guestbook');
+    assert.ok(bundle?.error instanceof BundleError);
+    assert.equal(bundle.error.file, 'guestbook/nope.yaml');
+    assert.match(bundle.error.reason, /values file not found/);
+    await cp(path.join(hubFixtures(), 'helm-guestbook-prod', 'fleet.yaml'), path.join(checkout, 'guestbook', 'fleet.yaml'));
+  });
+});
+
+describe('helm: per-cluster values templating', () => {
+  const dir = 'helm-templating';
+  const edge: ClusterInfo = {
+    name: 'edge-1',
+    labels: { region: 'eu', replicas: '3', env: 'prod', 'gitfleet.io/tier': 'gold', 'gitfleet.io/kubernetes-version': 'v1.31.2' },
+  };
+
+  it('renders ${ .ClusterName }, ${ .ClusterLabels.x }, index, global.fleet.clusterLabels.x, kube version; keeps hooks but not tests', async () => {
+    const objs = (await renderPerCluster(hubFixtures(), dir, [edge])).get('edge-1')!;
+    const cm = find(objs, 'ConfigMap', 'tmpl-values');
+    assert.ok(cm, objs.map((o) => o.file).join('\n'));
+    assert.equal(cm.metadata.namespace, 'tmpl');
+    assert.deepEqual(JSON.parse(cm.data['values.json'] as string), {
+      site: 'edge-1-eu',
+      replicas: 3,
+      env: 'prod',
+      tier: 'gold',
+      keep: 'from-chart',
+      nested: { list: [{ region: 'eu' }] },
+    });
+    assert.equal(cm.data.kubeVersion, 'v1.31.2');
+    assert.equal(objs.find((o) => o.object === cm)?.file, 'helm-templating/templates/configmap.yaml');
+    assert.ok(find(objs, 'Job', 'tmpl-migrate'), 'pre-install hook kept');
+    assert.equal(find(objs, 'Pod', 'tmpl-test'), undefined, 'test hook dropped');
+  });
+
+  it('a missing label fails resolution with the expression and the cluster', async () => {
+    const [bundle] = await scanBundles(hubFixtures(), dir);
+    assert.throws(() => resolveTargets(bundle!.spec, [{ name: 'bare', labels: { env: 'x' } }], []), /\$\{ \.ClusterLabels\.region \}: cluster "bare" has no label "region"/);
+  });
+
+  const spec = parseFleetYaml('helm:\n  chart: .\n  values: {region: "${ .ClusterLabels.region }"}\n', 'f/fleet.yaml').spec;
+  const key = (c: ClusterInfo) => variantKey(resolveTargets(spec, [c], [])[0]!.variant);
+  it('clusters with equal resolved values share a render; a label change re-keys only that cluster', () => {
+    const a = key({ name: 'a', labels: { region: 'eu', other: '1' } });
+    const b = key({ name: 'b', labels: { region: 'eu', other: '2' } });
+    const c = key({ name: 'c', labels: { region: 'us' } });
+    assert.equal(a, b);
+    assert.notEqual(a, c);
+    assert.equal(key({ name: 'c', labels: { region: 'eu' } }), a);
+  });
+
+  const exprs: Array<[string, unknown, unknown]> = [
+    ['plain string untouched', 'x', 'x'],
+    ['cluster name', '${ .ClusterName }', 'c1'],
+    ['label inside text', 'v-${.ClusterLabels.n}-w', 'v-7-w'],
+    ['whole number becomes a number', '${ .ClusterLabels.n }', 7],
+    ['boolean', '${ .ClusterLabels.flag }', true],
+    ['index with a dotted key', '${ index .ClusterLabels "a.b/c" }', 'dotted'],
+    ['nested in lists and maps', { l: ['${ .ClusterName }', { k: '${ .ClusterLabels.n }' }] }, { l: ['c1', { k: 7 }] }],
+  ];
+  for (const [name, input, want] of exprs) {
+    it(`templateValues: ${name}`, () => {
+      assert.deepEqual(templateValues(input, { clusterName: 'c1', clusterLabels: { n: '7', flag: 'true', 'a.b/c': 'dotted' } }), want);
+    });
+  }
+  it('templateValues refuses unsupported expressions', () => {
+    assert.throws(() => templateValues('${ .ClusterLabels.n | quote }', { clusterName: 'c', clusterLabels: { n: '1' } }), /unsupported expression/);
+    assert.throws(() => templateValues('${ .ClusterNamespace }', { clusterName: 'c', clusterLabels: {} }), /unsupported expression/);
+  });
+  it('disablePreProcess leaves values alone', () => {
+    const s = parseFleetYaml('helm:\n  chart: .\n  disablePreProcess: true\n  values: {a: "${ .ClusterName }", b: global.fleet.clusterLabels.x}\n', 'f/fleet.yaml').spec;
+    assert.deepEqual(resolveHelmVariant(s, undefined, { name: 'c', labels: { x: '1' } }, 'default')?.values, { a: '${ .ClusterName }', b: 'global.fleet.clusterLabels.x' });
+  });
+});
+
+describe('helm: values merge order and chart overrides', () => {
+  it("bundle valuesFiles < bundle values < customization valuesFiles < customization values", () => {
+    const { spec } = parseFleetYaml(
+      'helm:\n  chart: ./c\n  repo: https://r\n  version: "1.0.0"\n  values: {a: values, m: {x: 1}}\n  valuesFiles: [f1.yaml, f2.yaml]\n' +
+        'targetCustomizations:\n- clusterName: c1\n  helm: {version: "2.0.0", values: {d: values, m: {z: 3}}, valuesFiles: [t.yaml]}\n',
+      'f/fleet.yaml',
+    );
+    spec.helm!.loadedValuesFiles = [
+      { file: 'f/f1.yaml', values: { a: 'f1', b: 'f1', c: 'f1', l: [1, 2] } },
+      { file: 'f/f2.yaml', values: { b: 'f2', l: [3] } },
+    ];
+    spec.targetCustomizations[0]!.helm!.loadedValuesFiles = [{ file: 'f/t.yaml', values: { c: 't', d: 't', m: { y: 2 } } }];
+    const v = resolveHelmVariant(spec, spec.targetCustomizations[0], { name: 'c1', labels: {} }, 'ns');
+    assert.deepEqual(v, {
+      chart: './c', repo: 'https://r', version: '2.0.0', namespace: 'ns',
+      values: { a: 'values', b: 'f2', c: 't', d: 'values', l: [3], m: { x: 1, y: 2, z: 3 } },
+    });
+  });
+
+  const merges: Array<[string, Obj, Obj, Obj]> = [
+    ['maps merge recursively', { a: { x: 1, y: 1 } }, { a: { y: 2 } }, { a: { x: 1, y: 2 } }],
+    ['lists replace', { a: [1, 2] }, { a: [3] }, { a: [3] }],
+    ['a scalar replaces a map', { a: { x: 1 } }, { a: 'flat' }, { a: 'flat' }],
+    ['null is kept (Helm then deletes the chart default)', { a: 1 }, { a: null }, { a: null }],
+  ];
+  for (const [name, dest, src, want] of merges) it(`mergeValues: ${name}`, () => assert.deepEqual(mergeValues(dest, src), want));
+
+  it('helmReleaseName keeps ids up to 53 characters and shortens longer ones', () => {
+    assert.equal(helmReleaseName('src-apps-web'), 'src-apps-web');
+    const long = helmReleaseName('a'.repeat(63));
+    assert.equal(long.length, 53);
+    assert.match(long, /^a{44}-[0-9a-f]{8}$/);
+  });
+});
+
+describe('helm: dependencies and failures', () => {
+  it('builds a local file:// dependency in a temp copy and renders the subchart', async () => {
+    const objs = await renderBundle(hubFixtures(), 'helm-deps/app', { overlays: [], helm: { chart: '.', namespace: 'default', values: {} } });
+    assert.deepEqual(objs.map((o) => `${o.file} ${(o.object.metadata as Obj).name as string}`).sort(), [
+      'helm-deps/app/charts/lib/templates/cm.yaml lib',
+      'helm-deps/app/templates/cm.yaml app',
+    ]);
+    assert.equal(find(objs, 'ConfigMap', 'app')?.data.greeting, 'hello from lib');
+  });
+
+  it('a broken template → BundleError naming the template, with Helm\'s message', async () => {
+    await assert.rejects(renderBundle(hubFixtures(), 'helm-broken', { overlays: [], helm: { chart: '.', namespace: 'default', values: {} } }), (err: unknown) => {
+      assert.ok(err instanceof BundleError, String(err));
+      assert.equal(err.file, 'helm-broken/templates/configmap.yaml');
+      assert.match(err.reason, /^helm template failed: .*noSuchFunction/);
+      assert.ok(!err.reason.includes(os.tmpdir() + path.sep + 'gitfleet-helm-'), err.reason);
+      return true;
+    });
+  });
+
+  const refusals: Array<[string, string, RegExp]> = [
+    ['a chart path leaving the repository', '../../outside', /helm\.chart path leaves the repository/],
+    ['a chart that does not exist', './nope', /chart not found/],
+  ];
+  for (const [name, chart, want] of refusals) {
+    it(`refuses ${name}`, async () => {
+      await assert.rejects(renderBundle(hubFixtures(), 'helm-broken', { overlays: [], helm: { chart, namespace: 'default', values: {} } }), (err: unknown) => {
+        assert.ok(err instanceof BundleError, String(err));
+        assert.match(err.reason, want);
+        return true;
+      });
+    });
+  }
+
+  it('refuses overlays together with helm', async () => {
+    await assert.rejects(renderBundle(hubFixtures(), 'helm-broken', { overlays: ['x'], helm: { chart: '.', namespace: 'default', values: {} } }), /together with helm is not supported yet/);
+  });
+});

@@ -1,0 +1,458 @@
+// Helm bundles: Fleet's `helm:` options → per-cluster values → `helm template` → objects.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { canonicalJson } from '@gitfleet/proto';
+import { parseDocument } from 'yaml';
+import { BundleError } from './bundle-error.js';
+import { joinRel, normalizeRel } from './bundle-scan.js';
+import type { BundleSpec, HelmSpec, TargetCustomization } from './fleet-yaml.js';
+import { parseYamlDocuments } from './yaml-docs.js';
+
+/**
+ * The Helm part of a render variant: everything `helm template` is given, with the values
+ * already merged and templated for the cluster (see resolveHelmVariant). Two clusters with
+ * equal HelmVariants share one render.
+ */
+export interface HelmVariant {
+  /** As in HelmSpec.chart: bundle-relative path, chart name in `repo`, `oci://` ref or URL. */
+  chart: string;
+  repo?: string;
+  version?: string;
+  /** Unset: the caller (deployment pipeline) fills in the bundle id; renderHelm falls back to the chart's dir name. */
+  releaseName?: string;
+  /** `--namespace`: Fleet's target namespace, else the default namespace, else "default". */
+  namespace: string;
+  /** Fully merged and templated values given to `--values` (chart defaults not included). */
+  values: Record<string, unknown>;
+  /** `--kube-version`, from the cluster label `gitfleet.io/kubernetes-version`; unset → Helm's default. */
+  kubeVersion?: string;
+  /** Skip `helm dependency build`. */
+  disableDependencyUpdate?: boolean;
+}
+
+/** One rendered document of a chart and the file it came from (see renderHelm). */
+export interface HelmDocument {
+  file: string;
+  doc: unknown;
+}
+
+/** The cluster label holding the cluster's Kubernetes version, given to `helm template --kube-version`. */
+export const KUBERNETES_VERSION_LABEL = 'gitfleet.io/kubernetes-version';
+/** Fleet's label reference prefix: a values string `global.fleet.clusterLabels.<key>` becomes that label's value. */
+const CLUSTER_LABEL_PREFIX = 'global.fleet.clusterLabels.';
+const HELM_TIMEOUT_MS = 120_000;
+const MAX_DEPTH = 50;
+
+/** The helm binary: GITFLEET_HELM, else `helm` on PATH (tools/run.sh puts ~/.cache/gitfleet/bin there). */
+export function helmBinary(): string {
+  return process.env.GITFLEET_HELM || 'helm';
+}
+
+// ---- scan time: Chart.yaml detection and valuesFiles ----------------------------------------
+
+/**
+ * Completes the helm options of a scanned bundle, as Fleet's CLI does when it builds a bundle
+ * (rancher/fleet internal/bundlereader): a bundle dir holding `Chart.yaml` without `helm.chart`
+ * becomes a chart bundle with chart "."; every `valuesFiles` entry (top level and each
+ * targetCustomization, relative to the bundle dir) is read and parsed into `loadedValuesFiles`.
+ * Mutates `spec`. Returns warnings (helm values with no chart to give them to).
+ * @throws BundleError(values file, reason) for a values file that is missing, leaves the
+ *   repository, is malformed YAML or is not a mapping.
+ */
+export async function prepareHelmSpec(checkoutDir: string, bundleRel: string, spec: BundleSpec, fleetYamlFile: string): Promise<string[]> {
+  const warnings: string[] = [];
+  if (!spec.helm?.chart && (await isFile(path.join(checkoutDir, bundleRel, 'Chart.yaml')))) {
+    spec.helm = { ...spec.helm, chart: '.' };
+  }
+  const levels: Array<[HelmSpec | undefined, string]> = [
+    [spec.helm, 'helm'],
+    ...spec.targetCustomizations.map((tc, i): [HelmSpec | undefined, string] => [tc.helm, `targetCustomizations[${i}].helm`]),
+  ];
+  const anyChart = !!spec.helm?.chart || spec.targetCustomizations.some((tc) => !!tc.helm?.chart);
+  for (const [helm, where] of levels) {
+    if (!helm) continue;
+    if (helm.valuesFiles) helm.loadedValuesFiles = await Promise.all(helm.valuesFiles.map((f) => readValuesFile(checkoutDir, bundleRel, f)));
+    if (!anyChart && (helm.values || helm.valuesFiles)) {
+      warnings.push(`${fleetYamlFile}: field "${where}" has values but the bundle has no chart (no helm.chart, no Chart.yaml) (ignored)`);
+    }
+  }
+  return warnings;
+}
+
+async function readValuesFile(checkoutDir: string, bundleRel: string, name: string): Promise<{ file: string; values: Record<string, unknown> }> {
+  const file = normalizeRel(joinRel(bundleRel, name));
+  const abs = path.resolve(checkoutDir, file);
+  const back = path.relative(path.resolve(checkoutDir), abs);
+  if (back.startsWith('..') || path.isAbsolute(back)) throw new BundleError(name, 'values file path leaves the repository');
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (cause) {
+    throw new BundleError(file, 'values file not found (helm.valuesFiles)', { cause });
+  }
+  const docs = parseYamlDocuments(text, file).filter((d) => d !== null && d !== undefined);
+  if (docs.length === 0) return { file, values: {} };
+  if (docs.length > 1 || !isObject(docs[0])) throw new BundleError(file, 'a values file must hold one mapping');
+  return { file, values: docs[0] };
+}
+
+// ---- targeting time: per-cluster values ------------------------------------------------------
+
+/**
+ * The Helm variant of one bundle × cluster, or undefined when neither the bundle nor the matched
+ * customization names a chart. Fleet's rules (rancher/fleet internal/bundlereader/read.go
+ * propagateHelmChartProperties, internal/cmd/controller/target/builder.go preprocessHelmValues):
+ * - chart, repo, version, releaseName: the customization's when set, else the bundle's;
+ * - values, merged in this order, later wins (mergeValues): the bundle's valuesFiles in order,
+ *   the bundle's `values`, the customization's valuesFiles in order, its `values` (the chart's
+ *   own values.yaml is merged under all of them by Helm);
+ * - then, unless `disablePreProcess`: every string value `global.fleet.clusterLabels.<key>` (in
+ *   mappings, also mappings inside lists) becomes the cluster's label value ("" when missing),
+ *   and `${ … }` actions in strings are evaluated (templateValues);
+ * - kubeVersion from the cluster's `gitfleet.io/kubernetes-version` label.
+ * Pure. @throws Error (message names the field and the expression) for an unsupported or
+ * failing `${ }` expression; valuesFiles not loaded by prepareHelmSpec.
+ */
+export function resolveHelmVariant(
+  spec: BundleSpec,
+  tc: TargetCustomization | undefined,
+  cluster: { name: string; labels: Record<string, string> },
+  namespace: string,
+): HelmVariant | undefined {
+  const base = spec.helm;
+  const custom = tc?.helm;
+  const chart = custom?.chart || base?.chart;
+  if (!chart) return undefined;
+  let values: Record<string, unknown> = {};
+  for (const [level, where] of [[base, 'helm'], [custom, 'targetCustomization helm']] as const) {
+    if (!level) continue;
+    if (level.valuesFiles && !level.loadedValuesFiles) throw new Error(`${where}.valuesFiles were not read (prepareHelmSpec)`);
+    for (const f of level.loadedValuesFiles ?? []) values = mergeValues(values, structuredClone(f.values));
+    if (level.values) values = mergeValues(values, structuredClone(level.values));
+  }
+  const disablePreProcess = custom?.disablePreProcess ?? base?.disablePreProcess ?? false;
+  if (!disablePreProcess) {
+    replaceLabelReferences(values, cluster.labels, 0);
+    values = templateValues(values, { clusterName: cluster.name, clusterLabels: cluster.labels }) as Record<string, unknown>;
+  }
+  const variant: HelmVariant = { chart, namespace, values };
+  const repo = custom?.repo || base?.repo;
+  if (repo) variant.repo = repo;
+  const version = custom?.version || base?.version;
+  if (version) variant.version = version;
+  const releaseName = custom?.releaseName || base?.releaseName;
+  if (releaseName) variant.releaseName = releaseName;
+  const kubeVersion = cluster.labels[KUBERNETES_VERSION_LABEL];
+  if (kubeVersion) variant.kubeVersion = kubeVersion;
+  if (custom?.disableDependencyUpdate ?? base?.disableDependencyUpdate) variant.disableDependencyUpdate = true;
+  return variant;
+}
+
+/** A stable short hash of a Helm variant (sha256 of its canonical JSON, 16 hex digits), for variantKey. */
+export function helmVariantHash(v: HelmVariant): string {
+  return createHash('sha256').update(canonicalJson(v)).digest('hex').slice(0, 16);
+}
+
+/**
+ * Fleet's / Helm's values merge (rancher/fleet internal/helmdeployer/install.go mergeValues,
+ * after helm cmd/helm install.go): keys of `src` win; when both sides hold a mapping the two
+ * are merged recursively; any other value (lists included) replaces. Mutates and returns `dest`.
+ */
+export function mergeValues(dest: Record<string, unknown>, src: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(src)) {
+    const d = dest[k];
+    dest[k] = isObject(v) && isObject(d) ? mergeValues(d, v) : v;
+  }
+  return dest;
+}
+
+/** Fleet processLabelValues: `global.fleet.clusterLabels.<key>` strings → label value ("" when absent). */
+function replaceLabelReferences(values: Record<string, unknown>, labels: Record<string, string>, depth: number): void {
+  if (depth > MAX_DEPTH) throw new Error(`helm values: more than ${MAX_DEPTH} levels of nesting`);
+  for (const [k, v] of Object.entries(values)) {
+    if (typeof v === 'string' && v.startsWith(CLUSTER_LABEL_PREFIX)) values[k] = labels[v.slice(CLUSTER_LABEL_PREFIX.length)] ?? '';
+    else if (isObject(v)) replaceLabelReferences(v, labels, depth + 1);
+    else if (Array.isArray(v)) for (const item of v) if (isObject(item)) replaceLabelReferences(item, labels, depth + 1);
+  }
+}
+
+/** What a `${ }` expression may read. */
+export interface TemplateContext {
+  clusterName: string;
+  clusterLabels: Record<string, string>;
+}
+
+const ACTION = /\$\{-?\s*([^}]*?)\s*-?\}/g;
+const FIELD = /^\.ClusterLabels\.([A-Za-z_][A-Za-z0-9_]*)$/;
+const INDEX = /^index\s+\.ClusterLabels\s+"((?:[^"\\]|\\.)*)"$/;
+
+/**
+ * Evaluates Fleet's values templating (Go text/template with `${` `}` delimiters over the
+ * values, rancher/fleet internal/cmd/controller/target/builder.go processTemplateValues) in every
+ * string of `value` (mapping keys are left alone). Supported expressions: `.ClusterName`,
+ * `.ClusterLabels.<identifier>` and `index .ClusterLabels "<key>"` (for keys with `/` or `.`).
+ * As in Fleet (which re-reads the templated YAML), a string that becomes a YAML number, boolean
+ * or null after substitution takes that type (`replicas: "${ .ClusterLabels.n }"` → 3).
+ * Deviations: sprig functions, pipelines, `.ClusterNamespace`, `.ClusterAnnotations` and
+ * `.ClusterValues` are refused; Fleet also skips templating for a cluster with no labels at all,
+ * gitfleet does not. Returns a new value.
+ * @throws Error `helm values: ${ expr }: …` for a missing label (Fleet: missingkey=error) or an
+ *   unsupported expression.
+ */
+export function templateValues(value: unknown, ctx: TemplateContext): unknown {
+  if (typeof value === 'string') return templateString(value, ctx);
+  if (Array.isArray(value)) return value.map((v) => templateValues(v, ctx));
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, templateValues(v, ctx)]));
+  return value;
+}
+
+function templateString(s: string, ctx: TemplateContext): unknown {
+  if (!s.includes('${')) return s;
+  const out = s.replace(ACTION, (_all, expr: string) => evaluate(expr, ctx));
+  if (out.includes('\n')) return out;
+  const scalar = /^(?:[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null|~)$/.exec(out.trim());
+  if (!scalar) return out;
+  const t = out.trim();
+  if (t === 'true') return true;
+  if (t === 'false') return false;
+  if (t === 'null' || t === '~') return null;
+  return Number(t);
+}
+
+function evaluate(expr: string, ctx: TemplateContext): string {
+  if (expr === '.ClusterName') return ctx.clusterName;
+  const field = FIELD.exec(expr);
+  const index = INDEX.exec(expr);
+  const key = field ? field[1]! : index ? (JSON.parse(`"${index[1]!}"`) as string) : undefined;
+  if (key === undefined) {
+    throw new Error(`helm values: \${ ${expr} }: unsupported expression (supported: .ClusterName, .ClusterLabels.<key>, index .ClusterLabels "<key>")`);
+  }
+  const v = ctx.clusterLabels[key];
+  if (v === undefined) throw new Error(`helm values: \${ ${expr} }: cluster "${ctx.clusterName}" has no label "${key}"`);
+  return v;
+}
+
+// ---- render time: helm template ---------------------------------------------------------------
+
+/**
+ * Renders a chart with `helm template` (the Helm CLI: GITFLEET_HELM or `helm` on PATH).
+ * Chart location (variant.chart): `oci://…` and http(s) URLs are given to Helm as they are,
+ * a name with `repo` is fetched with `--repo <url>`, `--version` passed when set; otherwise a
+ * path relative to the bundle dir (a chart dir or archive, must stay inside the checkout). A
+ * local chart dir declaring dependencies (Chart.yaml `dependencies`, or requirements.yaml) is
+ * copied to a temp dir, its `file://` dependency paths made absolute, and `helm dependency
+ * build` run there unless disableDependencyUpdate (HTTP dependency repos are registered with
+ * `helm repo add` in a private repositories file first; they and OCI ones need the network).
+ * Then: `helm template <release> <chart> --namespace <ns> --values <merged values>
+ * --include-crds --skip-tests [--kube-version v] [--repo url] [--version v]` (120 s timeout each).
+ *
+ * Output: the documents in Helm's order, each with `file` = its `# Source:` path made
+ * repo-relative for a local chart (`<chart dir>/templates/x.yaml`, subcharts under
+ * `<chart dir>/charts/<name>/…`), and Helm's own Source path (`<chart name>/templates/…`) for
+ * remote charts. Hooks (annotation `helm.sh/hook`) are kept — the agent orders them — except
+ * test hooks (`test`, `test-success`, `test-failure`), which are dropped.
+ *
+ * @throws BundleError(file, 'helm template failed: <Helm's message>') — `file` is the template
+ *   Helm names when it names one, else the chart (dir, archive or reference); dependency build
+ *   failures likewise ('helm dependency build failed: …'); a chart path leaving the checkout.
+ */
+export async function renderHelm(checkoutDir: string, bundleRel: string, v: HelmVariant): Promise<HelmDocument[]> {
+  const root = path.resolve(checkoutDir);
+  const remote = isRemoteChart(v);
+  const chartRel = remote ? v.chart : normalizeRel(joinRel(bundleRel, v.chart));
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'gitfleet-helm-'));
+  const scrub = (msg: string) => msg.replaceAll(`${tmp}${path.sep}chart${path.sep}`, `${chartRel}/`).replaceAll(`${root}${path.sep}`, '');
+  try {
+    let chartArg = v.chart;
+    if (!remote) {
+      const abs = path.resolve(root, chartRel);
+      const back = path.relative(root, abs);
+      if (back.startsWith('..') || path.isAbsolute(back)) throw new BundleError(v.chart, 'helm.chart path leaves the repository');
+      chartArg = abs;
+      if (!(await exists(abs))) throw new BundleError(chartRel || '.', `chart not found: no such file or directory "${chartRel}"`);
+      if ((await stat(abs)).isDirectory() && !v.disableDependencyUpdate) {
+        const copy = await withBuiltDependencies(root, abs, chartRel, path.join(tmp, 'chart'), scrub);
+        if (copy) chartArg = copy;
+      }
+    }
+    const valuesFile = path.join(tmp, 'values.json');
+    await writeFile(valuesFile, JSON.stringify(v.values));
+    const args = ['template', v.releaseName || releaseNameOf(remote ? v.chart : chartRel), chartArg, '--namespace', v.namespace, '--values', valuesFile, '--include-crds', '--skip-tests'];
+    if (v.kubeVersion) args.push('--kube-version', v.kubeVersion);
+    if (v.repo && !v.chart.startsWith('oci://')) args.push('--repo', v.repo);
+    if (v.version) args.push('--version', v.version);
+    let out: string;
+    try {
+      out = await runHelm(args, tmp);
+    } catch (cause) {
+      const msg = scrub(helmMessage(cause));
+      throw new BundleError(blameOf(msg, chartRel, remote), `helm template failed: ${msg}`, { cause });
+    }
+    return parseHelmOutput(out, chartRel, remote);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The default Helm release name of a bundle: its id (a DNS-1123 label) when it fits Helm's 53
+ * characters, else its first 44 characters + '-' + 8 hex digits of its sha256 (adapted from
+ * rancher/fleet internal/names HelmReleaseName, which uses md5).
+ */
+export function helmReleaseName(bundleId: string): string {
+  if (bundleId.length <= 53) return bundleId;
+  return `${bundleId.slice(0, 44).replace(/-+$/, '')}-${createHash('sha256').update(bundleId).digest('hex').slice(0, 8)}`;
+}
+
+/** True for charts Helm fetches itself: `oci://`, http(s) URLs, or a chart name in `repo`. */
+function isRemoteChart(v: Pick<HelmVariant, 'chart' | 'repo'>): boolean {
+  return !!v.repo || /^(oci|https?):\/\//.test(v.chart);
+}
+
+/** A release name when none is given: the chart's last path segment (repo-relative for local charts), made a DNS-1123 label. */
+function releaseNameOf(chart: string): string {
+  const base = chart.replace(/\/+$/, '').split('/').pop()!.replace(/\.tgz$/, '').replace(/-\d+\.\d+\.\d+.*$/, '');
+  const clean = base.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 53);
+  return clean || 'release';
+}
+
+/** Copies a chart that declares dependencies to `copy` and builds them there; undefined when it declares none. */
+async function withBuiltDependencies(root: string, abs: string, chartRel: string, copy: string, scrub: (m: string) => string): Promise<string | undefined> {
+  const chartYaml = await readDepsFile(abs, 'Chart.yaml');
+  const reqYaml = await readDepsFile(abs, 'requirements.yaml');
+  const declared = [chartYaml, reqYaml].filter((d) => d !== undefined && d.deps > 0);
+  if (declared.length === 0) return undefined;
+  await cp(abs, copy, { recursive: true, dereference: false });
+  const httpRepos = new Set<string>();
+  for (const d of declared) {
+    const doc = parseDocument(d!.text);
+    const deps = doc.get('dependencies') as { items?: unknown[] } | undefined;
+    for (const item of deps?.items ?? []) {
+      const node = item as { get(k: string): unknown; set(k: string, v: unknown): void };
+      const repo = node.get('repository');
+      if (typeof repo === 'string' && /^https?:\/\//.test(repo)) httpRepos.add(repo);
+      if (typeof repo !== 'string' || !repo.startsWith('file://')) continue;
+      const target = path.resolve(abs, repo.slice('file://'.length));
+      const back = path.relative(root, target);
+      if (back.startsWith('..') || path.isAbsolute(back)) throw new BundleError(joinRel(chartRel, d!.name), `dependency path "${repo}" leaves the repository`);
+      node.set('repository', `file://${target}`);
+    }
+    await writeFile(path.join(copy, d!.name), doc.toString());
+  }
+  // HTTP dependency repos must be known to Helm: register them in a private repositories file
+  const scratch = path.dirname(copy);
+  const env = { HELM_REPOSITORY_CONFIG: path.join(scratch, 'repositories.yaml'), HELM_REPOSITORY_CACHE: path.join(scratch, 'repository-cache') };
+  try {
+    let i = 0;
+    for (const url of httpRepos) await runHelm(['repo', 'add', `gitfleet-dep-${i++}`, url], scratch, env);
+    await runHelm(['dependency', 'build', copy, '--skip-refresh'], scratch, env);
+  } catch (cause) {
+    throw new BundleError(joinRel(chartRel, 'Chart.yaml'), `helm dependency build failed: ${scrub(helmMessage(cause))}`, { cause });
+  }
+  return copy;
+}
+
+async function readDepsFile(dir: string, name: string): Promise<{ name: string; text: string; deps: number } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, name), 'utf8');
+  } catch {
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseDocument(text).toJS();
+  } catch {
+    return undefined; // helm reports a broken Chart.yaml itself
+  }
+  const deps = isObject(parsed) && Array.isArray(parsed.dependencies) ? parsed.dependencies.length : 0;
+  return { name, text, deps };
+}
+
+const TEST_HOOKS = new Set(['test', 'test-success', 'test-failure']);
+
+/** Splits `helm template` output at `# Source:` comments; drops empty documents and test hooks. */
+function parseHelmOutput(out: string, chartRel: string, remote: boolean): HelmDocument[] {
+  const result: HelmDocument[] = [];
+  for (const chunk of out.split(/^---[ \t]*$/m)) {
+    const source = /^# Source: (.+)$/m.exec(chunk)?.[1]?.trim();
+    const file = source ? sourceFile(source, chartRel, remote) : chartRel;
+    for (const doc of parseYamlDocuments(chunk, file)) {
+      if (doc === null || doc === undefined) continue;
+      if (isTestHook(doc)) continue;
+      result.push({ file, doc });
+    }
+  }
+  return result;
+}
+
+function isTestHook(doc: unknown): boolean {
+  if (!isObject(doc) || !isObject(doc.metadata) || !isObject(doc.metadata.annotations)) return false;
+  const hook = doc.metadata.annotations['helm.sh/hook'];
+  return typeof hook === 'string' && hook.split(',').some((h) => TEST_HOOKS.has(h.trim()));
+}
+
+/** `<chart name>/templates/x.yaml` → `<chart dir>/templates/x.yaml` for local chart dirs. */
+function sourceFile(source: string, chartRel: string, remote: boolean): string {
+  if (remote) return source;
+  const rest = source.split('/').slice(1).join('/');
+  const dir = chartRel.endsWith('.tgz') ? path.posix.dirname(chartRel) : chartRel;
+  return normalizeRel(joinRel(dir === '.' ? '' : dir, rest));
+}
+
+/** The template Helm's message names (`template: c/templates/x.yaml:3:4:`, `(c/templates/x.yaml:3)`, `on c/templates/x.yaml:`), else the chart. */
+function blameOf(msg: string, chartRel: string, remote: boolean): string {
+  const m = /([A-Za-z0-9_.-]+\/(?:(?:charts\/[A-Za-z0-9_.-]+\/)*)(?:templates|crds)\/[^\s:()"]+)/.exec(msg);
+  if (m) return sourceFile(m[1]!, chartRel, remote);
+  return chartRel || '.';
+}
+
+interface ExecFailure extends Error {
+  stderr?: string;
+  killed?: boolean;
+  code?: number | string;
+}
+
+function runHelm(args: string[], cwd: string, env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      helmBinary(),
+      args,
+      { cwd, timeout: HELM_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, KUBECONFIG: '/dev/null', ...env } },
+      (err, stdout, stderr) => (err ? reject(Object.assign(err, { stderr })) : resolve(stdout)),
+    );
+  });
+}
+
+function helmMessage(cause: unknown): string {
+  const e = cause as ExecFailure;
+  if (e.code === 'ENOENT') return `${helmBinary()} not found (set GITFLEET_HELM or put helm on PATH)`;
+  if (e.killed) return `timed out after ${HELM_TIMEOUT_MS / 1000} s`;
+  const lines = (e.stderr ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^(WARNING|walk\.go|install\.go):?/i.test(l) && !/^Use --debug flag/.test(l));
+  const msg = lines.join('; ').replace(/^Error: /, '').replaceAll('; Error: ', '; ');
+  return msg || e.message;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
