@@ -76,6 +76,23 @@ async function ensureAgentNamespace(kube: KubeClient, namespace: string, log: Lo
   }
 }
 
+/**
+ * Reads the apiserver's version (for heartbeats), retrying with backoff until it answers; the
+ * client reads it again after every re-resolution of its connection.
+ */
+async function readKubernetesVersion(kube: KubeClient, log: Logger, signal: AbortSignal): Promise<void> {
+  for (let attempt = 0; !signal.aborted; attempt++) {
+    try {
+      log.info({ kubernetesVersion: await kube.readVersion() }, 'read the Kubernetes version');
+      return;
+    } catch (err) {
+      const delay = backoffDelay(attempt, { baseMs: 1000, maxMs: 30_000 });
+      log.warn({ reason: errorMessage(err), retryInMs: delay }, 'cannot read the Kubernetes version; retrying');
+      await sleep(delay, undefined, { signal }).catch(() => undefined);
+    }
+  }
+}
+
 /** Runs the agent until SIGTERM/SIGINT. */
 export async function run(config: AgentConfig): Promise<void> {
   const log = pino({ level: config.logLevel, base: { cluster: config.cluster, agentVersion: AGENT_VERSION } });
@@ -128,6 +145,7 @@ export async function run(config: AgentConfig): Promise<void> {
   });
   parts.kube = kube;
   void ensureAgentNamespace(kube, config.namespace, log, shutdown.signal);
+  void readKubernetesVersion(kube, log, shutdown.signal);
 
   // NATS: connection (waits for the first connect, reconnects forever), status, heartbeat
   try {
@@ -143,7 +161,10 @@ export async function run(config: AgentConfig): Promise<void> {
   parts.heartbeat = new HeartbeatSender(js, parts.monitor, {
     subject: heartbeatSubject(config.cluster), cluster: config.cluster, agentVersion: AGENT_VERSION,
     intervalMs: config.heartbeatIntervalMs, targets: () => parts.reconciler?.size ?? 0,
+    kubernetesVersion: () => kube.kubernetesVersion,
   }, log);
+  // after a NATS reconnect (the agent may have been cut off for long), read the version again
+  parts.monitor.on('reconnect', () => void kube.readVersion().catch(() => undefined));
   parts.heartbeat.start();
 
   // keeper (drift, health, self-heal, reports) over shared live watches; reconciler, fed by the

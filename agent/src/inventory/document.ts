@@ -4,13 +4,29 @@
  * ConfigMap `gitfleet-inventory-<bundleId>` in the agent namespace, labels
  * `gitfleet.io/inventory=true` and `gitfleet.io/bundle-id=<bundleId>`, key `inventory.json`:
  * `{"bundleId","revision","digest","generation","synced","objects":[{apiVersion,kind,namespace,name}],
- *   "syncRequest","keep":[ref],"orphaned":[ref]}` (the last three optional: older documents lack them).
+ *   "syncRequest","keep":[ref],"orphaned":[ref],"hooks":{generation,event,phase,error}}` (the last four
+ * optional: older documents lack them).
  */
 import { BUNDLE_ID_LABEL, INVENTORY_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels.js';
 import type { KubeObject, ObjectRef } from '../kube/types.js';
 
 /** Key of the inventory JSON in the ConfigMap's data. */
 export const INVENTORY_KEY = 'inventory.json';
+
+/**
+ * What the inventory remembers about the Helm hooks of the last desired state, so that they run
+ * once per generation (not on resyncs, retries of a later step or drift heals).
+ */
+export interface HookRecord {
+  /** DesiredState generation the hooks ran for, decimal string */
+  generation: string;
+  /** install or upgrade (a retry of the same generation keeps it) */
+  event: 'install' | 'upgrade';
+  /** the last phase that ran: pre hooks, or post hooks (the pre hooks then succeeded) */
+  phase: 'pre' | 'post';
+  /** '' when that phase succeeded, else why it failed (the target stays FAILED until a new generation) */
+  error: string;
+}
 
 /** What the agent owns for one target, and what it last applied. */
 export interface Inventory {
@@ -33,6 +49,8 @@ export interface Inventory {
    * owned and reported until they re-enter the desired state or are gone
    */
   orphaned: ObjectRef[];
+  /** Helm hooks run for the last desired state (absent: none run yet, or an older document) */
+  hooks?: HookRecord;
 }
 
 /** Name of the inventory ConfigMap of a bundle. */
@@ -83,5 +101,13 @@ export function fromConfigMap(cm: KubeObject): Inventory {
     syncRequest: /^[0-9]+$/.test(String(v.syncRequest ?? '')) ? String(v.syncRequest) : '0',
     keep: refs(keep),
     orphaned: refs(orphaned),
+    ...(validHookRecord(v.hooks) ? { hooks: { generation: v.hooks.generation, event: v.hooks.event, phase: v.hooks.phase, error: v.hooks.error } } : {}),
   };
+}
+
+/** True for a well-formed hook record (a malformed one is ignored: the hooks then run again). */
+function validHookRecord(h: unknown): h is HookRecord {
+  if (typeof h !== 'object' || h === null) return false;
+  const r = h as Record<string, unknown>;
+  return typeof r.generation === 'string' && (r.event === 'install' || r.event === 'upgrade') && (r.phase === 'pre' || r.phase === 'post') && typeof r.error === 'string';
 }

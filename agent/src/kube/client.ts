@@ -136,6 +136,9 @@ export class KubeClient {
   private refreshing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
+  /** The apiserver's `/version` gitVersion as last read (`readVersion`); '' until read. */
+  kubernetesVersion = '';
+
   /** Namespace of the kubeconfig's current context (else `default`): used for namespaced objects without one. */
   get defaultNamespace(): string {
     return this.conn.defaultNamespace;
@@ -186,8 +189,21 @@ export class KubeClient {
         setTimeout(() => old.destroy(), OLD_AGENT_GRACE_MS).unref();
       }
       this.conn = conn;
+      // the server may have changed (or been upgraded): read its version again, in the background
+      this.readVersion().catch(() => undefined);
     }).finally(() => { this.refreshing = undefined; });
     return this.refreshing;
+  }
+
+  /**
+   * Reads the apiserver's `/version` and keeps its gitVersion (e.g. `v1.36.3`) in
+   * `kubernetesVersion`. Also done after every re-resolution of the connection.
+   * @throws KubeApiError or Error when the apiserver cannot be read
+   */
+  async readVersion(): Promise<string> {
+    const v = await this.requestJson<{ gitVersion?: unknown }>({ method: 'GET', path: '/version' });
+    if (typeof v.gitVersion === 'string' && v.gitVersion !== '') this.kubernetesVersion = v.gitVersion;
+    return this.kubernetesVersion;
   }
 
   /**

@@ -151,6 +151,8 @@ export interface HeartbeatOptions {
   intervalMs: number;
   /** number of targets the agent holds now */
   targets: () => number;
+  /** the cluster's Kubernetes version (apiserver `/version` gitVersion; '' while unknown) */
+  kubernetesVersion?: () => string;
 }
 
 /** Sends a Heartbeat every interval while connected (JetStream publish; dropped on failure). */
@@ -184,6 +186,7 @@ export class HeartbeatSender {
       agentVersion: this.opts.agentVersion,
       sentAt: new Date().toISOString(),
       targets: this.opts.targets(),
+      kubernetesVersion: this.opts.kubernetesVersion?.() ?? '',
     });
     try {
       await this.js.publish(this.opts.subject, toBinary(HeartbeatSchema, hb), { timeout: Math.min(5000, this.opts.intervalMs) });

@@ -14,16 +14,19 @@ export type Phase = 'namespaces' | 'crds' | 'others';
 /** Phases in apply order. */
 export const PHASES: readonly Phase[] = ['namespaces', 'crds', 'others'];
 
-// Helm releaseutil.InstallOrder, minus Namespace and CustomResourceDefinition (own phases).
-const KIND_ORDER: readonly string[] = [
-  'PriorityClass', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodSecurityPolicy',
+/** Helm's releaseutil.InstallOrder (kinds in the order `helm install` creates them). */
+export const HELM_INSTALL_ORDER: readonly string[] = [
+  'PriorityClass', 'Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodSecurityPolicy',
   'PodDisruptionBudget', 'ServiceAccount', 'Secret', 'SecretList', 'ConfigMap', 'StorageClass',
-  'PersistentVolume', 'PersistentVolumeClaim', 'ClusterRole', 'ClusterRoleList',
+  'PersistentVolume', 'PersistentVolumeClaim', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleList',
   'ClusterRoleBinding', 'ClusterRoleBindingList', 'Role', 'RoleList', 'RoleBinding',
   'RoleBindingList', 'Service', 'DaemonSet', 'Pod', 'ReplicationController', 'ReplicaSet',
   'Deployment', 'HorizontalPodAutoscaler', 'StatefulSet', 'Job', 'CronJob', 'IngressClass',
   'Ingress', 'APIService', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration',
 ];
+
+// Helm's InstallOrder minus Namespace and CustomResourceDefinition (own phases).
+const KIND_ORDER: readonly string[] = HELM_INSTALL_ORDER.filter((k) => k !== 'Namespace' && k !== 'CustomResourceDefinition');
 const KIND_RANK = new Map(KIND_ORDER.map((kind, i) => [kind, i]));
 
 /** The apply phase of a kind. */

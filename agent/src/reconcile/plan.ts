@@ -20,6 +20,7 @@ import { classifyKubeError, errorMessage } from '../kube/errors.js';
 import { type KubeObject, type ObjectRef, refKey, refOf, refString } from '../kube/types.js';
 import { FIELD_MANAGER } from '../labels.js';
 import { decodeDesired, effectiveSyncPolicy } from './desired.js';
+import { classifyHook } from './hooks.js';
 import { mapLimit } from './pool.js';
 import { type NamespaceOptions, parseManifestObject, placeObject } from './prepare.js';
 import type { ReconcileDeps } from './reconcile.js';
@@ -56,8 +57,9 @@ export function keepsOnPrune(obj: KubeObject): boolean {
 }
 
 /**
- * Parses and places every object of a bundle (scope from discovery). Objects that cannot be
- * parsed or placed, or whose kind is not served, come back as error messages.
+ * Parses and places every object of a bundle (scope from discovery), leaving Helm hook objects
+ * out (they run on a new generation only and are never drift). Objects that cannot be parsed or
+ * placed, or whose kind is not served, come back as error messages.
  */
 export async function placeAll(deps: ReconcileDeps, desired: DesiredState, manifest: BundleManifest): Promise<{ placed: PlacedObject[]; errors: string[] }> {
   const ns: NamespaceOptions = { targetNamespace: desired.targetNamespace, defaultNamespace: desired.defaultNamespace };
@@ -65,8 +67,8 @@ export async function placeAll(deps: ReconcileDeps, desired: DesiredState, manif
   const parsed: KubeObject[] = [];
   for (const m of manifest.objects) {
     const p = parseManifestObject(m);
-    if (p.ok) parsed.push(p.obj);
-    else errors.push(p.message);
+    if (!p.ok) errors.push(p.message);
+    else if (classifyHook(p.obj).kind === 'normal') parsed.push(p.obj);
   }
   const placed = await mapLimit(parsed, deps.applyConcurrency, async (obj): Promise<PlacedObject | undefined> => {
     try {

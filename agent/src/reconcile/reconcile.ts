@@ -9,6 +9,7 @@ import type { BundleManifest, DesiredState } from '@gitfleet/proto';
 import type { Logger } from 'pino';
 import type { IgnoreRule } from '../drift/ignore.js';
 import { errorClassOf, TransientError, WaitingError } from '../errors.js';
+import type { HookRecord } from '../inventory/document.js';
 import { nextInventory, staleObjects, type Inventory, type InventoryStore } from '../inventory/index.js';
 import { applyObject, ensureNamespace, pruneObject, waitEstablished } from '../kube/apply.js';
 import type { KubeClient } from '../kube/client.js';
@@ -17,6 +18,8 @@ import { type KubeObject, type ObjectRef, refKey, refOf, refString } from '../ku
 import { BUNDLE_ID_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels.js';
 import type { BundleSource } from '../nats/bundle-fetcher.js';
 import { decodeDesired, effectiveSyncPolicy } from './desired.js';
+import { type PlacedHook, runHooks } from './hook-runner.js';
+import { classifyHook, type HookPlan, type HookSpec, hookEventsFor, hooksFor, planHooks } from './hooks.js';
 import { applyWaves, kindRank, pruneOrder } from './ordering.js';
 import { mapLimit } from './pool.js';
 import { keepsOnPrune, placeAll, planDesired } from './plan.js';
@@ -35,6 +38,8 @@ export interface ReconcileDeps {
   applyConcurrency: number;
   /** field managers whose fields are never drift (--ignore-managers) */
   ignoreManagers: readonly string[];
+  /** how long one Helm hook (Job, Pod) may run, ms (default 5 min) */
+  hookTimeoutMs?: number;
 }
 
 /** Why a reconcile runs; a 'replay' may be skipped when the inventory shows it was done. */
@@ -130,21 +135,46 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
     }
     if (syncRequested && !policy.automated) out.trigger = 'sync-request';
 
-    // apply: namespace first, then Namespaces, CRDs (wait Established), everything else
+    // Helm hooks: which run (once per generation; install when there was no inventory)
+    const hookPlan = planHooks({
+      generation: String(desired.generation), hadInventory: previous !== null,
+      appliedGeneration: previous?.synced ? previous.generation : undefined, record: previous?.hooks, syncRequested,
+    });
+
+    // apply: namespace first, pre hooks, then Namespaces, CRDs (wait Established), everything
+    // else, then post hooks
     const ta = performance.now();
-    out.resources = await applyBundle(deps, desired, manifest, log);
+    const run = await applyBundle(deps, desired, manifest, log, hookPlan, previous?.hooks);
+    out.resources = run.results;
+    out.errors.push(...run.errors);
     out.timings.applyMs = performance.now() - ta;
+    if (run.preFailed) {
+      // a pre hook failed (or failed before for this generation): nothing else was applied,
+      // nothing is pruned; the record keeps the hooks from running again on a resync
+      out.state = 'FAILED';
+      if (run.record && run.record !== previous?.hooks) {
+        const base: Inventory = previous ?? {
+          bundleId: input.bundleId, revision: desired.revision, digest: desired.digest, generation: String(desired.generation),
+          synced: false, objects: [], syncRequest: String(acted), keep: [], orphaned: [],
+        };
+        await writeInventory(deps, { ...base, synced: false, hooks: run.record });
+      }
+      out.errorClass = nextStep(out.resources);
+      return out;
+    }
+    const hookKeys = run.hookKeys;
 
     // new inventory: applied objects + owned objects whose new version failed
     const prevObjects = previous?.objects ?? [];
-    let owned = nextInventory(out.resources.map((r) => ({ ref: r.ref, ok: r.owned, scopeKnown: r.scopeKnown })), prevObjects);
+    let owned = nextInventory(out.resources.filter((r) => r.hook === undefined).map((r) => ({ ref: r.ref, ok: r.owned, scopeKnown: r.scopeKnown })), prevObjects);
     const ownedKeys = new Set(owned.map(refKey));
 
     // prune what left the desired state when the policy allows and its last version did not
     // say gitfleet.io/prune: "false"; keep (orphan) the rest
     const tp = performance.now();
     const prevKeep = new Set((previous?.keep ?? []).map(refKey));
-    const stale = staleObjects(prevObjects, owned);
+    // an object that became a Helm hook leaves the inventory without being pruned
+    const stale = staleObjects(prevObjects, owned).filter((r) => !hookKeys.has(looseKey(r)));
     const toPrune = stale.filter((r) => policy.prune && !prevKeep.has(refKey(r)));
     const orphanCandidates = [...(previous?.orphaned ?? []), ...stale.filter((r) => !toPrune.includes(r))].filter((r) => !ownedKeys.has(refKey(r)));
     if (toPrune.length > 0) {
@@ -166,6 +196,7 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
       syncRequest: String(out.syncRequest),
       keep: owned.filter((r) => keepNow.has(refKey(r)) || (!appliedNow.has(refKey(r)) && prevKeep.has(refKey(r)))),
       orphaned: out.orphaned,
+      ...(run.record ? { hooks: run.record } : {}),
     });
     out.errorClass = nextStep(out.resources);
   } catch (err) {
@@ -267,15 +298,67 @@ function kubeStepError(step: string, cause: unknown): Error {
   return new TransientError(`${step}: ${f.message}`, { cause });
 }
 
-/** Parses, places and applies a bundle's objects in phase and wave order. */
-async function applyBundle(deps: ReconcileDeps, desired: DesiredState, manifest: BundleManifest, log: Logger): Promise<ObjectResult[]> {
+/** group/Kind/name of a ref (namespace left out: a hook's namespace may be a guess). */
+function looseKey(ref: Pick<ObjectRef, 'apiVersion' | 'kind' | 'name'>): string {
+  const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : '';
+  return `${group}/${ref.kind}/${ref.name}`;
+}
+
+/** What applying a bundle did. */
+interface BundleRun {
+  /** per-object results, hooks included (marked `hook`) */
+  results: ObjectResult[];
+  /** target-level errors (hook failures) */
+  errors: string[];
+  /** true when a pre hook failed (now or before, for this generation): nothing else was applied */
+  preFailed: boolean;
+  /** the hook record to store (undefined: keep none) */
+  record: HookRecord | undefined;
+  /** looseKey of every hook object of the bundle (never pruned as a former normal object) */
+  hookKeys: Set<string>;
+}
+
+/**
+ * Parses, places and applies a bundle's objects in phase and wave order, with Helm hooks
+ * around them (hooks.ts, hook-runner.ts): pre hooks first (a failure stops everything), post
+ * hooks after every other object applied without failure.
+ */
+async function applyBundle(deps: ReconcileDeps, desired: DesiredState, manifest: BundleManifest, log: Logger, plan: HookPlan, previousRecord: HookRecord | undefined): Promise<BundleRun> {
   const ns: NamespaceOptions = { targetNamespace: desired.targetNamespace, defaultNamespace: desired.defaultNamespace };
   const results: ObjectResult[] = [];
+  const errors: string[] = [];
   const objects: KubeObject[] = [];
+  const hooks: Array<{ obj: KubeObject; hook: HookSpec }> = [];
+  const hookKeys = new Set<string>();
   for (const m of manifest.objects) {
     const p = parseManifestObject(m);
-    if (p.ok) objects.push(p.obj);
-    else results.push({ ref: p.ref, action: 'failed', message: p.message, errorClass: 'failed', owned: false, scopeKnown: false });
+    if (!p.ok) {
+      results.push({ ref: p.ref, action: 'failed', message: p.message, errorClass: 'failed', owned: false, scopeKnown: false });
+      continue;
+    }
+    const c = classifyHook(p.obj);
+    if (c.kind === 'normal') {
+      objects.push(p.obj);
+      continue;
+    }
+    hookKeys.add(looseKey(refOf(p.obj)));
+    if (c.kind === 'hook') hooks.push({ obj: p.obj, hook: c.hook });
+    else log.info({ object: `${p.obj.kind} ${p.obj.metadata.name}`, reason: c.reason }, 'skipping hook object (as Helm)');
+  }
+  const events = hookEventsFor(plan.install);
+  const generation = String(desired.generation);
+  const event = plan.install ? 'install' : 'upgrade';
+  const record = (phase: 'pre' | 'post', error: string): HookRecord => ({ generation, event, phase, error });
+  const fail = (phase: 'pre' | 'post', message: string, errorClass: string | undefined) => {
+    errors.push(message);
+    // a permanent failure is recorded (it holds until a new generation); a transient one is retried
+    return errorClass === 'failed' ? record(phase, message) : phase === 'post' ? record('pre', '') : previousRecord?.generation === generation ? previousRecord : undefined;
+  };
+
+  // a failure recorded for this generation holds: a failed pre hook keeps everything else out
+  if (plan.recordedError?.phase === 'pre') {
+    errors.push(plan.recordedError.message);
+    return { results, errors, preFailed: true, record: previousRecord, hookKeys };
   }
 
   // the target namespace must exist before anything goes into it
@@ -289,40 +372,82 @@ async function applyBundle(deps: ReconcileDeps, desired: DesiredState, manifest:
     }
   }
 
+  // pre hooks: a failure stops here
+  if (plan.runPre) {
+    const pre = await runEvent(deps, hooksFor(hooks, events.pre), events.pre, ns, desired.bundleId, log);
+    results.push(...pre.results);
+    if (pre.error !== undefined) return { results, errors, preFailed: true, record: fail('pre', pre.error, pre.errorClass), hookKeys };
+  }
+
+  const normal: ObjectResult[] = [];
   for (const wave of applyWaves(objects, (o) => o.kind)) {
     const waveResults = await mapLimit(wave, deps.applyConcurrency, (obj) => applyOne(deps, obj, ns, desired.bundleId));
     // CRDs: wait until established before anything that may use them
     if (wave[0]?.kind === 'CustomResourceDefinition') await waitCrds(deps, waveResults);
-    results.push(...waveResults);
+    normal.push(...waveResults);
   }
-  for (const r of results) {
+  results.push(...normal);
+  for (const r of normal) {
     if (r.action === 'failed') log.warn({ object: refString(r.ref), reason: r.message }, 'apply failed');
   }
-  return results;
+
+  // post hooks: only once everything else is applied (as Helm)
+  if (plan.recordedError?.phase === 'post') {
+    errors.push(plan.recordedError.message);
+    return { results, errors, preFailed: false, record: previousRecord, hookKeys };
+  }
+  if (!plan.runPost) return { results, errors, preFailed: false, record: previousRecord ?? record('post', ''), hookKeys };
+  if (results.some((r) => r.action === 'failed')) return { results, errors, preFailed: false, record: record('pre', ''), hookKeys };
+  const post = await runEvent(deps, hooksFor(hooks, events.post), events.post, ns, desired.bundleId, log);
+  results.push(...post.results);
+  if (post.error !== undefined) return { results, errors, preFailed: false, record: fail('post', post.error, post.errorClass), hookKeys };
+  return { results, errors, preFailed: false, record: record('post', ''), hookKeys };
 }
 
-/** Resolves scope, places and applies one object. Never throws. */
-async function applyOne(deps: ReconcileDeps, obj: KubeObject, ns: NamespaceOptions, bundleId: string): Promise<ObjectResult> {
+/** Places the hooks of one event and runs them (hook-runner.ts). A hook that cannot be placed fails the event. */
+async function runEvent(deps: ReconcileDeps, hooks: ReadonlyArray<{ obj: KubeObject; hook: HookSpec }>, event: ReturnType<typeof hookEventsFor>['pre' | 'post'], ns: NamespaceOptions, bundleId: string, log: Logger): Promise<{ results: ObjectResult[]; error?: string; errorClass?: string }> {
+  if (hooks.length === 0) return { results: [] };
+  const placed: PlacedHook[] = [];
+  for (const h of hooks) {
+    const p = await placeOne(deps, h.obj, ns, bundleId);
+    if (!p.ok) {
+      const message = `${event} hook ${refString(p.result.ref)} failed: ${p.result.message}`;
+      return { results: [{ ...p.result, message, hook: event }], error: message, errorClass: p.result.errorClass };
+    }
+    placed.push({ ...h, obj: p.obj, ref: p.ref });
+  }
+  log.info({ event, hooks: placed.map((h) => refString(h.ref)) }, 'running hooks');
+  return runHooks({ kube: deps.kube, log, hookTimeoutMs: deps.hookTimeoutMs }, placed, event);
+}
+
+/** Resolves an object's scope and places it; a failure comes back as its result. Never throws. */
+async function placeOne(deps: ReconcileDeps, obj: KubeObject, ns: NamespaceOptions, bundleId: string): Promise<{ ok: true; obj: KubeObject; ref: ObjectRef } | { ok: false; result: ObjectResult }> {
   let namespaced: boolean;
   try {
     const scope = await deps.kube.scopeOf(obj.apiVersion, obj.kind);
     if (!scope) {
-      return { ref: guessRef(obj, ns), action: 'failed', message: `kind ${obj.kind} is not served by the apiserver under ${obj.apiVersion}`, errorClass: 'waiting', owned: false, scopeKnown: false };
+      return { ok: false, result: { ref: guessRef(obj, ns), action: 'failed', message: `kind ${obj.kind} is not served by the apiserver under ${obj.apiVersion}`, errorClass: 'waiting', owned: false, scopeKnown: false } };
     }
     namespaced = scope.namespaced;
   } catch (err) {
     const f = classifyKubeError(err);
-    return { ref: guessRef(obj, ns), action: 'failed', message: f.message, errorClass: f.errorClass, owned: false, scopeKnown: false };
+    return { ok: false, result: { ref: guessRef(obj, ns), action: 'failed', message: f.message, errorClass: f.errorClass, owned: false, scopeKnown: false } };
   }
   const placed = placeObject(obj, namespaced, ns, bundleId);
   if (!placed.ok) {
-    return { ref: { ...refOf(obj), namespace: namespaced ? ns.targetNamespace : '' }, action: 'failed', message: placed.message, errorClass: 'failed', owned: false, scopeKnown: true };
+    return { ok: false, result: { ref: { ...refOf(obj), namespace: namespaced ? ns.targetNamespace : '' }, action: 'failed', message: placed.message, errorClass: 'failed', owned: false, scopeKnown: true } };
   }
-  const ref = refOf(placed.obj);
-  const keep = keepsOnPrune(placed.obj);
-  const res = await applyObject(deps.kube, placed.obj);
-  if (res.ok) return { ref, action: res.action, message: '', owned: true, scopeKnown: true, desired: placed.obj, live: res.live, keep };
-  return { ref, action: 'failed', message: res.message, errorClass: res.errorClass, owned: false, scopeKnown: true, desired: placed.obj, keep };
+  return { ok: true, obj: placed.obj, ref: refOf(placed.obj) };
+}
+
+/** Resolves scope, places and applies one object. Never throws. */
+async function applyOne(deps: ReconcileDeps, obj: KubeObject, ns: NamespaceOptions, bundleId: string): Promise<ObjectResult> {
+  const p = await placeOne(deps, obj, ns, bundleId);
+  if (!p.ok) return p.result;
+  const keep = keepsOnPrune(p.obj);
+  const res = await applyObject(deps.kube, p.obj);
+  if (res.ok) return { ref: p.ref, action: res.action, message: '', owned: true, scopeKnown: true, desired: p.obj, live: res.live, keep };
+  return { ref: p.ref, action: 'failed', message: res.message, errorClass: res.errorClass, owned: false, scopeKnown: true, desired: p.obj, keep };
 }
 
 /** Waits (concurrently) for every applied CRD to be Established; marks the late ones failed/waiting. */

@@ -72,6 +72,11 @@ export interface ObjectResult {
   live?: KubeObject;
   /** the desired object carries gitfleet.io/prune: "false" */
   keep?: boolean;
+  /**
+   * set for a Helm hook object (the event it ran for, e.g. `pre-install`): reported, never in
+   * the inventory, never watched for drift; `message` then also tells how the hook ended
+   */
+  hook?: string;
 }
 
 /** Durations of one reconcile, milliseconds. */
