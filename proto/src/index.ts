@@ -5,4 +5,5 @@
 export * from './gen/fleet/v1/fleet_pb.js';
 export * from './names.js';
 export * from './digest.js';
+export * from './signing.js';
 export { create, toBinary, fromBinary, toJson, fromJson } from '@bufbuild/protobuf';
