@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
-import { DESIRED_STATE_BUCKET, desiredStateKey, DesiredStateSchema, fromBinary } from '@gitfleet/proto';
+import { jetstream } from '@nats-io/jetstream';
+import { CONTRACT_VERSION, create, DESIRED_STATE_BUCKET, desiredStateKey, DesiredStateSchema, fromBinary, HeartbeatSchema, heartbeatSubject, toBinary } from '@gitfleet/proto';
 import { createHubApp } from '../src/app.factory.js';
 import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
 
@@ -161,6 +162,17 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
 
     assert.equal((await api('DELETE', '/api/v1/clusters/spoke-a')).status, 204);
     await eventually(gone, 3000, 'key deleted after cluster delete');
+  });
+
+  it('shows the Kubernetes version a heartbeat reports in the clusters API', async () => {
+    assert.equal((await api('POST', '/api/v1/clusters', { name: 'kv-c' })).status, 201);
+    assert.equal((await api('GET', '/api/v1/clusters/kv-c')).body.kubernetesVersion, null);
+    const hb = create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'kv-c', agentVersion: '0.3.0', sentAt: new Date().toISOString(), kubernetesVersion: 'v1.35.2' });
+    await jetstream(nc).publish(heartbeatSubject('kv-c'), toBinary(HeartbeatSchema, hb));
+    await eventually(async () => (await api('GET', '/api/v1/clusters/kv-c')).body.kubernetesVersion === 'v1.35.2', 10_000, 'kubernetes version in the API');
+    const listed = (await api('GET', '/api/v1/clusters')).body as Array<{ name: string; kubernetesVersion: string | null; agentVersion: string | null }>;
+    assert.deepEqual(listed.filter((c) => c.name === 'kv-c').map((c) => [c.kubernetesVersion, c.agentVersion]), [['v1.35.2', '0.3.0']]);
+    assert.equal((await api('DELETE', '/api/v1/clusters/kv-c')).status, 204);
   });
 
   it('records a fetch error on the source without touching published targets', async () => {

@@ -64,10 +64,10 @@ describe('database (real PostgreSQL)', () => {
     const idx: Array<{ indexdef: string }> = await ds.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'status_history_target_idx'`);
     assert.match(idx[0]!.indexdef, /\(cluster, bundle_id, observed_at\)/);
     const applied: Array<{ name: string }> = await ds.query(`SELECT name FROM migrations ORDER BY id`);
-    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1767225600000', 'SyncDriftHealth1767312000000']);
+    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1767225600000', 'SyncDriftHealth1767312000000', 'ClusterKubernetesVersion1767398400000']);
   });
 
-  it('the sync/drift/health migration adds its columns with defaults, and reverts cleanly', async () => {
+  it('the sync/drift/health and cluster Kubernetes version migrations add their columns, and revert cleanly', async () => {
     const columns = async (table: string) =>
       ((await ds.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1`, [table])) as Array<{ column_name: string }>).map((c) => c.column_name);
     const added = ['sync_status', 'health', 'health_message', 'drift', 'orphaned', 'trigger', 'sync_request'];
@@ -75,11 +75,15 @@ describe('database (real PostgreSQL)', () => {
     assert.ok((await columns('target_status')).includes('applied_at'));
     assert.ok((await columns('targets')).includes('ignore_differences'));
     assert.ok((await columns('targets')).includes('sync_request'));
-    // down then up again on the live schema
+    assert.ok((await columns('clusters')).includes('kubernetes_version'));
+    // down then up again on the live schema (the cluster Kubernetes version migration first, it is the last one)
+    await ds.undoLastMigration({ transaction: 'each' });
+    assert.ok(!(await columns('clusters')).includes('kubernetes_version'));
     await ds.undoLastMigration({ transaction: 'each' });
     assert.ok(!(await columns('targets')).includes('sync_request'));
-    assert.equal((await ds.runMigrations()).length, 1);
+    assert.equal((await ds.runMigrations()).length, 2);
     assert.ok((await columns('targets')).includes('sync_request'));
+    assert.ok((await columns('clusters')).includes('kubernetes_version'));
   });
 
   it('sources round-trip; a duplicate name is refused', async () => {
@@ -103,11 +107,20 @@ describe('database (real PostgreSQL)', () => {
     assert.equal(await clusters.setLabels('c1', { env: 'dev' }), true);
     assert.deepEqual((await clusters.get('c1'))?.labels, { env: 'dev' });
     const t1 = new Date('2026-01-01T00:00:10Z');
-    assert.equal(await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '1.0', seenAt: t1 }, { cluster: 'nope', agentVersion: '1.0', seenAt: t1 }]), 1);
+    assert.deepEqual(await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '1.0', seenAt: t1 }, { cluster: 'nope', agentVersion: '1.0', seenAt: t1 }]), { updated: 1, kubernetesVersionChanged: [] });
     await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '0.9', seenAt: new Date('2026-01-01T00:00:05Z') }]);
     const c = await clusters.get('c1');
     assert.equal(c?.lastSeenAt?.toISOString(), t1.toISOString());
     assert.equal(c?.agentVersion, '1.0');
+    assert.equal(c?.kubernetesVersion, null);
+    // Kubernetes version: a change (from null too) is reported, the same again or an empty one is not
+    const t2 = new Date('2026-01-01T00:00:20Z');
+    const t3 = new Date('2026-01-01T00:00:30Z');
+    assert.deepEqual(await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '1.0', kubernetesVersion: 'v1.36.3', seenAt: t2 }]), { updated: 1, kubernetesVersionChanged: ['c1'] });
+    assert.deepEqual(await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '1.0', kubernetesVersion: 'v1.36.3', seenAt: t3 }]), { updated: 1, kubernetesVersionChanged: [] });
+    assert.deepEqual(await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '1.0', kubernetesVersion: '', seenAt: t3 }]), { updated: 1, kubernetesVersionChanged: [] });
+    assert.equal((await clusters.get('c1'))?.kubernetesVersion, 'v1.36.3');
+    assert.deepEqual(await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '1.0', kubernetesVersion: 'v1.37.0', seenAt: t3 }]), { updated: 1, kubernetesVersionChanged: ['c1'] });
 
     assert.equal(await groups.create('g1', { matchLabels: { env: 'dev' } }), true);
     assert.equal(await groups.setSelector('g1', { matchExpressions: [{ key: 'env', operator: 'Exists' }] }), true);

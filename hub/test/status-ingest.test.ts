@@ -26,6 +26,8 @@ import { createTempDatabase, eventually, loadTestbed, startNatsServer, type Nats
 
 Logger.overrideLogger(false);
 
+const PIPELINE_RESULT = { published: 0, stored: 0, deleted: 0, unchanged: 0, failedBundles: 0 };
+
 function report(reportId: string, generation: number, cluster = 'c1') {
   return toBinary(
     StatusReportSchema,
@@ -51,6 +53,7 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
   let res: NatsResources;
   let stream: StatusStreamRepository;
   let ingest: StatusIngestService;
+  let triggers = 0;
 
   const historyCount = async (reportId: string) =>
     Number((await ds.query('SELECT count(*) AS n FROM status_history WHERE report_id = $1', [reportId]))[0].n);
@@ -64,7 +67,7 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
     nats = await startNatsServer(tb);
     res = await connectAndEnsure([nats.url], 'gitfleet-hub-test');
     stream = new StatusStreamRepository({ resources: res });
-    ingest = new StatusIngestService(stream, new StatusRepository(ds), new ClustersRepository(ds));
+    ingest = new StatusIngestService(stream, new StatusRepository(ds), new ClustersRepository(ds), { trigger: async () => (triggers++, PIPELINE_RESULT) });
     ingest.onApplicationBootstrap();
   });
 
@@ -109,6 +112,21 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
     await eventually(async () => (await ds.query(`SELECT agent_version FROM clusters WHERE name = 'c1'`))[0].agent_version === '9.9.9', 5000, 'heartbeat stored');
     await eventually(async () => (await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER)).num_ack_pending === 0, 5000, 'refused message settled');
     assert.equal(await historyCount('spoofed'), 0);
+  });
+
+  it('stores the Kubernetes version a heartbeat reports and runs the pipeline once per change', async () => {
+    const before = triggers;
+    const send = (kubernetesVersion: string) =>
+      res.js.publish(heartbeatSubject('c1'), toBinary(HeartbeatSchema, create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'c1', agentVersion: '9.9.9', kubernetesVersion })));
+    await send('v1.36.3');
+    await eventually(async () => (await ds.query(`SELECT kubernetes_version FROM clusters WHERE name = 'c1'`))[0].kubernetes_version === 'v1.36.3', 5000, 'version stored');
+    await eventually(async () => triggers === before + 1, 5000, 'pipeline triggered');
+    await send('v1.36.3');
+    await eventually(async () => {
+      const ci = await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER);
+      return ci.num_pending === 0 && ci.num_ack_pending === 0;
+    }, 5000, 'heartbeat settled');
+    assert.equal(triggers, before + 1);
   });
 
   it('keeps consuming after nats-server restarts', async () => {

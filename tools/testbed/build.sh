@@ -3,8 +3,9 @@
 #   kube-apiserver, kube-controller-manager and kube-scheduler (k8s.io/kubernetes via one wrapper
 #   module that pins the staging modules to their published versions), KWOK (fake nodes and
 #   kubelets), etcd, nats-server, the loopback Git smart-HTTP server (git http-backend behind
-#   Go's net/http/cgi), and the Helm CLI (charts/ lint and tests). Idempotent: a binary already
-#   built for the pinned version is reused.
+#   Go's net/http/cgi), the static chart server (the loopback Helm chart repository), the Helm CLI
+#   (charts/ lint and tests) and the CNCF Distribution registry (the loopback OCI registry).
+#   Idempotent: a binary already built for the pinned version is reused.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,6 +32,10 @@ build_tool() {
     done
     out+="-$(sha256sum <<<"$ldflags" | cut -c1-8)" # a change of flags is a new binary
     dir="$CACHE/build/kubernetes-$version"
+  elif [[ "$module" == "$DISTRIBUTION" ]]; then
+    # As distribution's Makefile does: otherwise `registry --version` says v3.x.y+unknown.
+    ldflags+=" -X $module/version.version=$version"
+    out+="-$(sha256sum <<<"$ldflags" | cut -c1-8)"
   fi
   if [[ -x "$out" ]]; then ln -sf "$out" "$BIN/$name"; return; fi
   log "building $name $version (first run only; cached in $BIN)"
@@ -78,16 +83,20 @@ kwok_stages() {
 
 K8S=k8s.io/kubernetes
 KWOK=sigs.k8s.io/kwok # its go.mod has no replace directives; a plain wrapper module suffices
+# CNCF Distribution (the OCI registry): its go.mod has no replace directives either.
+DISTRIBUTION=github.com/distribution/distribution/v3
 
-build_gitserver() {
-  local src="$here/gitserver" sum out
+# build_local NAME DIR: one of the test bed's own small Go servers (tools/testbed/DIR, standard
+# library only), cached under a hash of its sources.
+build_local() {
+  local name=$1 src="$here/$2" sum out
   sum=$(cat "$src/main.go" "$src/go.mod" | sha256sum | cut -c1-12)
-  out="$BIN/git-http-server-$sum"
+  out="$BIN/$name-$sum"
   if [[ ! -x "$out" ]]; then
-    log "building git-http-server"
-    (cd "$src" && CGO_ENABLED=0 go build -o "$out" .)
+    log "building $name"
+    (cd "$src" && CGO_ENABLED=0 go build -o "$out.tmp" . && mv "$out.tmp" "$out")
   fi
-  ln -sf "$out" "$BIN/git-http-server"
+  ln -sf "$out" "$BIN/$name"
 }
 
 # build_helm: the Helm CLI (charts/ lint, template and tests), from the same kind of wrapper module as
@@ -119,18 +128,20 @@ build_helm() {
 
 build_one() {
   case "$1" in
-    gitserver) build_gitserver ;;
+    gitserver) build_local git-http-server gitserver ;;
+    chartserver) build_local chart-server chartserver ;;
     nats-server) build_tool nats-server "$NATS_SERVER_VERSION" github.com/nats-io/nats-server/v2 github.com/nats-io/nats-server/v2 ;;
     etcd) build_tool etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 ;;
     kube-apiserver | kube-controller-manager | kube-scheduler)
       build_tool "$1" "$KUBERNETES_VERSION" "$K8S" "$K8S/cmd/$1" ;;
     kwok) build_tool kwok "$KWOK_VERSION" "$KWOK" "$KWOK/cmd/kwok"; kwok_stages ;;
     helm) build_helm ;;
+    registry) build_tool registry "$DISTRIBUTION_VERSION" "$DISTRIBUTION" "$DISTRIBUTION/cmd/registry" ;;
     *) echo "unknown part: $1 (parts: all ${ALL_BUILDS[*]})" >&2; exit 2 ;;
   esac
 }
 
-ALL_BUILDS=(gitserver nats-server etcd kube-apiserver kube-controller-manager kube-scheduler kwok helm)
+ALL_BUILDS=(gitserver chartserver nats-server etcd kube-apiserver kube-controller-manager kube-scheduler kwok helm registry)
 want=("${@:-all}")
 for w in "${want[@]}"; do
   if [[ "$w" == all ]]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stops the test bed's background daemons started by up.sh; data stays in the state dir
 # ${GITFLEET_STATE:-$HOME/.cache/gitfleet/testbed} unless --purge is given. Idempotent.
-#   usage: down.sh [etcd|apiservers|nats|postgres|git|controllers|kwok ...]   (default: all parts)
+#   usage: down.sh [etcd|apiservers|nats|postgres|git|charts|registry|controllers|kwok ...]   (default: all parts)
 #          down.sh --purge                      (stop all, delete the state dir)
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -42,6 +42,8 @@ for ((i = ${#PARTS[@]} - 1; i >= 0; i--)); do
         stop_pid "kube-scheduler-$s" 15 & stop_pid "kube-controller-manager-$s" 15 & wait
       done ;;
     git) stop_pid git 10 ;;
+    charts) stop_pid charts 10 ;;
+    registry) stop_pid registry 15 ;;
     postgres) stop_postgres ;;
     nats) stop_pid nats 20 ;;
     apiservers) for s in "${SPOKES[@]}"; do stop_pid "kube-apiserver-$s" 30 & done; wait ;;

@@ -13,7 +13,7 @@ LOGS="$STATE/logs"
 PKI="$STATE/pki"
 KUBECONFIGS="$STATE/kubeconfigs"
 
-ALL_PARTS=(etcd apiservers nats postgres git controllers kwok)
+ALL_PARTS=(etcd apiservers nats postgres git charts registry controllers kwok)
 SPOKES=(spoke1 spoke2 spoke3)
 declare -A SPOKE_PORT=([spoke1]=16443 [spoke2]=16444 [spoke3]=16445)
 # Spokes that also run kube-controller-manager, kube-scheduler and KWOK (fake nodes/kubelets), so
@@ -28,6 +28,8 @@ NATS_PORT=14222
 NATS_MONITOR_PORT=18222
 PG_PORT=15432
 GIT_PORT=18080
+CHART_PORT=18081
+REGISTRY_PORT=15000
 
 log() { printf '[testbed] %s\n' "$*" >&2; }
 die() { printf '[testbed] ERROR: %s\n' "$*" >&2; exit 1; }

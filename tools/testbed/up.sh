@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Starts the real test bed as background daemons (pid files and logs under the state dir
 # ${GITFLEET_STATE:-$HOME/.cache/gitfleet/testbed}): one etcd, three kube-apiservers (spoke1..3)
-# on it, nats-server with JetStream, a private PostgreSQL cluster, the Git smart-HTTP server, and
+# on it, nats-server with JetStream, a private PostgreSQL cluster, the Git smart-HTTP server, a
+# static Helm chart repository ("charts"), a CNCF Distribution OCI registry ("registry"), and
 # for the workload spokes (spoke3) kube-controller-manager + kube-scheduler ("controllers") and
 # KWOK with two fake nodes ("kwok"), so Deployments there really roll out.
 # Idempotent: a part that already runs and is healthy is left alone.
-#   usage: up.sh [etcd|apiservers|nats|postgres|git|controllers|kwok ...]   (default: all parts)
+#   usage: up.sh [etcd|apiservers|nats|postgres|git|charts|registry|controllers|kwok ...]   (default: all parts)
 # Writes $STATE/testbed.env (KEY=value lines) for tests to read.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -38,6 +39,8 @@ build() {
   wants apiservers && targets+=(kube-apiserver)
   wants nats && targets+=(nats-server)
   wants git && targets+=(gitserver)
+  wants charts && targets+=(chartserver)
+  wants registry && targets+=(registry)
   wants controllers && targets+=(kube-controller-manager kube-scheduler)
   wants kwok && targets+=(kwok)
   [[ ${#PARTS[@]} -eq ${#ALL_PARTS[@]} ]] && targets=(all)
@@ -345,6 +348,74 @@ wait_git() {
   return 0
 }
 
+# --- Helm chart repository (static HTTP) ------------------------------------------------------
+
+# $STATE/charts is served at http://127.0.0.1:$CHART_PORT/charts/. Any folder in it holding an
+# index.yaml is a chart repository: tests `helm package` into a folder of their own and run
+# `helm repo index` there, so parallel tests never share an index.
+charts_healthy() { [[ $(curl -fsS --max-time 2 "http://127.0.0.1:$CHART_PORT/healthz") == ok ]]; }
+
+start_charts() {
+  if pid_of charts >/dev/null; then return; fi
+  ensure_port_free "$CHART_PORT" "chart repository"
+  mkdir -p "$STATE/charts"
+  daemon charts "$LOGS/charts.log" "$BIN/chart-server" -listen "127.0.0.1:$CHART_PORT" -root "$STATE/charts"
+  FRESH[charts]=1
+}
+
+# charts_probe: a file written under $STATE/charts comes back over HTTP byte for byte.
+charts_probe() {
+  local f="$STATE/charts/.probe-$$" got
+  echo "probe $$" >"$f"
+  got=$(curl -fsS --max-time 5 "http://127.0.0.1:$CHART_PORT/charts/${f##*/}") || { rm -f "$f"; die "chart repository probe failed; see $LOGS/charts.log"; }
+  rm -f "$f"
+  [[ "$got" == "probe $$" ]] || die "chart repository probe: served content differs"
+}
+
+wait_charts() {
+  wait_for "chart-server (healthz)" "$LOGS/charts.log" 15 charts charts_healthy
+  [[ -v FRESH[charts] ]] && charts_probe
+  return 0
+}
+
+# --- OCI registry (CNCF Distribution) ----------------------------------------------------------
+
+# Plain HTTP on loopback, filesystem storage in $STATE/registry/data, deletes allowed, no auth:
+# `helm push|pull|template … --plain-http` against oci://127.0.0.1:$REGISTRY_PORT/<repo>.
+registry_healthy() { [[ $(curl -fsS --max-time 2 "http://127.0.0.1:$REGISTRY_PORT/v2/") == "{}" ]]; }
+
+start_registry() {
+  if pid_of registry >/dev/null; then return; fi
+  ensure_port_free "$REGISTRY_PORT" "OCI registry"
+  mkdir -p "$STATE/registry/data"
+  cat >"$STATE/registry/config.yml" <<EOF
+# Written by tools/testbed/up.sh; rewritten on every start.
+version: 0.1
+log:
+  level: info
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $STATE/registry/data
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+http:
+  addr: 127.0.0.1:$REGISTRY_PORT
+  headers:
+    X-Content-Type-Options: [nosniff]
+EOF
+  # No OpenTelemetry exporter: by default it would send traces to an OTLP collector on localhost.
+  OTEL_TRACES_EXPORTER=none daemon registry "$LOGS/registry.log" "$BIN/registry" serve "$STATE/registry/config.yml"
+  FRESH[registry]=1
+}
+
+wait_registry() {
+  wait_for "registry (/v2/)" "$LOGS/registry.log" 20 registry registry_healthy
+}
+
 # --- kube-controller-manager, kube-scheduler, KWOK (workload spokes only) -------------------
 
 # need_apiserver SPOKE WHAT: these parts run against an apiserver that must already be up.
@@ -499,8 +570,8 @@ ensure_deps
 build
 
 # Launch everything that needs no waiting first, then the apiservers (which need etcd), then wait.
-for p in etcd nats postgres git apiservers; do wants "$p" && "start_$p"; done
-for p in etcd nats postgres git apiservers; do wants "$p" && "wait_$p"; done
+for p in etcd nats postgres git charts registry apiservers; do wants "$p" && "start_$p"; done
+for p in etcd nats postgres git charts registry apiservers; do wants "$p" && "wait_$p"; done
 # Then what runs against a ready apiserver.
 for p in controllers kwok; do wants "$p" && "start_$p"; done
 for p in controllers kwok; do wants "$p" && "wait_$p"; done
@@ -511,6 +582,9 @@ GITFLEET_NATS_MONITOR_URL=http://127.0.0.1:$NATS_MONITOR_PORT
 GITFLEET_DATABASE_URL=postgres://gitfleet:gitfleet@127.0.0.1:$PG_PORT/gitfleet
 GITFLEET_GIT_URL=http://127.0.0.1:$GIT_PORT
 GITFLEET_GIT_ROOT=$STATE/git
+GITFLEET_CHART_REPO_URL=http://127.0.0.1:$CHART_PORT/charts
+GITFLEET_CHART_REPO_DIR=$STATE/charts
+GITFLEET_OCI_REGISTRY=127.0.0.1:$REGISTRY_PORT
 GITFLEET_SPOKES=$(IFS=,; echo "${SPOKES[*]}")
 GITFLEET_WORKLOAD_SPOKES=$(IFS=,; echo "${WORKLOAD_SPOKES[*]}")
 GITFLEET_KUBECONFIG_DIR=$KUBECONFIGS
@@ -526,6 +600,8 @@ for p in "${PARTS[@]}"; do
     nats) summary+=("nats+jetstream :$NATS_PORT (monitor :$NATS_MONITOR_PORT)") ;;
     postgres) summary+=("postgres :$PG_PORT") ;;
     git) summary+=("git http :$GIT_PORT") ;;
+    charts) summary+=("helm chart repo :$CHART_PORT/charts/") ;;
+    registry) summary+=("oci registry :$REGISTRY_PORT (plain http)") ;;
     controllers) summary+=("kube-controller-manager+kube-scheduler ${WORKLOAD_SPOKES[*]}") ;;
     kwok) summary+=("kwok ${WORKLOAD_SPOKES[*]} (nodes ${KWOK_NODES[*]})") ;;
   esac

@@ -21,7 +21,11 @@ export interface LabelSelectorRequirement {
  */
 export interface HelmSpec {
   chart?: string;
-  /** HTTP(S) chart repository URL holding `chart`. */
+  /**
+   * Chart repository holding `chart`: an HTTP(S) Helm repository URL (index.yaml), or an
+   * `oci://host/path` prefix that the chart name is appended to. Plain-HTTP OCI registries are
+   * a hub setting (GITFLEET_HELM_PLAIN_HTTP_REGISTRIES), not a field here.
+   */
   repo?: string;
   /** Chart version (a semver range for repos, as `helm template --version`). */
   version?: string;

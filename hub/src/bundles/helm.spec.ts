@@ -7,7 +7,7 @@ import { resolveTargets, type ClusterInfo } from '../targeting/targets.js';
 import { BundleError } from './bundle-error.js';
 import { scanBundles } from './bundle-scan.js';
 import { parseFleetYaml } from './fleet-yaml.js';
-import { helmReleaseName, mergeValues, resolveHelmVariant, templateValues } from './helm.js';
+import { helmReleaseName, mergeValues, plainHttpRegistries, resolveHelmVariant, selectKubeVersion, templateValues, usesPlainHttp } from './helm.js';
 import { renderBundle, variantKey, type RenderedObject } from './render.js';
 import { hubFixtures, sharedFixtures } from './test-fixtures.js';
 
@@ -247,5 +247,46 @@ describe('helm: dependencies and failures', () => {
 
   it('refuses overlays together with helm', async () => {
     await assert.rejects(renderBundle(hubFixtures(), 'helm-broken', { overlays: ['x'], helm: { chart: '.', namespace: 'default', values: {} } }), /together with helm is not supported yet/);
+  });
+});
+
+describe('helm: Kubernetes version and plain-HTTP registries', () => {
+  const cases: Array<[string, Record<string, string>, string | null | undefined, string | undefined]> = [
+    ['the label wins over the reported version', { 'gitfleet.io/kubernetes-version': 'v1.30.0' }, 'v1.36.3', 'v1.30.0'],
+    ['the label is passed as written', { 'gitfleet.io/kubernetes-version': '1.29' }, undefined, '1.29'],
+    ['an empty label falls back to the reported version', { 'gitfleet.io/kubernetes-version': ' ' }, 'v1.36.3', 'v1.36.3'],
+    ['no label: the reported version', {}, 'v1.36.3', 'v1.36.3'],
+    ['a vendor suffix is cut (Helm would read it as a pre-release)', {}, 'v1.30.4-eks-a737599', 'v1.30.4'],
+    ['build metadata is cut', {}, 'v1.31.2+k3s1', 'v1.31.2'],
+    ['a version without v or patch is completed', {}, '1.32', 'v1.32.0'],
+    ['no label, nothing reported: no flag', {}, null, undefined],
+    ['a reported value that is no version is ignored', {}, 'unknown', undefined],
+  ];
+  for (const [name, labels, reported, want] of cases) {
+    it(`selectKubeVersion: ${name}`, () => assert.equal(selectKubeVersion({ labels, kubernetesVersion: reported }), want));
+  }
+
+  it('resolveHelmVariant carries the selected version; targeting re-keys only Helm variants when it changes', () => {
+    const helmSpec = parseFleetYaml('helm:\n  chart: ./c\n', 'h/fleet.yaml').spec;
+    const plainSpec = parseFleetYaml('defaultNamespace: web\n', 'p/fleet.yaml').spec;
+    assert.equal(resolveHelmVariant(helmSpec, undefined, { name: 'c1', labels: {}, kubernetesVersion: 'v1.36.3' }, 'ns')?.kubeVersion, 'v1.36.3');
+    const key = (spec: typeof helmSpec, kubernetesVersion: string | null) =>
+      variantKey(resolveTargets(spec, [{ name: 'c1', labels: {}, kubernetesVersion }], [])[0]!.variant);
+    assert.notEqual(key(helmSpec, 'v1.36.3'), key(helmSpec, 'v1.37.0'));
+    assert.equal(key(helmSpec, 'v1.36.3'), key(helmSpec, 'v1.36.3'));
+    assert.equal(key(plainSpec, 'v1.36.3'), key(plainSpec, 'v1.37.0'));
+    assert.equal(key(plainSpec, null), key(plainSpec, 'v1.37.0'));
+  });
+
+  it('plainHttpRegistries reads the comma list; usesPlainHttp matches oci:// hosts with or without port', () => {
+    const hosts = plainHttpRegistries({ GITFLEET_HELM_PLAIN_HTTP_REGISTRIES: ' 127.0.0.1:15000, ,Registry.local ' });
+    assert.deepEqual(hosts, ['127.0.0.1:15000', 'registry.local']);
+    assert.deepEqual(plainHttpRegistries({}), []);
+    assert.equal(usesPlainHttp('oci://127.0.0.1:15000/charts/web', hosts), true);
+    assert.equal(usesPlainHttp('oci://127.0.0.1:15001/charts/web', hosts), false);
+    assert.equal(usesPlainHttp('oci://registry.local:5000/web', hosts), true);
+    assert.equal(usesPlainHttp('oci://REGISTRY.local/web', hosts), true);
+    assert.equal(usesPlainHttp('oci://ghcr.io/x/web', hosts), false);
+    assert.equal(usesPlainHttp('http://127.0.0.1:15000/charts/web-1.0.0.tgz', hosts), false, 'only OCI references');
   });
 });

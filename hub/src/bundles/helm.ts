@@ -1,7 +1,7 @@
 // Helm bundles: Fleet's `helm:` options → per-cluster values → `helm template` → objects.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { canonicalJson } from '@gitfleet/proto';
@@ -27,7 +27,7 @@ export interface HelmVariant {
   namespace: string;
   /** Fully merged and templated values given to `--values` (chart defaults not included). */
   values: Record<string, unknown>;
-  /** `--kube-version`, from the cluster label `gitfleet.io/kubernetes-version`; unset → Helm's default. */
+  /** `--kube-version` (see selectKubeVersion): the cluster label, else the agent-reported version; unset → Helm's default. */
   kubeVersion?: string;
   /** Skip `helm dependency build`. */
   disableDependencyUpdate?: boolean;
@@ -39,8 +39,19 @@ export interface HelmDocument {
   doc: unknown;
 }
 
-/** The cluster label holding the cluster's Kubernetes version, given to `helm template --kube-version`. */
+/**
+ * The cluster label holding the cluster's Kubernetes version, given to `helm template
+ * --kube-version`. When set it wins over the version the cluster's agent reports (see
+ * selectKubeVersion).
+ */
 export const KUBERNETES_VERSION_LABEL = 'gitfleet.io/kubernetes-version';
+/**
+ * The hub setting (environment variable) listing OCI registry hosts reached over plain HTTP:
+ * comma separated `host` or `host:port` entries. For an `oci://` chart on one of them Helm gets
+ * `--plain-http`. A hub setting, not a fleet.yaml field: which registries are plain HTTP is a
+ * fact of the hub's network, not of a bundle.
+ */
+export const PLAIN_HTTP_REGISTRIES_ENV = 'GITFLEET_HELM_PLAIN_HTTP_REGISTRIES';
 /** Fleet's label reference prefix: a values string `global.fleet.clusterLabels.<key>` becomes that label's value. */
 const CLUSTER_LABEL_PREFIX = 'global.fleet.clusterLabels.';
 const HELM_TIMEOUT_MS = 120_000;
@@ -49,6 +60,44 @@ const MAX_DEPTH = 50;
 /** The helm binary: GITFLEET_HELM, else `helm` on PATH (tools/run.sh puts ~/.cache/gitfleet/bin there). */
 export function helmBinary(): string {
   return process.env.GITFLEET_HELM || 'helm';
+}
+
+/**
+ * The OCI registry hosts to reach over plain HTTP, from GITFLEET_HELM_PLAIN_HTTP_REGISTRIES in
+ * `env` (comma separated; blanks and empty entries ignored, lower-cased). Read at each render, so
+ * tests may set it at run time.
+ */
+export function plainHttpRegistries(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env[PLAIN_HTTP_REGISTRIES_ENV] ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+}
+
+/**
+ * True when `chartRef` is an `oci://` reference whose registry is in `hosts`: an entry
+ * `host:port` matches that authority exactly, an entry `host` matches the host on any port.
+ */
+export function usesPlainHttp(chartRef: string, hosts: readonly string[]): boolean {
+  const m = /^oci:\/\/([^/]+)/i.exec(chartRef);
+  if (!m) return false;
+  const authority = m[1]!.toLowerCase();
+  const host = authority.replace(/:\d+$/, '');
+  return hosts.some((h) => h === authority || h === host);
+}
+
+/**
+ * The Kubernetes version a chart is rendered for (`helm template --kube-version`), for one
+ * cluster: the `gitfleet.io/kubernetes-version` label when set and non-empty (an explicit choice
+ * wins), else the version its agent reports in heartbeats, else undefined (no flag: Helm's
+ * built-in default). The reported version (a `/version` gitVersion such as `v1.30.4-eks-a737599`
+ * or `v1.31.2+k3s1`) is cut to `vMAJOR.MINOR.PATCH`: Helm would take a vendor suffix as a semver
+ * pre-release, which fails charts' `kubeVersion: >=1.x` constraints; a reported value that is
+ * not a version at all is ignored. The label is passed as written.
+ */
+export function selectKubeVersion(cluster: { labels: Record<string, string>; kubernetesVersion?: string | null }): string | undefined {
+  const label = cluster.labels[KUBERNETES_VERSION_LABEL]?.trim();
+  if (label) return label;
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(cluster.kubernetesVersion?.trim() ?? '');
+  if (!m) return undefined;
+  return `v${Number(m[1])}.${Number(m[2])}.${Number(m[3] ?? 0)}`;
 }
 
 // ---- scan time: Chart.yaml detection and valuesFiles ----------------------------------------
@@ -112,14 +161,16 @@ async function readValuesFile(checkoutDir: string, bundleRel: string, name: stri
  * - then, unless `disablePreProcess`: every string value `global.fleet.clusterLabels.<key>` (in
  *   mappings, also mappings inside lists) becomes the cluster's label value ("" when missing),
  *   and `${ … }` actions in strings are evaluated (templateValues);
- * - kubeVersion from the cluster's `gitfleet.io/kubernetes-version` label.
+ * - kubeVersion: selectKubeVersion (the `gitfleet.io/kubernetes-version` label, else the version
+ *   the cluster's agent reports); part of the variant, so a version change re-renders only the
+ *   cluster's Helm bundles.
  * Pure. @throws Error (message names the field and the expression) for an unsupported or
  * failing `${ }` expression; valuesFiles not loaded by prepareHelmSpec.
  */
 export function resolveHelmVariant(
   spec: BundleSpec,
   tc: TargetCustomization | undefined,
-  cluster: { name: string; labels: Record<string, string> },
+  cluster: { name: string; labels: Record<string, string>; kubernetesVersion?: string | null },
   namespace: string,
 ): HelmVariant | undefined {
   const base = spec.helm;
@@ -145,7 +196,7 @@ export function resolveHelmVariant(
   if (version) variant.version = version;
   const releaseName = custom?.releaseName || base?.releaseName;
   if (releaseName) variant.releaseName = releaseName;
-  const kubeVersion = cluster.labels[KUBERNETES_VERSION_LABEL];
+  const kubeVersion = selectKubeVersion(cluster);
   if (kubeVersion) variant.kubeVersion = kubeVersion;
   if (custom?.disableDependencyUpdate ?? base?.disableDependencyUpdate) variant.disableDependencyUpdate = true;
   return variant;
@@ -239,42 +290,60 @@ function evaluate(expr: string, ctx: TemplateContext): string {
 
 /**
  * Renders a chart with `helm template` (the Helm CLI: GITFLEET_HELM or `helm` on PATH).
- * Chart location (variant.chart): `oci://…` and http(s) URLs are given to Helm as they are,
- * a name with `repo` is fetched with `--repo <url>`, `--version` passed when set; otherwise a
- * path relative to the bundle dir (a chart dir or archive, must stay inside the checkout). A
- * local chart dir declaring dependencies (Chart.yaml `dependencies`, or requirements.yaml) is
- * copied to a temp dir, its `file://` dependency paths made absolute, and `helm dependency
- * build` run there unless disableDependencyUpdate (HTTP dependency repos are registered with
- * `helm repo add` in a private repositories file first; they and OCI ones need the network).
+ *
+ * Remote charts (`oci://…` references, http(s) URLs of an archive, or a chart name in the HTTP
+ * repository `repo`; a `repo` that is itself `oci://…` is joined with the chart name) are first
+ * fetched with `helm pull --untar [--repo url] [--version v] [--plain-http]` into a temp dir,
+ * with a private repository config and cache; `--plain-http` is given for `oci://` registries
+ * listed in GITFLEET_HELM_PLAIN_HTTP_REGISTRIES (see usesPlainHttp). The pulled chart's own
+ * Chart.yaml gives its name and the exact version that `version` (a range or unset: the newest)
+ * resolved to. A packaged chart carries its dependencies, so no dependency build is run.
+ *
+ * Local charts: a path relative to the bundle dir (a chart dir or archive, must stay inside the
+ * checkout). A chart dir declaring dependencies (Chart.yaml `dependencies`, or
+ * requirements.yaml) is copied to a temp dir, its `file://` dependency paths made absolute, and
+ * `helm dependency build` run there unless disableDependencyUpdate (HTTP dependency repos are
+ * registered with `helm repo add` in a private repositories file first; they and OCI ones need
+ * the network).
+ *
  * Then: `helm template <release> <chart> --namespace <ns> --values <merged values>
- * --include-crds --skip-tests [--kube-version v] [--repo url] [--version v]` (120 s timeout each).
+ * --include-crds --skip-tests [--kube-version v]` (120 s timeout for each Helm command).
  *
  * Output: the documents in Helm's order, each with `file` = its `# Source:` path made
- * repo-relative for a local chart (`<chart dir>/templates/x.yaml`, subcharts under
- * `<chart dir>/charts/<name>/…`), and Helm's own Source path (`<chart name>/templates/…`) for
- * remote charts. Hooks (annotation `helm.sh/hook`) are kept — the agent orders them — except
- * test hooks (`test`, `test-success`, `test-failure`), which are dropped.
+ * readable: for a local chart repo-relative (`<chart dir>/templates/x.yaml`, subcharts under
+ * `<chart dir>/charts/<name>/…`); for a remote chart `<chart name>@<version>/templates/x.yaml`
+ * (subcharts `<chart name>@<version>/charts/<name>/…`). Hooks (annotation `helm.sh/hook`) are
+ * kept — the agent orders them — except test hooks (`test`, `test-success`, `test-failure`),
+ * which are dropped.
  *
  * @throws BundleError(file, 'helm template failed: <Helm's message>') — `file` is the template
- *   Helm names when it names one, else the chart (dir, archive or reference); dependency build
- *   failures likewise ('helm dependency build failed: …'); a chart path leaving the checkout.
+ *   Helm names when it names one, else the chart (dir, archive or `<name>@<version>`); a remote
+ *   chart that cannot be fetched (unknown chart or version, registry down) →
+ *   (chart reference, 'helm pull failed: <Helm's message>'); dependency build failures →
+ *   (Chart.yaml, 'helm dependency build failed: …'); a chart path leaving the checkout.
  */
 export async function renderHelm(checkoutDir: string, bundleRel: string, v: HelmVariant): Promise<HelmDocument[]> {
   const root = path.resolve(checkoutDir);
   const remote = isRemoteChart(v);
-  const chartRel = remote ? v.chart : normalizeRel(joinRel(bundleRel, v.chart));
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'gitfleet-helm-'));
-  const scrub = (msg: string) => msg.replaceAll(`${tmp}${path.sep}chart${path.sep}`, `${chartRel}/`).replaceAll(`${root}${path.sep}`, '');
+  // chartRel: the chart's readable name in files and messages; chartDir: where Helm put it
+  let chartRel = remote ? remoteChartRef(v) : normalizeRel(joinRel(bundleRel, v.chart));
+  let chartDir = path.join(tmp, 'chart');
+  const scrub = (msg: string) => msg.replaceAll(`${chartDir}${path.sep}`, `${chartRel}/`).replaceAll(`${root}${path.sep}`, '').replaceAll(`${tmp}${path.sep}`, '');
   try {
-    let chartArg = v.chart;
-    if (!remote) {
+    let chartArg: string;
+    if (remote) {
+      const pulled = await pullChart(v, tmp, scrub);
+      chartArg = chartDir = pulled.dir;
+      chartRel = `${pulled.name}@${pulled.version}`;
+    } else {
       const abs = path.resolve(root, chartRel);
       const back = path.relative(root, abs);
       if (back.startsWith('..') || path.isAbsolute(back)) throw new BundleError(v.chart, 'helm.chart path leaves the repository');
       chartArg = abs;
       if (!(await exists(abs))) throw new BundleError(chartRel || '.', `chart not found: no such file or directory "${chartRel}"`);
       if ((await stat(abs)).isDirectory() && !v.disableDependencyUpdate) {
-        const copy = await withBuiltDependencies(root, abs, chartRel, path.join(tmp, 'chart'), scrub);
+        const copy = await withBuiltDependencies(root, abs, chartRel, chartDir, scrub);
         if (copy) chartArg = copy;
       }
     }
@@ -282,19 +351,58 @@ export async function renderHelm(checkoutDir: string, bundleRel: string, v: Helm
     await writeFile(valuesFile, JSON.stringify(v.values));
     const args = ['template', v.releaseName || releaseNameOf(remote ? v.chart : chartRel), chartArg, '--namespace', v.namespace, '--values', valuesFile, '--include-crds', '--skip-tests'];
     if (v.kubeVersion) args.push('--kube-version', v.kubeVersion);
-    if (v.repo && !v.chart.startsWith('oci://')) args.push('--repo', v.repo);
-    if (v.version) args.push('--version', v.version);
     let out: string;
     try {
       out = await runHelm(args, tmp);
     } catch (cause) {
       const msg = scrub(helmMessage(cause));
-      throw new BundleError(blameOf(msg, chartRel, remote), `helm template failed: ${msg}`, { cause });
+      throw new BundleError(blameOf(msg, chartRel), `helm template failed: ${msg}`, { cause });
     }
-    return parseHelmOutput(out, chartRel, remote);
+    return parseHelmOutput(out, chartRel);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** The reference Helm fetches a remote chart by: `chart`, or `<oci repo>/<chart>` for an `oci://` repo. */
+function remoteChartRef(v: Pick<HelmVariant, 'chart' | 'repo'>): string {
+  if (v.repo?.startsWith('oci://') && !/^(oci|https?):\/\//.test(v.chart)) return `${v.repo.replace(/\/+$/, '')}/${v.chart}`;
+  return v.chart;
+}
+
+/**
+ * `helm pull --untar` of a remote chart into `<tmp>/pulled`; returns the chart dir with the
+ * name and version of its Chart.yaml.
+ */
+async function pullChart(v: HelmVariant, tmp: string, scrub: (m: string) => string): Promise<{ dir: string; name: string; version: string }> {
+  const ref = remoteChartRef(v);
+  const untar = path.join(tmp, 'pulled');
+  const args = ['pull', ref, '--untar', '--untardir', untar, '--destination', path.join(tmp, 'archive')];
+  if (v.repo && !ref.startsWith('oci://')) args.push('--repo', v.repo);
+  if (v.version) args.push('--version', v.version);
+  if (usesPlainHttp(ref, plainHttpRegistries())) args.push('--plain-http');
+  const env = {
+    HELM_REPOSITORY_CONFIG: path.join(tmp, 'repositories.yaml'),
+    HELM_REPOSITORY_CACHE: path.join(tmp, 'repository-cache'),
+  };
+  const blame = v.version ? `${ref}@${v.version}` : ref;
+  try {
+    await runHelm(args, tmp, env);
+  } catch (cause) {
+    throw new BundleError(blame, `helm pull failed: ${scrub(helmMessage(cause))}`, { cause });
+  }
+  const dirs = (await readdir(untar, { withFileTypes: true })).filter((e) => e.isDirectory());
+  if (dirs.length !== 1) throw new BundleError(blame, `helm pull: expected one chart, found ${dirs.length}`);
+  const dir = path.join(untar, dirs[0]!.name);
+  let meta: unknown;
+  try {
+    meta = parseDocument(await readFile(path.join(dir, 'Chart.yaml'), 'utf8')).toJS();
+  } catch (cause) {
+    throw new BundleError(blame, `pulled chart has no readable Chart.yaml: ${(cause as Error).message}`, { cause });
+  }
+  const name = isObject(meta) && typeof meta.name === 'string' && meta.name ? meta.name : dirs[0]!.name;
+  const version = isObject(meta) && (typeof meta.version === 'string' || typeof meta.version === 'number') ? String(meta.version) : v.version || 'unknown';
+  return { dir, name, version };
 }
 
 /**
@@ -375,11 +483,11 @@ async function readDepsFile(dir: string, name: string): Promise<{ name: string; 
 const TEST_HOOKS = new Set(['test', 'test-success', 'test-failure']);
 
 /** Splits `helm template` output at `# Source:` comments; drops empty documents and test hooks. */
-function parseHelmOutput(out: string, chartRel: string, remote: boolean): HelmDocument[] {
+function parseHelmOutput(out: string, chartRel: string): HelmDocument[] {
   const result: HelmDocument[] = [];
   for (const chunk of out.split(/^---[ \t]*$/m)) {
     const source = /^# Source: (.+)$/m.exec(chunk)?.[1]?.trim();
-    const file = source ? sourceFile(source, chartRel, remote) : chartRel;
+    const file = source ? sourceFile(source, chartRel) : chartRel;
     for (const doc of parseYamlDocuments(chunk, file)) {
       if (doc === null || doc === undefined) continue;
       if (isTestHook(doc)) continue;
@@ -395,18 +503,17 @@ function isTestHook(doc: unknown): boolean {
   return typeof hook === 'string' && hook.split(',').some((h) => TEST_HOOKS.has(h.trim()));
 }
 
-/** `<chart name>/templates/x.yaml` → `<chart dir>/templates/x.yaml` for local chart dirs. */
-function sourceFile(source: string, chartRel: string, remote: boolean): string {
-  if (remote) return source;
+/** `<chart name>/templates/x.yaml` → `<chart dir>/templates/x.yaml` (remote charts: `<name>@<version>/templates/x.yaml`). */
+function sourceFile(source: string, chartRel: string): string {
   const rest = source.split('/').slice(1).join('/');
   const dir = chartRel.endsWith('.tgz') ? path.posix.dirname(chartRel) : chartRel;
   return normalizeRel(joinRel(dir === '.' ? '' : dir, rest));
 }
 
 /** The template Helm's message names (`template: c/templates/x.yaml:3:4:`, `(c/templates/x.yaml:3)`, `on c/templates/x.yaml:`), else the chart. */
-function blameOf(msg: string, chartRel: string, remote: boolean): string {
-  const m = /([A-Za-z0-9_.-]+\/(?:(?:charts\/[A-Za-z0-9_.-]+\/)*)(?:templates|crds)\/[^\s:()"]+)/.exec(msg);
-  if (m) return sourceFile(m[1]!, chartRel, remote);
+function blameOf(msg: string, chartRel: string): string {
+  const m = /([A-Za-z0-9_.@-]+\/(?:(?:charts\/[A-Za-z0-9_.-]+\/)*)(?:templates|crds)\/[^\s:()"]+)/.exec(msg);
+  if (m) return sourceFile(m[1]!, chartRel);
   return chartRel || '.';
 }
 

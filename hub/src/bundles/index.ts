@@ -6,5 +6,16 @@ export { bundleId, scanBundles } from './bundle-scan.js';
 export type { ScannedBundle } from './bundle-scan.js';
 export { renderBundle, variantKey } from './render.js';
 export type { RenderedObject, RenderVariant } from './render.js';
-export { helmReleaseName, KUBERNETES_VERSION_LABEL, mergeValues, renderHelm, resolveHelmVariant, templateValues } from './helm.js';
+export {
+  helmReleaseName,
+  KUBERNETES_VERSION_LABEL,
+  mergeValues,
+  PLAIN_HTTP_REGISTRIES_ENV,
+  plainHttpRegistries,
+  renderHelm,
+  resolveHelmVariant,
+  selectKubeVersion,
+  templateValues,
+  usesPlainHttp,
+} from './helm.js';
 export type { HelmDocument, HelmVariant, TemplateContext } from './helm.js';

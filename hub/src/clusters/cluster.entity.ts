@@ -20,4 +20,12 @@ export class ClusterEntity {
 
   @Column({ name: 'agent_version', type: 'text', nullable: true })
   agentVersion: string | null;
+
+  /**
+   * The cluster's Kubernetes version as its agent reports it in heartbeats (apiserver /version
+   * gitVersion, e.g. "v1.36.3"), null before the first such heartbeat. Helm bundles render for
+   * it (`--kube-version`) unless the label `gitfleet.io/kubernetes-version` says otherwise.
+   */
+  @Column({ name: 'kubernetes_version', type: 'text', nullable: true })
+  kubernetesVersion: string | null;
 }

@@ -34,6 +34,13 @@ export class ClusterView {
   @ApiProperty() createdAt: string;
   @ApiProperty({ nullable: true, type: String }) lastSeenAt: string | null;
   @ApiProperty({ nullable: true, type: String }) agentVersion: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'v1.36.3',
+    description: 'Kubernetes version the agent last reported (null: none yet); Helm charts render for it unless the label gitfleet.io/kubernetes-version is set',
+  })
+  kubernetesVersion: string | null;
 }
 
 /** Health of a cluster rolled up over its targets, with every target worst first and sync counts. */

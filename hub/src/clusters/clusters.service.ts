@@ -115,5 +115,6 @@ function toView(c: ClusterEntity): ClusterView {
     createdAt: c.createdAt.toISOString(),
     lastSeenAt: c.lastSeenAt?.toISOString() ?? null,
     agentVersion: c.agentVersion,
+    kubernetesVersion: c.kubernetesVersion ?? null,
   };
 }

@@ -42,6 +42,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * nats:// or tls://, comma separated), GITFLEET_HTTP_HOST (default 127.0.0.1),
  * GITFLEET_HTTP_PORT (default 8080), GITFLEET_GIT_CACHE_DIR (default ~/.cache/gitfleet/hub-git),
  * GITFLEET_LOG_LEVEL (default info).
+ * Read by the Helm renderer at each render instead (bundles/helm.ts): GITFLEET_HELM (the helm
+ * binary, default `helm` on PATH) and GITFLEET_HELM_PLAIN_HTTP_REGISTRIES (comma separated
+ * `host` or `host:port` of OCI registries reached over plain HTTP: `oci://` charts there are
+ * fetched with `helm pull --plain-http`; default none, i.e. HTTPS everywhere).
  * @throws ConfigError listing every problem found; the message never contains a password.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {

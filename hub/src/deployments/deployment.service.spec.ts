@@ -30,7 +30,7 @@ function source(revision = REV1): SourceEntity {
 }
 
 function cluster(name: string, labels: Record<string, string> = { app: 'yes' }): ClusterEntity {
-  return { name, labels, createdAt: new Date(0), lastSeenAt: null, agentVersion: null };
+  return { name, labels, createdAt: new Date(0), lastSeenAt: null, agentVersion: null, kubernetesVersion: null };
 }
 
 function scanned(path: string, extra: Partial<ScannedBundle> = {}): ScannedBundle {

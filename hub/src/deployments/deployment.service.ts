@@ -177,7 +177,7 @@ export class DeploymentService implements BeforeApplicationShutdown {
       this.bundles.listAll(),
       this.targets.list(),
     ]);
-    const clusters: ClusterInfo[] = clusterRows.map((c) => ({ name: c.name, labels: c.labels ?? {} }));
+    const clusters: ClusterInfo[] = clusterRows.map((c) => ({ name: c.name, labels: c.labels ?? {}, kubernetesVersion: c.kubernetesVersion ?? null }));
     const groups: ClusterGroupInfo[] = groupRows.map((g) => ({ name: g.name, selector: g.selector }));
     const clusterNames = new Set(clusters.map((c) => c.name));
     const sourceNames = new Set(sources.map((s) => s.name));

@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import { create, CONTRACT_VERSION, HealthStatus, HeartbeatSchema, ResourceAction, StatusReportSchema, SyncState, SyncStatus, toBinary, type StatusReport } from '@gitfleet/proto';
 import type { ClustersRepository } from '../clusters/clusters.repository.js';
+import type { DeploymentService } from '../deployments/deployment.service.js';
 import { strictMock } from '../testing/strict-mock.js';
 import { decodeStatusMessage, StatusIngestService } from './status-ingest.service.js';
 import type { StatusStreamRepository } from './status-stream.repository.js';
@@ -107,17 +108,45 @@ describe('decodeStatusMessage', () => {
 
   it('decodes a heartbeat', () => {
     const hb = toBinary(HeartbeatSchema, create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'c1', agentVersion: '0.2.0', sentAt: '', targets: 2 }));
-    assert.deepEqual(decodeStatusMessage('fleet.heartbeat.c1', hb, NOW), { kind: 'heartbeat', update: { cluster: 'c1', agentVersion: '0.2.0', seenAt: NOW } });
+    assert.deepEqual(decodeStatusMessage('fleet.heartbeat.c1', hb, NOW), { kind: 'heartbeat', update: { cluster: 'c1', agentVersion: '0.2.0', kubernetesVersion: '', seenAt: NOW } });
+  });
+
+  it('decodes the Kubernetes version of a heartbeat', () => {
+    const hb = toBinary(HeartbeatSchema, create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'c1', agentVersion: '0.2.0', kubernetesVersion: 'v1.36.3' }));
+    const d = decodeStatusMessage('fleet.heartbeat.c1', hb, NOW);
+    assert.equal(d.kind === 'heartbeat' && d.update.kubernetesVersion, 'v1.36.3');
   });
 });
 
 describe('StatusIngestService.handleBatch', () => {
-  function build(store: () => Promise<number>) {
+  function build(store: () => Promise<number>, changed: string[] = []) {
     const statuses = strictMock<StatusRepository>('statuses', { storeReports: store });
-    const clusters = strictMock<ClustersRepository>('clusters', { recordHeartbeats: async () => 1 });
+    const clusters = strictMock<ClustersRepository>('clusters', { recordHeartbeats: async () => ({ updated: 1, kubernetesVersionChanged: changed }) });
     const stream = strictMock<StatusStreamRepository>('stream', {});
-    return { service: new StatusIngestService(stream, statuses, clusters), statuses, clusters };
+    const deployments = strictMock<Pick<DeploymentService, 'trigger'>>('deployments', { trigger: async () => ({ published: 0, stored: 0, deleted: 0, unchanged: 0, failedBundles: 0 }) });
+    return { service: new StatusIngestService(stream, statuses, clusters, deployments), statuses, clusters, deployments };
   }
+
+  function heartbeat(kubernetesVersion: string) {
+    return toBinary(HeartbeatSchema, create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'c1', agentVersion: '0.2.0', kubernetesVersion }));
+  }
+
+  it('runs the deployment pipeline when a heartbeat changed a cluster\'s Kubernetes version, not otherwise', async () => {
+    const same = build(async () => 0);
+    await same.service.handleBatch([msg('fleet.heartbeat.c1', heartbeat('v1.36.3')).m]);
+    assert.equal(same.deployments.trigger.mock.callCount(), 0);
+
+    const changed = build(async () => 0, ['c1']);
+    await changed.service.handleBatch([msg('fleet.heartbeat.c1', heartbeat('v1.36.3')).m]);
+    assert.equal(changed.deployments.trigger.mock.callCount(), 1);
+  });
+
+  it('keeps a heartbeat\'s Kubernetes version when a later report of the same batch proves the agent alive', async () => {
+    const t = build(async () => 1);
+    await t.service.handleBatch([msg('fleet.heartbeat.c1', heartbeat('v1.36.3')).m, msg('fleet.status.c1', report()).m]);
+    const updates = t.clusters.recordHeartbeats.mock.calls[0]!.arguments[0];
+    assert.deepEqual(updates.map((u) => [u.cluster, u.agentVersion, u.kubernetesVersion]), [['c1', '0.1.0', 'v1.36.3']]);
+  });
 
   it('stores good messages, acks them after the commit and terminates refused ones', async () => {
     const t = build(async () => 1);

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import {
   fromBinary,
@@ -14,6 +14,7 @@ import {
   type StatusReport,
 } from '@gitfleet/proto';
 import { ClustersRepository, type HeartbeatUpdate } from '../clusters/clusters.repository.js';
+import { DeploymentService } from '../deployments/deployment.service.js';
 import { StatusStreamRepository } from './status-stream.repository.js';
 import { healthName, objectDriftJson, objectRefJson, reportApplied, rollUpResourceHealth, syncStatusName } from './status-mapping.js';
 import { StatusRepository, type StatusRecord } from './status.repository.js';
@@ -46,7 +47,7 @@ export function decodeStatusMessage(subject: string, data: Uint8Array, receivedA
       const h = fromBinary(HeartbeatSchema, data);
       const bad = checkCommon(h.contractVersion, h.cluster, token);
       if (bad) return { kind: 'refused', reason: bad };
-      return { kind: 'heartbeat', update: { cluster: h.cluster, agentVersion: h.agentVersion, seenAt: receivedAt } };
+      return { kind: 'heartbeat', update: { cluster: h.cluster, agentVersion: h.agentVersion, kubernetesVersion: h.kubernetesVersion, seenAt: receivedAt } };
     }
   } catch (err) {
     return { kind: 'refused', reason: `undecodable protobuf: ${(err as Error).message}` };
@@ -57,8 +58,11 @@ export function decodeStatusMessage(subject: string, data: Uint8Array, receivedA
 /**
  * Status ingestion: consumes the status stream continuously and stores each batch in one
  * transaction (history once per report_id, latest status per target by generation, heartbeats
- * as last-seen). Messages are acked after the commit; refused ones are logged and terminated
- * (never redelivered); a batch that fails to store is nak'ed for redelivery after 1 s.
+ * as last-seen, agent version and Kubernetes version). Messages are acked after the commit;
+ * refused ones are logged and terminated (never redelivered); a batch that fails to store is
+ * nak'ed for redelivery after 1 s. When a heartbeat changes a cluster's Kubernetes version the
+ * deployment pipeline runs (Helm bundles render for it; only that cluster's Helm variants change,
+ * so only they re-render and republish).
  */
 @Injectable()
 export class StatusIngestService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -68,6 +72,7 @@ export class StatusIngestService implements OnApplicationBootstrap, OnApplicatio
     private readonly stream: StatusStreamRepository,
     private readonly statuses: StatusRepository,
     private readonly clusters: ClustersRepository,
+    @Inject(DeploymentService) private readonly deployments: Pick<DeploymentService, 'trigger'>,
   ) {}
 
   /** Starts consuming. */
@@ -95,20 +100,28 @@ export class StatusIngestService implements OnApplicationBootstrap, OnApplicatio
         continue;
       }
       good.push(m);
-      // a report proves the agent alive as much as a heartbeat does
-      const hb = d.kind === 'report' ? { cluster: d.record.cluster, agentVersion: d.agentVersion, seenAt: receivedAt } : d.update;
+      // a report proves the agent alive as much as a heartbeat does (but carries no Kubernetes version)
+      const hb: HeartbeatUpdate = d.kind === 'report' ? { cluster: d.record.cluster, agentVersion: d.agentVersion, seenAt: receivedAt } : d.update;
       if (d.kind === 'report') records.push(d.record);
+      const prev = seen.get(hb.cluster);
+      if (!hb.kubernetesVersion && prev?.kubernetesVersion) hb.kubernetesVersion = prev.kubernetesVersion;
       seen.set(hb.cluster, hb);
     }
     if (good.length === 0) return;
+    let versionChanged: string[] = [];
     try {
       await this.statuses.storeReports(records);
-      await this.clusters.recordHeartbeats([...seen.values()]);
+      versionChanged = (await this.clusters.recordHeartbeats([...seen.values()])).kubernetesVersionChanged;
       for (const m of good) m.ack();
       this.logger.debug({ messages: batch.length, reports: records.length, ms: Math.round(performance.now() - started) }, 'status batch stored');
     } catch (err) {
       this.logger.error({ err: String(err), messages: good.length }, 'storing status batch failed; redelivery in 1 s');
       for (const m of good) m.nak(1000);
+      return;
+    }
+    if (versionChanged.length > 0) {
+      this.logger.log({ clusters: versionChanged }, 'Kubernetes version changed; re-rendering Helm bundles');
+      this.deployments.trigger().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'pipeline run after Kubernetes version change failed'));
     }
   }
 }

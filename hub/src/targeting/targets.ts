@@ -8,6 +8,8 @@ import { matchesSelector } from './label-selector.js';
 export interface ClusterInfo {
   name: string;
   labels: Record<string, string>;
+  /** The Kubernetes version its agent last reported (heartbeat), null/absent when unknown; Helm bundles only (selectKubeVersion). */
+  kubernetesVersion?: string | null;
 }
 
 /** A ClusterGroup: a named label selector over clusters (Fleet ClusterGroup spec.selector). */
@@ -84,7 +86,9 @@ type Criteria = Pick<TargetRule, 'clusterSelector' | 'clusterGroup' | 'clusterGr
  *    resolveHelmVariant's result — chart/repo/version/releaseName overridden by the
  *    customization, values merged (bundle valuesFiles, values, customization valuesFiles,
  *    values) and templated for this cluster; namespace = target namespace, else default
- *    namespace, else "default" (Fleet helmdeployer getOpts).
+ *    namespace, else "default" (Fleet helmdeployer getOpts); kubeVersion from the cluster's
+ *    `gitfleet.io/kubernetes-version` label, else its reported kubernetesVersion (selectKubeVersion).
+ *    Non-Helm variants never depend on the Kubernetes version.
  * Paused bundles resolve like any other (the caller holds publishing back). Result sorted by
  * cluster name.
  * @throws Error for a selector with an invalid operator (see matchesSelector), or a helm values

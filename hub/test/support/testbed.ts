@@ -21,6 +21,12 @@ export interface Testbed {
   gitUrl: string;
   gitRoot: string;
   binDir: string;
+  /** The loopback Helm chart repository's base URL (GITFLEET_CHART_REPO_URL); each subfolder with an index.yaml is a repo. */
+  chartRepoUrl?: string;
+  /** The folder it serves (GITFLEET_CHART_REPO_DIR). */
+  chartRepoDir?: string;
+  /** The loopback OCI registry, `host:port`, plain HTTP (GITFLEET_OCI_REGISTRY). */
+  ociRegistry?: string;
 }
 
 const HOW_TO = 'start it with `npm run testbed:up` (tools/testbed/up.sh)';
@@ -47,6 +53,9 @@ export async function loadTestbed(): Promise<Testbed> {
     gitRoot: env.GITFLEET_GIT_ROOT!,
     binDir: env.GITFLEET_BIN!,
   };
+  if (env.GITFLEET_CHART_REPO_URL) tb.chartRepoUrl = env.GITFLEET_CHART_REPO_URL;
+  if (env.GITFLEET_CHART_REPO_DIR) tb.chartRepoDir = env.GITFLEET_CHART_REPO_DIR;
+  if (env.GITFLEET_OCI_REGISTRY) tb.ociRegistry = env.GITFLEET_OCI_REGISTRY;
   const client = new pg.Client({ connectionString: tb.databaseUrl, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();

@@ -1,0 +1,3 @@
+module gitfleet.local/testbed/chartserver
+
+go 1.24
