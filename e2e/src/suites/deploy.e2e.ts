@@ -35,7 +35,7 @@ describe('deploy: Git → hub → NATS → agents → clusters', () => {
       clusters: { spoke1: { env: 'dev' }, spoke2: { env: 'test' }, spoke3: { env: 'prod' } },
       namespaces: [NS],
     });
-    store = await NatsStore.open(fleet.testbed);
+    store = await NatsStore.open(fleet.nats.url);
   });
   after(async () => {
     await store?.close();

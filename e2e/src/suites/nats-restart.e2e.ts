@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Fleet, eventually, fixturePath, startNats, stopNats } from '../support/index.js';
+import { Fleet, eventually, fixturePath } from '../support/index.js';
 
 const NS = 'e2e-nats';
 const BUNDLE = 'nats-restart-guestbook';
@@ -28,7 +28,6 @@ describe('NATS restart: nothing is lost', () => {
     fleet = await Fleet.start({ name: 'nats-restart', clusters: { [SPOKE]: { env: 'test' } }, namespaces: [NS], agentArgs: ['--resync-interval', '2'] });
   });
   after(async () => {
-    await startNats().catch(() => undefined);
     await fleet?.stop();
   });
 
@@ -42,12 +41,12 @@ describe('NATS restart: nothing is lost', () => {
     const deployment = (await k.list('deployments', NS))[0]?.metadata.name;
     assert.ok(deployment, 'the kustomize app is deployed');
 
-    await stopNats();
+    await fleet.nats.stop();
     // While NATS is down the agent still enforces: a deleted object comes back from its resync.
     await k.run('delete', 'deployment', deployment, '-n', NS, '--wait=true');
     await eventually('deployment re-created without NATS', async () => assert.ok(await k.get('deployment', deployment, NS)), 30_000);
     await sleep(3_000); // at least one more resync, so reports pile up in the agent's buffer
-    await startNats();
+    await fleet.nats.start();
 
     const agentLog = fleet.agents.get(SPOKE)!.logFile;
     await eventually('every report the agent produced is in the hub history', async () => {

@@ -1,7 +1,8 @@
 import { GitRepo } from './git-repo.js';
 import { HubApi, type TargetView } from './hub-api.js';
 import { Kubectl } from './kubectl.js';
-import { createDatabase, resetJetStream, startAgent, startHub, type HubProcess, type ManagedProcess } from './processes.js';
+import { NatsServer } from './nats-server.js';
+import { createDatabase, startAgent, startHub, type HubProcess, type ManagedProcess } from './processes.js';
 import { eventually } from './eventually.js';
 import { loadTestbed, type Testbed } from './testbed.js';
 
@@ -15,16 +16,19 @@ export interface FleetOptions {
   namespaces: string[];
   /** extra command-line arguments for every agent */
   agentArgs?: string[];
+  /** extra command-line arguments for one spoke's agent, after `agentArgs` (a repeated flag's last value wins) */
+  agentArgsFor?: Record<string, string[]>;
 }
 
 /**
- * A whole gitfleet installation on the test bed for one suite: a fresh database and JetStream
- * state, one hub, one agent per spoke, the clusters registered with their labels, an empty Git
+ * A whole gitfleet installation on the test bed for one suite: a fresh database, the suite's own
+ * nats-server with JetStream, one hub, one agent per spoke, the clusters registered with their labels, an empty Git
  * repository, and kubectl per spoke.
  */
 export class Fleet {
   private constructor(
     readonly testbed: Testbed,
+    readonly nats: NatsServer,
     readonly hub: HubProcess,
     readonly api: HubApi,
     readonly agents: Map<string, ManagedProcess>,
@@ -40,14 +44,14 @@ export class Fleet {
       if (!kube.has(spoke)) throw new Error(`no spoke "${spoke}" in the test bed (${testbed.spokes.join(', ')})`);
     }
     await Promise.all([...kube.values()].map((k) => k.cleanNamespaces(options.namespaces)));
-    await resetJetStream(testbed);
+    const nats = await NatsServer.start(testbed, options.name);
     const database = await createDatabase(testbed, `gitfleet_e2e_${options.name.replaceAll('-', '_')}`);
-    const hub = await startHub(testbed, `${options.name}-hub`, database);
+    const hub = await startHub(testbed, `${options.name}-hub`, database, { natsUrl: nats.url });
     const api = new HubApi(hub.url);
     for (const [name, labels] of Object.entries(options.clusters)) await api.createCluster(name, labels);
-    const agents = new Map(Object.keys(options.clusters).map((s) => [s, startAgent(testbed, s, options.agentArgs)]));
+    const agents = new Map(Object.keys(options.clusters).map((s) => [s, startAgent(testbed, s, [...(options.agentArgs ?? []), ...(options.agentArgsFor?.[s] ?? [])], false, nats.url)]));
     const repo = await GitRepo.create(testbed, options.name);
-    return new Fleet(testbed, hub, api, agents, repo, kube);
+    return new Fleet(testbed, nats, hub, api, agents, repo, kube);
   }
 
   /** kubectl for one spoke. */
@@ -76,7 +80,8 @@ export class Fleet {
         if (!t) throw new Error(`${cluster}: not targeted`);
         if (t.status !== 'Synced' || t.applied?.revision !== revision) {
           const failed = (t.applied?.resources ?? []).filter((r) => r.action === 'failed').map((r) => `${r.kind}/${r.name}: ${r.message}`);
-          throw new Error(`${cluster}: status ${t.status}, applied ${t.applied?.revision?.slice(0, 8) ?? 'nothing'}, errors ${JSON.stringify([...(t.applied?.errors ?? []), ...failed])}`);
+          const bundle = (await this.api.bundles()).find((b) => b.id === bundleId);
+          throw new Error(`${cluster}: status ${t.status}, applied ${t.applied?.revision?.slice(0, 8) ?? 'nothing'}, errors ${JSON.stringify([...(t.applied?.errors ?? []), ...failed])}; bundle ${bundle?.state} at ${bundle?.revision?.slice(0, 8)} ${JSON.stringify(bundle?.errors ?? [])}`);
         }
       }
       return targets;
@@ -87,6 +92,7 @@ export class Fleet {
   async stop(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.stop()));
     await this.hub.stop();
+    await this.nats.dispose();
     this.repo.dispose();
   }
 }

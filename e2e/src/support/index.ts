@@ -13,3 +13,4 @@ export * from './fleet.js';
 export * from './eventually.js';
 export * from './nats-store.js';
 export * from './kube-http.js';
+export * from './nats-server.js';

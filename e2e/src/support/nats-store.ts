@@ -2,7 +2,6 @@ import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
 import { BUNDLE_STORE, DESIRED_STATE_BUCKET, desiredStateKey } from '@gitfleet/proto';
-import type { Testbed } from './testbed.js';
 
 /**
  * Read-only looks into gitfleet's JetStream state, as an operator would with the `nats` CLI:
@@ -11,9 +10,9 @@ import type { Testbed } from './testbed.js';
 export class NatsStore {
   private constructor(private readonly nc: Awaited<ReturnType<typeof connect>>) {}
 
-  /** Connects to the test bed's NATS. */
-  static async open(testbed: Testbed): Promise<NatsStore> {
-    return new NatsStore(await connect({ servers: testbed.natsUrl }));
+  /** Connects to a NATS server. */
+  static async open(natsUrl: string): Promise<NatsStore> {
+    return new NatsStore(await connect({ servers: natsUrl }));
   }
 
   /** Names of the objects in the bundle store (their digests). */

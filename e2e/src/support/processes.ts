@@ -93,11 +93,11 @@ export async function createDatabase(testbed: Testbed, name: string): Promise<st
 export interface HubProcess extends ManagedProcess { url: string }
 
 /** Starts the hub (`hub/dist/src/main.js`) on a free port against the given database; waits for /readyz. */
-export async function startHub(testbed: Testbed, name: string, databaseUrl: string, options: { port?: number; detached?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<HubProcess> {
+export async function startHub(testbed: Testbed, name: string, databaseUrl: string, options: { port?: number; detached?: boolean; env?: NodeJS.ProcessEnv; natsUrl?: string } = {}): Promise<HubProcess> {
   const port = options.port ?? (await freePort());
   const proc = startProcess(testbed, name, path.join(repoRoot(), 'hub/dist/src/main.js'), [], {
     GITFLEET_DATABASE_URL: databaseUrl,
-    GITFLEET_NATS_URL: testbed.natsUrl,
+    GITFLEET_NATS_URL: options.natsUrl ?? testbed.natsUrl,
     GITFLEET_HTTP_HOST: '127.0.0.1',
     GITFLEET_HTTP_PORT: String(port),
     GITFLEET_GIT_CACHE_DIR: path.join(testbed.stateDir, 'hub-git', name),
@@ -121,10 +121,10 @@ export async function startHub(testbed: Testbed, name: string, databaseUrl: stri
 export const AGENT_NODE_FLAGS = ['--lite-mode', '--max-semi-space-size=1'];
 
 /** Starts one agent (`agent/dist/src/main.js`) for a spoke of the test bed, with AGENT_NODE_FLAGS. */
-export function startAgent(testbed: Testbed, spoke: string, extraArgs: string[] = [], detached = false): ManagedProcess {
+export function startAgent(testbed: Testbed, spoke: string, extraArgs: string[] = [], detached = false, natsUrl = testbed.natsUrl): ManagedProcess {
   return startProcess(testbed, `agent-${spoke}`, path.join(repoRoot(), 'agent/dist/src/main.js'), [
     '--cluster', spoke,
-    '--nats-url', testbed.natsUrl,
+    '--nats-url', natsUrl,
     '--kubeconfig', kubeconfigOf(testbed, spoke),
     '--heartbeat-interval', '2',
     ...extraArgs,

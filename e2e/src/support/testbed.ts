@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { run } from './exec.js';
 
 /** Addresses of the running test bed, read from the env file that `tools/testbed/up.sh` writes. */
 export interface Testbed {
@@ -14,6 +13,11 @@ export interface Testbed {
   kubeconfigDir: string;
   stateDir: string;
   binDir: string;
+  /** loopback Helm chart repository (HTTP): each subfolder of chartRepoDir with an index.yaml is served as its own repository under chartRepoUrl */
+  chartRepoUrl?: string;
+  chartRepoDir?: string;
+  /** loopback OCI registry host:port, when the test bed has one */
+  ociRegistry?: string;
 }
 
 /** Absolute path of the repository root (the folder that holds nx.json). */
@@ -59,22 +63,15 @@ export function loadTestbed(): Testbed {
     kubeconfigDir: need('GITFLEET_KUBECONFIG_DIR'),
     stateDir: need('GITFLEET_TESTBED_STATE'),
     binDir: need('GITFLEET_BIN'),
+    chartRepoUrl: env['GITFLEET_CHART_REPO_URL'],
+    chartRepoDir: env['GITFLEET_CHART_REPO_DIR'],
+    ociRegistry: env['GITFLEET_OCI_REGISTRY'],
   };
 }
 
 /** Kubeconfig file of one spoke cluster. */
 export function kubeconfigOf(testbed: Testbed, spoke: string): string {
   return path.join(testbed.kubeconfigDir, `${spoke}.kubeconfig`);
-}
-
-/** Stops and starts nats-server with the test bed's own scripts; JetStream data is kept on disk. */
-export async function stopNats(): Promise<void> {
-  await run('bash', [path.join(repoRoot(), 'tools/testbed/down.sh'), 'nats']);
-}
-
-/** Starts nats-server again (see stopNats). */
-export async function startNats(): Promise<void> {
-  await run('bash', [path.join(repoRoot(), 'tools/testbed/up.sh'), 'nats']);
 }
 
 /** Path of a fixture repository from the shared fixtures folder beside the repo (`../shared/fixtures`). */
