@@ -8,8 +8,14 @@ describe('parseConfig', () => {
     assert.deepEqual(c, {
       cluster: 'spoke1', natsUrl: 'nats://127.0.0.1:4222', kubeconfig: undefined, namespace: 'gitfleet-system',
       resyncIntervalMs: 300_000, heartbeatIntervalMs: 10_000, healthPort: undefined, logLevel: 'info', concurrency: 4, applyConcurrency: 8,
-      ignoreManagers: ['kube-controller-manager', 'horizontal-pod-autoscaler'],
+      ignoreManagers: ['kube-controller-manager', 'horizontal-pod-autoscaler'], bundlePublicKeys: [],
     });
+  });
+  it('reads the bundle public key files: --bundle-public-keys plus GITFLEET_BUNDLE_PUBLIC_KEY_FILE, deduplicated', () => {
+    assert.deepEqual(parseConfig({ cluster: 'c', bundlePublicKeys: '/a.pub, /b.pub,,' }).bundlePublicKeys, ['/a.pub', '/b.pub']);
+    assert.deepEqual(parseConfig({ cluster: 'c', bundlePublicKeyFile: '/etc/gitfleet/hub/bundle-signing.pub' }).bundlePublicKeys, ['/etc/gitfleet/hub/bundle-signing.pub']);
+    assert.deepEqual(parseConfig({ cluster: 'c', bundlePublicKeys: '/a.pub', bundlePublicKeyFile: '/a.pub' }).bundlePublicKeys, ['/a.pub']);
+    assert.deepEqual(parseConfig({ cluster: 'c', bundlePublicKeys: '/b.pub', bundlePublicKeyFile: '/a.pub' }).bundlePublicKeys, ['/b.pub', '/a.pub']);
   });
   it('reads --ignore-managers as a list (empty: none)', () => {
     assert.deepEqual(parseConfig({ cluster: 'c', ignoreManagers: 'a, b,,' }).ignoreManagers, ['a', 'b']);

@@ -26,6 +26,11 @@ export interface AgentConfig {
   applyConcurrency: number;
   /** field managers whose fields are never drift (e.g. an HPA's spec.replicas) */
   ignoreManagers: string[];
+  /**
+   * files of the hub's ed25519 public keys (PEM SPKI, one or more keys per file) that desired
+   * states must be signed with; empty → signatures are not checked
+   */
+  bundlePublicKeys: string[];
 }
 
 /** Raw option values as commander hands them over (strings or undefined). */
@@ -41,6 +46,10 @@ export interface RawOptions {
   concurrency?: string;
   applyConcurrency?: string;
   ignoreManagers?: string;
+  /** --bundle-public-keys (or GITFLEET_BUNDLE_PUBLIC_KEYS): comma-separated key files */
+  bundlePublicKeys?: string;
+  /** GITFLEET_BUNDLE_PUBLIC_KEY_FILE (the agent chart mounts the hub's key there): one more key file */
+  bundlePublicKeyFile?: string;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -53,7 +62,8 @@ function positive(name: string, value: string, min: number, max: number): number
 
 /**
  * Validates options (flags already merged with env by the caller: GITFLEET_CLUSTER,
- * GITFLEET_NATS_URL, KUBECONFIG, ...).
+ * GITFLEET_NATS_URL, KUBECONFIG, ...). The trusted key files are the union of
+ * `--bundle-public-keys` (GITFLEET_BUNDLE_PUBLIC_KEYS) and GITFLEET_BUNDLE_PUBLIC_KEY_FILE.
  * @throws Error naming the flag and the rule it breaks
  */
 export function parseConfig(raw: RawOptions): AgentConfig {
@@ -78,5 +88,6 @@ export function parseConfig(raw: RawOptions): AgentConfig {
     ignoreManagers: raw.ignoreManagers === undefined
       ? [...DEFAULT_IGNORE_MANAGERS]
       : raw.ignoreManagers.split(',').map((m) => m.trim()).filter(Boolean),
+    bundlePublicKeys: [...new Set([...(raw.bundlePublicKeys ?? '').split(','), raw.bundlePublicKeyFile ?? ''].map((f) => f.trim()).filter(Boolean))],
   };
 }

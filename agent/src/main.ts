@@ -32,6 +32,7 @@ import { Keeper } from './reconcile/keeper.js';
 import { diffDesired } from './reconcile/plan.js';
 import type { ReconcileDeps } from './reconcile/reconcile.js';
 import { Reconciler } from './reconcile/reconciler.js';
+import { loadTrustedKeys } from './reconcile/signature.js';
 import { AGENT_VERSION } from './version.js';
 
 /** CRD Established wait, ms. */
@@ -52,10 +53,11 @@ export function cli(argv: string[]): AgentConfig {
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('GITFLEET_LOG_LEVEL').default('info'))
     .addOption(new Option('--concurrency <n>', 'targets reconciled at the same time').env('GITFLEET_CONCURRENCY').default('4'))
     .addOption(new Option('--apply-concurrency <n>', 'objects applied at the same time within one wave').env('GITFLEET_APPLY_CONCURRENCY').default('8'))
-    .addOption(new Option('--ignore-managers <list>', 'comma-separated field managers whose fields are never drift').env('GITFLEET_IGNORE_MANAGERS').default(DEFAULT_IGNORE_MANAGERS.join(',')));
+    .addOption(new Option('--ignore-managers <list>', 'comma-separated field managers whose fields are never drift').env('GITFLEET_IGNORE_MANAGERS').default(DEFAULT_IGNORE_MANAGERS.join(',')))
+    .addOption(new Option('--bundle-public-keys <files>', 'comma-separated files of the hub\'s ed25519 public keys (PEM); desired states must be signed by one of them (also GITFLEET_BUNDLE_PUBLIC_KEY_FILE)').env('GITFLEET_BUNDLE_PUBLIC_KEYS'));
   program.parse(argv);
   try {
-    return parseConfig(program.opts<RawOptions>());
+    return parseConfig({ ...program.opts<RawOptions>(), bundlePublicKeyFile: process.env.GITFLEET_BUNDLE_PUBLIC_KEY_FILE });
   } catch (err) {
     program.error(`error: ${(err as Error).message}`, { exitCode: 2 });
     throw err; // not reached: program.error exits
@@ -128,6 +130,10 @@ export async function run(config: AgentConfig): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 
   log.info({ natsUrl: config.natsUrl, namespace: config.namespace, kubeconfig: config.kubeconfig ?? '(in-cluster/default)', resyncIntervalS: config.resyncIntervalMs / 1000 }, 'starting gitfleet agent');
+  // the hub's public keys: read before anything else (a bad key file stops the agent here)
+  const trustedKeys = loadTrustedKeys(config.bundlePublicKeys);
+  if (trustedKeys) log.info({ keyIds: [...trustedKeys.keys()], files: config.bundlePublicKeys }, 'verifying desired-state signatures');
+  else log.warn('bundle signatures are not verified: no --bundle-public-keys');
   if (config.healthPort !== undefined) {
     parts.health = await startHealthServer(config.healthPort, () => {
       if (!parts.monitor?.connected) return { ok: false, reason: 'NATS not connected' };
@@ -177,6 +183,7 @@ export async function run(config: AgentConfig): Promise<void> {
     crdTimeoutMs: CRD_TIMEOUT_MS,
     applyConcurrency: config.applyConcurrency,
     ignoreManagers: config.ignoreManagers,
+    trustedKeys,
   };
   const keeper = new Keeper(kube, parts.publisher, { cluster: config.cluster, agentVersion: AGENT_VERSION, ignoreManagers: config.ignoreManagers }, log);
   parts.keeper = keeper;

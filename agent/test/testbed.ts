@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { type KeyObject, randomBytes, sign } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir, homedir } from 'node:os';
@@ -33,6 +33,8 @@ import {
   type Heartbeat,
   HeartbeatSchema,
   heartbeatSubject,
+  signingKeyId,
+  signingPayload,
   STATUS_STREAM,
   STATUS_SUBJECT_PREFIX,
   type StatusReport,
@@ -167,6 +169,12 @@ export interface DesiredOptions {
   /** DesiredState.sync_request (default 0) */
   syncRequest?: bigint;
   ignoreDifferences?: Array<{ group?: string; kind?: string; namespace?: string; name?: string; jsonPointers?: string[]; managers?: string[] }>;
+  /** DesiredState.take_ownership (default true, as the hub publishes for non-Helm bundles) */
+  takeOwnership?: boolean;
+  /** ed25519 key pair to sign the message with, as the hub does (default: unsigned) */
+  signWith?: { privateKey: KeyObject; publicKey: KeyObject };
+  /** flip one bit of the signature after signing */
+  corruptSignature?: boolean;
 }
 
 /** The hub's side, for tests only: KV bucket, object store and status stream on one NATS. */
@@ -224,10 +232,16 @@ export class FakeHubSide {
       generation: o.generation ?? 1n,
       defaultNamespace: o.defaultNamespace ?? '',
       targetNamespace: o.targetNamespace ?? '',
+      takeOwnership: o.takeOwnership ?? true,
       source: 'test',
       path: bundleId,
       publishedAt: new Date().toISOString(),
     });
+    if (o.signWith) {
+      d.signature = sign(null, signingPayload(d), o.signWith.privateKey);
+      d.signingKeyId = signingKeyId(o.signWith.publicKey);
+      if (o.corruptSignature) d.signature[0] = d.signature[0]! ^ 1;
+    }
     return this.kv.put(desiredStateKey(cluster, bundleId), toBinary(DesiredStateSchema, d));
   }
 

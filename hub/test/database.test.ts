@@ -64,10 +64,10 @@ describe('database (real PostgreSQL)', () => {
     const idx: Array<{ indexdef: string }> = await ds.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'status_history_target_idx'`);
     assert.match(idx[0]!.indexdef, /\(cluster, bundle_id, observed_at\)/);
     const applied: Array<{ name: string }> = await ds.query(`SELECT name FROM migrations ORDER BY id`);
-    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1767225600000', 'SyncDriftHealth1767312000000', 'ClusterKubernetesVersion1767398400000']);
+    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1767225600000', 'SyncDriftHealth1767312000000', 'ClusterKubernetesVersion1767398400000', 'TargetTakeOwnership1767488400000']);
   });
 
-  it('the sync/drift/health and cluster Kubernetes version migrations add their columns, and revert cleanly', async () => {
+  it('the sync/drift/health, cluster Kubernetes version and take ownership migrations add their columns, and revert cleanly', async () => {
     const columns = async (table: string) =>
       ((await ds.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1`, [table])) as Array<{ column_name: string }>).map((c) => c.column_name);
     const added = ['sync_status', 'health', 'health_message', 'drift', 'orphaned', 'trigger', 'sync_request'];
@@ -76,13 +76,17 @@ describe('database (real PostgreSQL)', () => {
     assert.ok((await columns('targets')).includes('ignore_differences'));
     assert.ok((await columns('targets')).includes('sync_request'));
     assert.ok((await columns('clusters')).includes('kubernetes_version'));
-    // down then up again on the live schema (the cluster Kubernetes version migration first, it is the last one)
+    assert.ok((await columns('targets')).includes('take_ownership'));
+    // down then up again on the live schema (the take ownership migration first, it is the last one)
+    await ds.undoLastMigration({ transaction: 'each' });
+    assert.ok(!(await columns('targets')).includes('take_ownership'));
     await ds.undoLastMigration({ transaction: 'each' });
     assert.ok(!(await columns('clusters')).includes('kubernetes_version'));
     await ds.undoLastMigration({ transaction: 'each' });
     assert.ok(!(await columns('targets')).includes('sync_request'));
-    assert.equal((await ds.runMigrations()).length, 2);
+    assert.equal((await ds.runMigrations()).length, 3);
     assert.ok((await columns('targets')).includes('sync_request'));
+    assert.ok((await columns('targets')).includes('take_ownership'));
     assert.ok((await columns('clusters')).includes('kubernetes_version'));
   });
 
@@ -139,6 +143,9 @@ describe('database (real PostgreSQL)', () => {
     const t = await targets.get({ cluster: 'c1', bundleId: 'src-web' });
     assert.equal(t?.generation, 5);
     assert.deepEqual(t?.syncPolicy, { automated: true, prune: false, selfHeal: true });
+    assert.equal(t?.takeOwnership, true, 'take_ownership defaults to true');
+    await targets.upsert({ ...t!, takeOwnership: false });
+    assert.equal((await targets.get({ cluster: 'c1', bundleId: 'src-web' }))?.takeOwnership, false);
     assert.equal(await targets.lastGeneration({ cluster: 'c1', bundleId: 'src-web' }), 5);
     await targets.delete({ cluster: 'c1', bundleId: 'src-web' });
     await new StatusRepository(ds).storeReports([record({ reportId: 'gen9', generation: 9 })]);

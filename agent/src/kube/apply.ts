@@ -28,11 +28,15 @@ export function classifyApply(before: string | undefined, after: string | undefi
 
 /**
  * Reads the live object, then server-side applies `obj` (field manager `gitfleet-agent`,
- * force: the agent owns the fields it declares). Never throws: failures come back classified.
+ * force: the agent owns the fields it declares). `guard`, when given, sees the live object
+ * (null: none) first; a message it returns refuses the apply (class `failed`, nothing written;
+ * see ownershipGuard). Never throws: failures come back classified.
  */
-export async function applyObject(client: KubeClient, obj: KubeObject): Promise<ApplyOutcome> {
+export async function applyObject(client: KubeClient, obj: KubeObject, guard?: (ref: ObjectRef, live: KubeObject | null) => string | undefined): Promise<ApplyOutcome> {
   try {
     const before = await client.getObject(refOf(obj));
+    const refused = guard?.(refOf(obj), before);
+    if (refused !== undefined) return { ok: false, errorClass: 'failed', message: refused };
     const live = await client.applyObject(obj, { fieldManager: FIELD_MANAGER, force: true });
     return { ok: true, action: classifyApply(before?.metadata.resourceVersion, live.metadata?.resourceVersion), live };
   } catch (err) {

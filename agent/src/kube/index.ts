@@ -2,5 +2,6 @@
 export * from './apply.js';
 export * from './client.js';
 export * from './errors.js';
+export * from './ownership.js';
 export * from './types.js';
 export * from './watch.js';

@@ -12,3 +12,4 @@ export * from './prepare.js';
 export * from './reconcile.js';
 export * from './reconciler.js';
 export * from './result.js';
+export * from './signature.js';

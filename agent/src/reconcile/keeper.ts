@@ -188,6 +188,14 @@ export class Keeper {
   async afterReconcile(o: ReconcileOutcome): Promise<void> {
     const v = this.view(o.bundleId);
     const resources = o.resources;
+    if (o.errorClass === 'terminal' && o.verified !== true && v.objects.size > 0) {
+      // a refused desired state (nothing of it applied): report the refusal, and keep the
+      // objects of the last good state true to it (its policy and ignore rules) until a good
+      // one comes (the reconciler's resync re-applies the last verified desired state)
+      v.base = { ...o, resources: [], policy: v.base.policy, ignore: v.base.ignore, syncRequest: v.base.syncRequest, orphaned: v.base.orphaned };
+      this.send(v, o.trigger ?? 'update', resources);
+      return;
+    }
     v.base = { ...o, resources: [] };
 
     if (o.mode === 'delete') {

@@ -20,6 +20,7 @@ import { classifyKubeError, errorMessage } from '../kube/errors.js';
 import { type KubeObject, type ObjectRef, refKey, refOf, refString } from '../kube/types.js';
 import { FIELD_MANAGER } from '../labels.js';
 import { decodeDesired, effectiveSyncPolicy } from './desired.js';
+import { verifyDesiredSignature } from './signature.js';
 import { classifyHook } from './hooks.js';
 import { mapLimit } from './pool.js';
 import { type NamespaceOptions, parseManifestObject, placeObject } from './prepare.js';
@@ -165,6 +166,7 @@ export async function diffDesired(deps: ReconcileDeps, cluster: string, bundleId
   }
   try {
     const desired = decodeDesired(cluster, bundleId, value);
+    verifyDesiredSignature(desired, deps.trustedKeys);
     out.revision = desired.revision;
     const previous = await deps.inventory.read(bundleId);
     const manifest = await deps.bundles.fetch(desired.digest);

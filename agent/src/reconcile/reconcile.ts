@@ -1,6 +1,6 @@
 /**
  * One reconcile of one target, as a straight line of steps (Flux kustomize-controller's inner
- * `reconcile()`): decode desired → read inventory → decide the mode (sync policy) → fetch bundle →
+ * `reconcile()`): decode desired → check its signature → read inventory → decide the mode (sync policy) → fetch bundle →
  * parse → ensure namespace → apply in phases → new inventory → prune or orphan → write inventory
  * → summarise. In plan mode the line ends after a dry run (plan.ts). Bundle-level failures
  * end the line with a classified error; per-object failures are recorded and the line goes on.
@@ -12,6 +12,7 @@ import { errorClassOf, TransientError, WaitingError } from '../errors.js';
 import type { HookRecord } from '../inventory/document.js';
 import { nextInventory, staleObjects, type Inventory, type InventoryStore } from '../inventory/index.js';
 import { applyObject, ensureNamespace, pruneObject, waitEstablished } from '../kube/apply.js';
+import { ownershipGuard } from '../kube/ownership.js';
 import type { KubeClient } from '../kube/client.js';
 import { classifyKubeError, errorMessage } from '../kube/errors.js';
 import { type KubeObject, type ObjectRef, refKey, refOf, refString } from '../kube/types.js';
@@ -25,6 +26,7 @@ import { mapLimit } from './pool.js';
 import { keepsOnPrune, placeAll, planDesired } from './plan.js';
 import { guessRef, type NamespaceOptions, parseManifestObject, placeObject } from './prepare.js';
 import { nextStep, type ObjectResult, type ReconcileOutcome, syncStateOf } from './result.js';
+import { type TrustedKeys, verifyDesiredSignature } from './signature.js';
 
 /** What a reconcile needs from the outside world. */
 export interface ReconcileDeps {
@@ -40,6 +42,11 @@ export interface ReconcileDeps {
   ignoreManagers: readonly string[];
   /** how long one Helm hook (Job, Pod) may run, ms (default 5 min) */
   hookTimeoutMs?: number;
+  /**
+   * the hub's public keys (--bundle-public-keys); every desired state must be signed by one of
+   * them. undefined: signatures are not checked (signature.ts)
+   */
+  trustedKeys: TrustedKeys | undefined;
 }
 
 /** Why a reconcile runs; a 'replay' may be skipped when the inventory shows it was done. */
@@ -89,9 +96,11 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
   };
   const log = deps.log.child({ bundleId: input.bundleId });
   try {
-    // decode and validate the desired state (terminal when unusable)
+    // decode and validate the desired state, check its signature (terminal when unusable; the
+    // refusal is reported with the generation it refuses)
     const desired = decodeDesired(input.cluster, input.bundleId, input.value);
     Object.assign(out, { revision: desired.revision, digest: desired.digest, generation: desired.generation });
+    verifyDesiredSignature(desired, deps.trustedKeys);
     const policy = effectiveSyncPolicy(desired);
     out.policy = policy;
     out.ignore = ignoreRulesOf(desired);
@@ -113,6 +122,7 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
     const tf = performance.now();
     const manifest = await deps.bundles.fetch(desired.digest);
     out.timings.fetchMs = performance.now() - tf;
+    out.verified = true;
 
     if (mode === 'observe') {
       // place the objects so that drift can be detected; nothing is written
@@ -144,7 +154,7 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
     // apply: namespace first, pre hooks, then Namespaces, CRDs (wait Established), everything
     // else, then post hooks
     const ta = performance.now();
-    const run = await applyBundle(deps, desired, manifest, log, hookPlan, previous?.hooks);
+    const run = await applyBundle(deps, desired, manifest, log, hookPlan, previous?.hooks, previous?.objects ?? []);
     out.resources = run.results;
     out.errors.push(...run.errors);
     out.timings.applyMs = performance.now() - ta;
@@ -323,7 +333,7 @@ interface BundleRun {
  * around them (hooks.ts, hook-runner.ts): pre hooks first (a failure stops everything), post
  * hooks after every other object applied without failure.
  */
-async function applyBundle(deps: ReconcileDeps, desired: DesiredState, manifest: BundleManifest, log: Logger, plan: HookPlan, previousRecord: HookRecord | undefined): Promise<BundleRun> {
+async function applyBundle(deps: ReconcileDeps, desired: DesiredState, manifest: BundleManifest, log: Logger, plan: HookPlan, previousRecord: HookRecord | undefined, inventory: readonly ObjectRef[]): Promise<BundleRun> {
   const ns: NamespaceOptions = { targetNamespace: desired.targetNamespace, defaultNamespace: desired.defaultNamespace };
   const results: ObjectResult[] = [];
   const errors: string[] = [];
@@ -380,8 +390,10 @@ async function applyBundle(deps: ReconcileDeps, desired: DesiredState, manifest:
   }
 
   const normal: ObjectResult[] = [];
+  // Helm's takeOwnership: existing objects gitfleet did not create are refused unless adopted
+  const guard = ownershipGuard(desired.takeOwnership, desired.bundleId, inventory);
   for (const wave of applyWaves(objects, (o) => o.kind)) {
-    const waveResults = await mapLimit(wave, deps.applyConcurrency, (obj) => applyOne(deps, obj, ns, desired.bundleId));
+    const waveResults = await mapLimit(wave, deps.applyConcurrency, (obj) => applyOne(deps, obj, ns, desired.bundleId, guard));
     // CRDs: wait until established before anything that may use them
     if (wave[0]?.kind === 'CustomResourceDefinition') await waitCrds(deps, waveResults);
     normal.push(...waveResults);
@@ -441,11 +453,11 @@ async function placeOne(deps: ReconcileDeps, obj: KubeObject, ns: NamespaceOptio
 }
 
 /** Resolves scope, places and applies one object. Never throws. */
-async function applyOne(deps: ReconcileDeps, obj: KubeObject, ns: NamespaceOptions, bundleId: string): Promise<ObjectResult> {
+async function applyOne(deps: ReconcileDeps, obj: KubeObject, ns: NamespaceOptions, bundleId: string, guard?: Parameters<typeof applyObject>[2]): Promise<ObjectResult> {
   const p = await placeOne(deps, obj, ns, bundleId);
   if (!p.ok) return p.result;
   const keep = keepsOnPrune(p.obj);
-  const res = await applyObject(deps.kube, p.obj);
+  const res = await applyObject(deps.kube, p.obj, guard);
   if (res.ok) return { ref: p.ref, action: res.action, message: '', owned: true, scopeKnown: true, desired: p.obj, live: res.live, keep };
   return { ref: p.ref, action: 'failed', message: res.message, errorClass: res.errorClass, owned: false, scopeKnown: true, desired: p.obj, keep };
 }

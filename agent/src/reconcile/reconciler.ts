@@ -8,6 +8,9 @@
  *   transient → retry with exponential backoff and jitter (capped)
  *   waiting   → requeue after WAIT_REQUEUE_MS
  * The periodic resync re-applies every target's last desired state, also while NATS is down.
+ * A refused desired state (terminal: undecodable, another cluster, unsigned or badly signed,
+ * tampered bundle) never replaces the last verified one: the resync keeps re-applying that
+ * (the last entry whose reconcile passed every check), so the cluster stays on its last good state.
  */
 import { randomUUID } from 'node:crypto';
 import { parseDesiredStateKey } from '@gitfleet/proto';
@@ -45,6 +48,8 @@ interface TargetState {
   retryTimer: NodeJS.Timeout | undefined;
   /** the latest entry failed terminally: wait for a new one */
   held: boolean;
+  /** the last PUT entry that passed every check (decode, signature, bundle digest) */
+  verified: TargetState['latest'] | undefined;
 }
 
 const STRENGTH: Record<Trigger, number> = { replay: 0, resync: 1, retry: 2, update: 3 };
@@ -113,7 +118,7 @@ export class Reconciler {
     if (t && t.latest.revision === e.revision && t.latest.operation === e.operation && sameBytes(t.latest.value, e.value)) {
       return; // the same entry again (watch re-created)
     }
-    const state: TargetState = t ?? { bundleId, latest: { operation: 'PUT', value: new Uint8Array(), revision: 0 }, pending: undefined, running: false, attempt: 0, retryTimer: undefined, held: false };
+    const state: TargetState = t ?? { bundleId, latest: { operation: 'PUT', value: new Uint8Array(), revision: 0 }, pending: undefined, running: false, attempt: 0, retryTimer: undefined, held: false, verified: undefined };
     state.latest = { operation: e.operation, value: e.value, revision: e.revision };
     state.held = false;
     state.attempt = 0;
@@ -130,11 +135,19 @@ export class Reconciler {
     return t && t.latest.operation === 'PUT' && t.latest.value.length > 0 ? t.latest.value : undefined;
   }
 
-  /** Queues a re-apply of every target that is not held (the periodic resync). */
+  /**
+   * Queues a re-apply of every target (the periodic resync): of its latest desired state, or,
+   * when that was refused, of its last verified one (a held target without one is left alone).
+   */
   resync(): void {
     for (const t of this.targets.values()) {
-      if (!t.held && t.retryTimer === undefined) this.schedule(t, 'resync');
+      if ((!t.held || this.fallback(t) !== undefined) && t.retryTimer === undefined) this.schedule(t, 'resync');
     }
+  }
+
+  /** The entry a resync of a held target re-applies: its last verified PUT, if any. */
+  private fallback(t: TargetState): TargetState['latest'] | undefined {
+    return t.held && t.latest.operation === 'PUT' && t.verified !== undefined && t.verified !== t.latest ? t.verified : undefined;
   }
 
   private schedule(t: TargetState, trigger: Trigger): void {
@@ -151,7 +164,11 @@ export class Reconciler {
       while (t.pending !== undefined && !this.stopped) {
         const trigger = t.pending;
         t.pending = undefined;
-        const entry = t.latest;
+        // a resync of a target whose latest entry was refused re-applies the last verified one
+        const fallback = trigger === 'resync' ? this.fallback(t) : undefined;
+        if (trigger === 'resync' && t.held && fallback === undefined) continue;
+        const entry = fallback ?? t.latest;
+        if (fallback) this.log.info({ bundleId: t.bundleId, revision: fallback.revision }, 'resync: re-applying the last verified desired state (the latest was refused)');
         // reconcile and hand over the outcome with the target's exclusive section held, so the
         // keeper's heals never interleave with an apply
         await this.keeper.exclusive(t.bundleId, async () => {
@@ -180,7 +197,9 @@ export class Reconciler {
     } catch (err) {
       log.error({ err }, 'keeper failed to take the outcome');
     }
-    if (t.latest !== entry) return; // a newer entry is pending; it decides what comes next
+    if (entry.operation === 'PUT' && o.verified === true) t.verified = entry;
+    if (entry.operation !== 'PUT') t.verified = undefined;
+    if (t.latest !== entry) return; // a newer entry is pending (or this was a fallback); it decides what comes next
     switch (o.errorClass) {
       case 'terminal':
         t.held = true;

@@ -109,6 +109,11 @@ export interface ReconcileOutcome {
   mode?: 'apply' | 'plan' | 'observe' | 'delete';
   /** the sync policy obeyed */
   policy?: PolicyFlags;
+  /**
+   * true once the desired state and its bundle passed every check (decode, signature, bundle
+   * digest): the reconciler may fall back to it when a later desired state is refused
+   */
+  verified?: boolean;
   /** DesiredState.ignore_differences */
   ignore?: IgnoreRule[];
   /** the sync_request acted on (applied) so far */

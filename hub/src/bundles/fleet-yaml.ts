@@ -39,6 +39,12 @@ export interface HelmSpec {
   loadedValuesFiles?: Array<{ file: string; values: Record<string, unknown> }>;
   /** Adopt existing objects not managed by this bundle (Helm `--take-ownership`); for the agent. */
   takeOwnership?: boolean;
+  /**
+   * Set by scanBundles (prepareHelmSpec) for a local `chart` of this level, never read from
+   * fleet.yaml: true when the chart reads `.Values.global.fleet` (chartReadsFleetGlobals), so
+   * resolveHelmVariant gives it `global.fleet.clusterLabels` / `clusterName`.
+   */
+  readsFleetGlobals?: boolean;
   /** Fleet: skip the `${ }` templating of values. */
   disablePreProcess?: boolean;
   /** Fleet: skip `helm dependency build` (the chart's dependencies are already in `charts/`). */

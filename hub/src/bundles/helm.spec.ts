@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -7,7 +7,7 @@ import { resolveTargets, type ClusterInfo } from '../targeting/targets.js';
 import { BundleError } from './bundle-error.js';
 import { scanBundles } from './bundle-scan.js';
 import { parseFleetYaml } from './fleet-yaml.js';
-import { helmReleaseName, mergeValues, plainHttpRegistries, resolveHelmVariant, selectKubeVersion, templateValues, usesPlainHttp } from './helm.js';
+import { chartReadsFleetGlobals, helmReleaseName, mergeValues, plainHttpRegistries, resolveHelmVariant, selectKubeVersion, templateValues, usesPlainHttp } from './helm.js';
 import { renderBundle, variantKey, type RenderedObject } from './render.js';
 import { hubFixtures, sharedFixtures } from './test-fixtures.js';
 
@@ -191,7 +191,8 @@ describe('helm: values merge order and chart overrides', () => {
     const v = resolveHelmVariant(spec, spec.targetCustomizations[0], { name: 'c1', labels: {} }, 'ns');
     assert.deepEqual(v, {
       chart: './c', repo: 'https://r', version: '2.0.0', namespace: 'ns',
-      values: { a: 'values', b: 'f2', c: 't', d: 'values', l: [3], m: { x: 1, y: 2, z: 3 } },
+      // a chart from `repo` also gets global.fleet (remote charts always do)
+      values: { a: 'values', b: 'f2', c: 't', d: 'values', l: [3], m: { x: 1, y: 2, z: 3 }, global: { fleet: { clusterLabels: {}, clusterName: 'c1' } } },
     });
   });
 
@@ -288,5 +289,91 @@ describe('helm: Kubernetes version and plain-HTTP registries', () => {
     assert.equal(usesPlainHttp('oci://REGISTRY.local/web', hosts), true);
     assert.equal(usesPlainHttp('oci://ghcr.io/x/web', hosts), false);
     assert.equal(usesPlainHttp('http://127.0.0.1:15000/charts/web-1.0.0.tgz', hosts), false, 'only OCI references');
+  });
+});
+
+describe('helm: global.fleet.clusterLabels / clusterName as values', () => {
+  const clusters: ClusterInfo[] = [
+    { name: 'dev-1', labels: { env: 'dev', team: 'a' } },
+    { name: 'prod-1', labels: { env: 'prod', team: 'b' } },
+  ];
+  const targetsOf = async (dir: string) => {
+    const [bundle] = await scanBundles(hubFixtures(), dir);
+    assert.ok(bundle && !bundle.error, String(bundle?.error));
+    return resolveTargets(bundle.spec, clusters, []);
+  };
+
+  it('a local chart that reads .Values.global.fleet gets them: one render per cluster, printing its label', async () => {
+    const dir = 'helm-fleet-globals/reads';
+    const targets = await targetsOf(dir);
+    assert.deepEqual(targets[0]!.variant.helm?.values, { global: { fleet: { clusterLabels: { env: 'dev', team: 'a' }, clusterName: 'dev-1' } } });
+    assert.notEqual(variantKey(targets[0]!.variant), variantKey(targets[1]!.variant));
+    const renders = await renderPerCluster(hubFixtures(), dir, clusters);
+    assert.deepEqual(find(renders.get('dev-1')!, 'ConfigMap', 'reads')?.data, { env: 'dev', cluster: 'dev-1' });
+    assert.deepEqual(find(renders.get('prod-1')!, 'ConfigMap', 'reads')?.data, { env: 'prod', cluster: 'prod-1' });
+  });
+
+  it('a local chart that does not read them gets none: clusters with different labels share one render', async () => {
+    const targets = await targetsOf('helm-fleet-globals/plain');
+    assert.deepEqual(targets.map((t) => t.variant.helm?.values), [{}, {}]);
+    assert.equal(variantKey(targets[0]!.variant), variantKey(targets[1]!.variant));
+    const renders = await renderPerCluster(hubFixtures(), 'helm-fleet-globals/plain', clusters);
+    assert.deepEqual(find(renders.get('dev-1')!, 'ConfigMap', 'plain')?.data, { greeting: 'hello' });
+  });
+
+  it('remote charts (repo, oci://) always get them, keeping other global values', () => {
+    for (const yaml of ['helm: {chart: web, repo: "https://charts.example/"}', 'helm: {chart: "oci://registry.example/charts/web"}']) {
+      const s = parseFleetYaml(`${yaml}\n`, 'r/fleet.yaml').spec;
+      s.helm!.values = { global: { image: 'r', fleet: { clusterName: 'spoofed', extra: 1 } } };
+      assert.deepEqual(resolveHelmVariant(s, undefined, clusters[0]!, 'default')?.values, {
+        global: { image: 'r', fleet: { clusterName: 'dev-1', extra: 1, clusterLabels: { env: 'dev', team: 'a' } } },
+      }, yaml);
+      const keys = resolveTargets(s, clusters, []).map((t) => variantKey(t.variant));
+      assert.notEqual(keys[0], keys[1], yaml);
+    }
+  });
+
+  describe('chartReadsFleetGlobals', () => {
+    let tmp: string;
+    const put = async (rel: string, text: string) => {
+      await mkdir(path.dirname(path.join(tmp, rel)), { recursive: true });
+      await writeFile(path.join(tmp, rel), text);
+    };
+    const chart = (name: string, deps = '') => `apiVersion: v2\nname: ${name}\nversion: 0.1.0\n${deps}`;
+    before(async () => {
+      tmp = await mkdtemp(path.join(os.tmpdir(), 'gitfleet-fleet-globals-'));
+      await put('nested/Chart.yaml', chart('nested'));
+      await put('nested/templates/sub/_helpers.tpl', '{{ define "x" }}{{ $.Values.global.fleet.clusterName }}{{ end }}');
+      await put('subchart/Chart.yaml', chart('subchart'));
+      await put('subchart/templates/cm.yaml', 'kind: ConfigMap');
+      await put('subchart/charts/child/Chart.yaml', chart('child'));
+      await put('subchart/charts/child/templates/cm.yaml', '{{ .Values.global.fleet.clusterLabels.env }}');
+      await put('packaged-sub/Chart.yaml', chart('packaged-sub'));
+      await put('packaged-sub/charts/child-0.1.0.tgz', 'not inspected');
+      await put('lib-reads/Chart.yaml', chart('lib-reads'));
+      await put('lib-reads/templates/cm.yaml', '{{ .Values.global.fleet.clusterLabels.env }}');
+      await put('lib-plain/Chart.yaml', chart('lib-plain'));
+      await put('lib-plain/templates/cm.yaml', '{{ .Values.other }}');
+      await put('file-dep-reads/Chart.yaml', chart('a', 'dependencies:\n- {name: lib-reads, version: 0.1.0, repository: "file://../lib-reads"}\n'));
+      await put('file-dep-plain/Chart.yaml', chart('a', 'dependencies:\n- {name: lib-plain, version: 0.1.0, repository: "file://../lib-plain"}\n'));
+      await put('http-dep/Chart.yaml', chart('a', 'dependencies:\n- {name: redis, version: 1.0.0, repository: "https://charts.example/"}\n'));
+      await put('packaged.tgz', 'not inspected');
+      await put('plain/Chart.yaml', chart('plain'));
+      await put('plain/templates/cm.yaml', '{{ .Values.global.other }} {{ toJson .Values }}');
+    });
+    after(() => rm(tmp, { recursive: true, force: true }));
+    const cases: Array<[string, string, boolean]> = [
+      ['a helper nested under templates/', 'nested', true],
+      ['a subchart dir under charts/', 'subchart', true],
+      ['a packaged subchart (not inspected)', 'packaged-sub', true],
+      ['a file:// dependency that reads them', 'file-dep-reads', true],
+      ['a file:// dependency that does not', 'file-dep-plain', false],
+      ['a dependency from a repository (not inspected)', 'http-dep', true],
+      ['a packaged chart (not inspected)', 'packaged.tgz', true],
+      ['.Values.global.other and toJson .Values only', 'plain', false],
+      ['a missing path', 'nope', false],
+      ['a path leaving the checkout', '../elsewhere', false],
+    ];
+    for (const [name, rel, want] of cases) it(`${name}: ${want}`, async () => assert.equal(await chartReadsFleetGlobals(tmp, rel), want));
   });
 });

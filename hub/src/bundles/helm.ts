@@ -25,7 +25,10 @@ export interface HelmVariant {
   releaseName?: string;
   /** `--namespace`: Fleet's target namespace, else the default namespace, else "default". */
   namespace: string;
-  /** Fully merged and templated values given to `--values` (chart defaults not included). */
+  /**
+   * Fully merged and templated values given to `--values` (chart defaults not included), with
+   * `global.fleet.clusterLabels` / `global.fleet.clusterName` when injected (resolveHelmVariant).
+   */
   values: Record<string, unknown>;
   /** `--kube-version` (see selectKubeVersion): the cluster label, else the agent-reported version; unset → Helm's default. */
   kubeVersion?: string;
@@ -54,6 +57,8 @@ export const KUBERNETES_VERSION_LABEL = 'gitfleet.io/kubernetes-version';
 export const PLAIN_HTTP_REGISTRIES_ENV = 'GITFLEET_HELM_PLAIN_HTTP_REGISTRIES';
 /** Fleet's label reference prefix: a values string `global.fleet.clusterLabels.<key>` becomes that label's value. */
 const CLUSTER_LABEL_PREFIX = 'global.fleet.clusterLabels.';
+/** The text whose presence in a local chart's templates makes it get the injected `global.fleet` values. */
+export const FLEET_GLOBALS_REFERENCE = '.Values.global.fleet';
 const HELM_TIMEOUT_MS = 120_000;
 const MAX_DEPTH = 50;
 
@@ -107,6 +112,9 @@ export function selectKubeVersion(cluster: { labels: Record<string, string>; kub
  * (rancher/fleet internal/bundlereader): a bundle dir holding `Chart.yaml` without `helm.chart`
  * becomes a chart bundle with chart "."; every `valuesFiles` entry (top level and each
  * targetCustomization, relative to the bundle dir) is read and parsed into `loadedValuesFiles`.
+ * Every level whose `chart` is a path (not a URL) gets `readsFleetGlobals`
+ * (chartReadsFleetGlobals; a chart name meant for a `repo` usually is no path: false, and the
+ * variant counts as remote anyway).
  * Mutates `spec`. Returns warnings (helm values with no chart to give them to).
  * @throws BundleError(values file, reason) for a values file that is missing, leaves the
  *   repository, is malformed YAML or is not a mapping.
@@ -124,6 +132,7 @@ export async function prepareHelmSpec(checkoutDir: string, bundleRel: string, sp
   for (const [helm, where] of levels) {
     if (!helm) continue;
     if (helm.valuesFiles) helm.loadedValuesFiles = await Promise.all(helm.valuesFiles.map((f) => readValuesFile(checkoutDir, bundleRel, f)));
+    if (helm.chart && !/^(oci|https?):\/\//.test(helm.chart)) helm.readsFleetGlobals = await chartReadsFleetGlobals(checkoutDir, joinRel(bundleRel, helm.chart));
     if (!anyChart && (helm.values || helm.valuesFiles)) {
       warnings.push(`${fleetYamlFile}: field "${where}" has values but the bundle has no chart (no helm.chart, no Chart.yaml) (ignored)`);
     }
@@ -163,7 +172,15 @@ async function readValuesFile(checkoutDir: string, bundleRel: string, name: stri
  *   and `${ … }` actions in strings are evaluated (templateValues);
  * - kubeVersion: selectKubeVersion (the `gitfleet.io/kubernetes-version` label, else the version
  *   the cluster's agent reports); part of the variant, so a version change re-renders only the
- *   cluster's Helm bundles.
+ *   cluster's Helm bundles;
+ * - Fleet's `global.fleet.clusterLabels` (the cluster's labels map) and gitfleet's
+ *   `global.fleet.clusterName` are set in the values (after templating, winning over values
+ *   that set those two keys; other `global` keys are kept) — but only for charts that may read
+ *   them: a remote chart (`repo`, `oci://`, URL) always, a local chart when scanBundles found
+ *   `.Values.global.fleet` in it (HelmSpec.readsFleetGlobals of the level whose chart is used).
+ *   Being in the values they are in the variant key exactly when injected, so clusters that
+ *   differ only in labels still share one render of a chart that does not read them. Injected
+ *   whatever `disablePreProcess` says.
  * Pure. @throws Error (message names the field and the expression) for an unsupported or
  * failing `${ }` expression; valuesFiles not loaded by prepareHelmSpec.
  */
@@ -189,8 +206,10 @@ export function resolveHelmVariant(
     replaceLabelReferences(values, cluster.labels, 0);
     values = templateValues(values, { clusterName: cluster.name, clusterLabels: cluster.labels }) as Record<string, unknown>;
   }
-  const variant: HelmVariant = { chart, namespace, values };
   const repo = custom?.repo || base?.repo;
+  const readsFleetGlobals = custom?.chart ? custom.readsFleetGlobals : base?.readsFleetGlobals;
+  if (readsFleetGlobals || isRemoteChart({ chart, repo })) values = withFleetGlobals(values, cluster);
+  const variant: HelmVariant = { chart, namespace, values };
   if (repo) variant.repo = repo;
   const version = custom?.version || base?.version;
   if (version) variant.version = version;
@@ -200,6 +219,68 @@ export function resolveHelmVariant(
   if (kubeVersion) variant.kubeVersion = kubeVersion;
   if (custom?.disableDependencyUpdate ?? base?.disableDependencyUpdate) variant.disableDependencyUpdate = true;
   return variant;
+}
+
+/** `values` with `global.fleet.clusterLabels` (a copy of the labels) and `global.fleet.clusterName` set; other keys kept. */
+function withFleetGlobals(values: Record<string, unknown>, cluster: { name: string; labels: Record<string, string> }): Record<string, unknown> {
+  const global = isObject(values.global) ? values.global : {};
+  const fleet = isObject(global.fleet) ? global.fleet : {};
+  return { ...values, global: { ...global, fleet: { ...fleet, clusterLabels: { ...cluster.labels }, clusterName: cluster.name } } };
+}
+
+/**
+ * True when the local chart at `chartRel` (checkout-relative: a chart dir or a packaged `.tgz`)
+ * may read `.Values.global.fleet`: a file under its `templates/` (any depth) contains that text,
+ * or the same holds for a subchart — a dir under `charts/`, or a `file://` dependency of
+ * Chart.yaml / requirements.yaml inside the checkout. Charts that cannot be inspected count as
+ * reading it (safe side: they get the values): a packaged chart (the chart itself or a `.tgz`
+ * under `charts/`) and a dependency fetched from a repository (http(s), `oci://`, `@alias`).
+ * A path that does not exist or leaves the checkout: false (rendering reports it). Textual:
+ * `toJson .Values` or `index .Values "global"` are not seen.
+ */
+export async function chartReadsFleetGlobals(checkoutDir: string, chartRel: string): Promise<boolean> {
+  const root = path.resolve(checkoutDir);
+  return readsFleetGlobalsAt(root, path.resolve(root, normalizeRel(chartRel)), new Set(), 0);
+}
+
+async function readsFleetGlobalsAt(root: string, dir: string, seen: Set<string>, depth: number): Promise<boolean> {
+  const back = path.relative(root, dir);
+  if (back.startsWith('..') || path.isAbsolute(back) || seen.has(dir) || depth > MAX_DEPTH) return false;
+  seen.add(dir);
+  let st;
+  try {
+    st = await stat(dir);
+  } catch {
+    return false;
+  }
+  if (st.isFile()) return true; // a packaged chart is not inspected
+  if (await anyFileContains(path.join(dir, 'templates'), FLEET_GLOBALS_REFERENCE, 0)) return true;
+  for (const e of await readdir(path.join(dir, 'charts'), { withFileTypes: true }).catch(() => [])) {
+    if (e.isFile() && /\.tgz$/.test(e.name)) return true;
+    if (e.isDirectory() && (await readsFleetGlobalsAt(root, path.join(dir, 'charts', e.name), seen, depth + 1))) return true;
+  }
+  for (const name of ['Chart.yaml', 'requirements.yaml']) {
+    const deps = await readDepsFile(dir, name);
+    if (!deps || deps.deps === 0) continue;
+    const parsed = parseDocument(deps.text).toJS() as { dependencies?: Array<{ repository?: unknown }> };
+    for (const d of parsed.dependencies ?? []) {
+      const repo = isObject(d) && typeof d.repository === 'string' ? d.repository.trim() : '';
+      if (repo === '') continue; // vendored under charts/: seen above
+      if (!repo.startsWith('file://')) return true; // fetched from a repository
+      if (await readsFleetGlobalsAt(root, path.resolve(dir, repo.slice('file://'.length)), seen, depth + 1)) return true;
+    }
+  }
+  return false;
+}
+
+async function anyFileContains(dir: string, text: string, depth: number): Promise<boolean> {
+  if (depth > MAX_DEPTH) return false;
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory() && (await anyFileContains(p, text, depth + 1))) return true;
+    if (e.isFile() && (await readFile(p, 'utf8').catch(() => '')).includes(text)) return true;
+  }
+  return false;
 }
 
 /** A stable short hash of a Helm variant (sha256 of its canonical JSON, 16 hex digits), for variantKey. */

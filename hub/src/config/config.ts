@@ -2,8 +2,10 @@
  * Hub configuration: read once from the environment at start and validated, so a bad value
  * stops the process with one clear message instead of failing later.
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { loadSigningKey, type SigningKey } from '../publishing/signing.js';
 
 /** Validated hub settings (see `loadConfig` for the environment variables). */
 export interface HubConfig {
@@ -21,6 +23,13 @@ export interface HubConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Time an agent has to answer a request (e.g. diff), ms; default 10 000. */
   agentRequestTimeoutMs?: number;
+  /**
+   * GITFLEET_SIGNING_KEY_FILE: the ed25519 key every published DesiredState is signed with;
+   * undefined → DesiredStates are published unsigned (a warning at start). Secret.
+   */
+  signingKey?: SigningKey;
+  /** GITFLEET_SIGNING_KEY_FILE as given ('' when unset), for the start-up warning. */
+  signingKeyFile?: string;
 }
 
 /** Nest injection token of the `HubConfig`. */
@@ -41,7 +50,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * GITFLEET_DATABASE_URL (required, postgres:// or postgresql://), GITFLEET_NATS_URL (required,
  * nats:// or tls://, comma separated), GITFLEET_HTTP_HOST (default 127.0.0.1),
  * GITFLEET_HTTP_PORT (default 8080), GITFLEET_GIT_CACHE_DIR (default ~/.cache/gitfleet/hub-git),
- * GITFLEET_LOG_LEVEL (default info).
+ * GITFLEET_LOG_LEVEL (default info), GITFLEET_SIGNING_KEY_FILE (PEM PKCS#8 ed25519 private key
+ * that signs every published DesiredState; unset, or a path where no file exists — the hub chart
+ * always sets the path and mounts the key only when one is configured — publishes unsigned with a
+ * warning at start; a file that is not an ed25519 private key is an error).
  * Read by the Helm renderer at each render instead (bundles/helm.ts): GITFLEET_HELM (the helm
  * binary, default `helm` on PATH) and GITFLEET_HELM_PLAIN_HTTP_REGISTRIES (comma separated
  * `host` or `host:port` of OCI registries reached over plain HTTP: `oci://` charts there are
@@ -76,8 +88,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const logLevel = (env.GITFLEET_LOG_LEVEL || 'info') as HubConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`GITFLEET_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const signingKeyFile = env.GITFLEET_SIGNING_KEY_FILE ?? '';
+  let signingKey: SigningKey | undefined;
+  if (signingKeyFile && existsSync(signingKeyFile)) {
+    try {
+      signingKey = loadSigningKey(signingKeyFile);
+    } catch (err) {
+      problems.push(`GITFLEET_SIGNING_KEY_FILE: ${(err as Error).message}`);
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(`invalid hub configuration:\n  - ${problems.join('\n  - ')}`);
-  return { databaseUrl, natsUrls, httpHost, httpPort, gitCacheDir, logLevel };
+  return { databaseUrl, natsUrls, httpHost, httpPort, gitCacheDir, logLevel, signingKeyFile, ...(signingKey ? { signingKey } : {}) };
 }
 
 /** Returns `url` with any password replaced by `***`, for logs and errors. */

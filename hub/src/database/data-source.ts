@@ -14,6 +14,7 @@ import { NestTypeOrmLogger } from './typeorm-logger.js';
 import { InitialSchema1767225600000 } from './migrations/1767225600000-initial-schema.js';
 import { SyncDriftHealth1767312000000 } from './migrations/1767312000000-sync-drift-health.js';
 import { ClusterKubernetesVersion1767398400000 } from './migrations/1767398400000-cluster-kubernetes-version.js';
+import { TargetTakeOwnership1767488400000 } from './migrations/1767488400000-target-take-ownership.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -27,7 +28,7 @@ export const ENTITIES = [
 ];
 
 /** Every migration, oldest first. */
-export const MIGRATIONS = [InitialSchema1767225600000, SyncDriftHealth1767312000000, ClusterKubernetesVersion1767398400000];
+export const MIGRATIONS = [InitialSchema1767225600000, SyncDriftHealth1767312000000, ClusterKubernetesVersion1767398400000, TargetTakeOwnership1767488400000];
 
 /**
  * DataSource options for `databaseUrl`: migrations run at initialize, never `synchronize`.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
-import { DesiredStateSchema, fromBinary, BundleManifestSchema } from '@gitfleet/proto';
+import { fromBinary, BundleManifestSchema } from '@gitfleet/proto';
 import { BundleError, parseFleetYaml, variantKey, type RenderVariant, type ScannedBundle } from '../bundles/index.js';
 import { resolveTargets } from '../targeting/index.js';
 import type { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
@@ -122,7 +122,7 @@ describe('DeploymentService', () => {
     // both clusters share one render: the same digest is offered to the store both times
     const digests = new Set(t.publishing.putBundleIfAbsent.mock.calls.map((c) => c.arguments[0]));
     assert.equal(digests.size, 1);
-    const ds = fromBinary(DesiredStateSchema, t.publishing.putDesiredState.mock.calls[0]!.arguments[1]);
+    const ds = t.publishing.putDesiredState.mock.calls[0]!.arguments[1];
     assert.equal(ds.generation, 1n);
     assert.equal(ds.revision, REV1);
     assert.equal(ds.defaultNamespace, 'apps');
@@ -164,7 +164,7 @@ describe('DeploymentService', () => {
     const result = await t.service.trigger();
 
     assert.equal(result.published, 2);
-    const gens = t.publishing.putDesiredState.mock.calls.map((c) => [c.arguments[0], fromBinary(DesiredStateSchema, c.arguments[1]).generation]);
+    const gens = t.publishing.putDesiredState.mock.calls.map((c) => [c.arguments[0], c.arguments[1].generation]);
     assert.deepEqual(gens.sort(), [['c1.src-web', 4n], ['c2.src-web', 2n]]);
     const rows = t.targets.upsert.mock.calls.map((c) => c.arguments[0]);
     assert.ok(rows.every((r) => r.revision === REV2));
@@ -271,7 +271,7 @@ describe('DeploymentService', () => {
     t.publishing.lastPublishedGeneration.mock.mockImplementation(async () => 9);
     await t.service.trigger();
 
-    const ds = fromBinary(DesiredStateSchema, t.publishing.putDesiredState.mock.calls[0]!.arguments[1]);
+    const ds = t.publishing.putDesiredState.mock.calls[0]!.arguments[1];
     assert.equal(ds.generation, 10n);
   });
 
@@ -286,7 +286,7 @@ describe('DeploymentService', () => {
     const result = await t.service.trigger();
 
     assert.deepEqual([result.published, result.unchanged], [2, 1]);
-    const byKey = new Map(t.publishing.putDesiredState.mock.calls.map((c) => [c.arguments[0], fromBinary(DesiredStateSchema, c.arguments[1])]));
+    const byKey = new Map(t.publishing.putDesiredState.mock.calls.map((c) => [c.arguments[0], c.arguments[1]]));
     const c1 = byKey.get('c1.src-web')!;
     assert.equal(c1.generation, 4n);
     assert.equal(c1.digest, withRequests.digest);
@@ -309,7 +309,7 @@ describe('DeploymentService', () => {
       { cluster: 'c1', bundleId: 'src-web', syncRequest: 1, generation: 4 },
       { cluster: 'c2', bundleId: 'src-web', syncRequest: 5, generation: 8 },
     ]);
-    const ds = fromBinary(DesiredStateSchema, t.publishing.putDesiredState.mock.calls[1]!.arguments[1]);
+    const ds = t.publishing.putDesiredState.mock.calls[1]!.arguments[1];
     assert.deepEqual([ds.cluster, ds.generation, ds.syncRequest, ds.digest, ds.revision, ds.path], ['c2', 8n, 5n, rows[1]!.digest, REV1, 'web']);
     assert.deepEqual(t.targets.upsert.mock.calls.map((c) => [c.arguments[0].generation, c.arguments[0].syncRequest]), [[4, 1], [8, 5]]);
 

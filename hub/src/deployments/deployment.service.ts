@@ -128,7 +128,7 @@ export class DeploymentService implements BeforeApplicationShutdown {
       const out: SyncedTarget[] = [];
       for (const row of rows) {
         const next: TargetEntity = { ...row, generation: row.generation + 1, syncRequest: (row.syncRequest ?? 0) + 1, publishedAt: new Date() };
-        await this.publishing.putDesiredState(desiredStateKey(row.cluster, row.bundleId), toBinary(DesiredStateSchema, desiredStateOf(next, bundle.path)));
+        await this.publishing.putDesiredState(desiredStateKey(row.cluster, row.bundleId), desiredStateOf(next, bundle.path));
         await this.targets.upsert(next);
         out.push({ cluster: row.cluster, bundleId: row.bundleId, syncRequest: next.syncRequest, generation: next.generation });
       }
@@ -347,11 +347,11 @@ export class DeploymentService implements BeforeApplicationShutdown {
 
   /**
    * Publishes one target unless its last published state has the same digest, target
-   * namespace, default namespace, sync policy and ignore rules (then nothing is written: an
-   * unchanged cluster sees no KV update, even when only the revision moved). A change of policy
-   * or rules alone republishes (generation + 1, same digest). The manual sync counter carries
-   * over. Object store first, then KV, then the targets row, so the row never claims more than
-   * what the agent can read.
+   * namespace, default namespace, sync policy, ignore rules and take_ownership (then nothing is
+   * written: an unchanged cluster sees no KV update, even when only the revision moved). A change
+   * of policy, rules or take_ownership alone republishes (generation + 1, same digest). The
+   * manual sync counter carries over. Object store first, then KV, then the targets row, so the
+   * row never claims more than what the agent can read.
    */
   private async publish(
     source: SourceEntity,
@@ -367,13 +367,15 @@ export class DeploymentService implements BeforeApplicationShutdown {
     const defaultNamespace = t.defaultNamespace ?? '';
     const syncPolicy: SyncPolicyJson = { automated: t.syncPolicy.automated, prune: t.syncPolicy.prune, selfHeal: t.syncPolicy.selfHeal };
     const ignoreDifferences: IgnoreDifferenceJson[] = t.ignoreDifferences.map((r) => ({ ...r, jsonPointers: [...r.jsonPointers], managers: [...r.managers] }));
+    const takeOwnership = t.takeOwnership ?? true;
     if (
       prev &&
       prev.digest === rendered.digest &&
       prev.targetNamespace === targetNamespace &&
       prev.defaultNamespace === defaultNamespace &&
       sameSyncPolicy(prev.syncPolicy, syncPolicy) &&
-      sameRules(prev.ignoreDifferences ?? [], ignoreDifferences)
+      sameRules(prev.ignoreDifferences ?? [], ignoreDifferences) &&
+      (prev.takeOwnership ?? true) === takeOwnership
     ) {
       result.unchanged++;
       return;
@@ -394,8 +396,9 @@ export class DeploymentService implements BeforeApplicationShutdown {
       publishedAt: new Date(),
       ignoreDifferences,
       syncRequest: prev?.syncRequest ?? 0,
+      takeOwnership,
     };
-    await this.publishing.putDesiredState(desiredStateKey(t.cluster, bundleId), toBinary(DesiredStateSchema, desiredStateOf(row, path)));
+    await this.publishing.putDesiredState(desiredStateKey(t.cluster, bundleId), desiredStateOf(row, path));
     await this.targets.upsert(row);
     result.published++;
   }
@@ -429,7 +432,8 @@ export function encodeManifest(bundleId: string, objects: Array<{ file: string; 
 /**
  * The DesiredState of a targets row (what the row says was published) for a bundle at `path`:
  * fleet.v1 DesiredState with the row's revision, digest, namespaces, sync policy, ignore rules,
- * generation and sync_request, and `published_at` = the row's publishedAt.
+ * generation, sync_request and take_ownership (true when the row has none), and `published_at` =
+ * the row's publishedAt.
  */
 export function desiredStateOf(row: TargetEntity, path: string): DesiredState {
   return create(DesiredStateSchema, {
@@ -447,6 +451,7 @@ export function desiredStateOf(row: TargetEntity, path: string): DesiredState {
     publishedAt: row.publishedAt.toISOString(),
     ignoreDifferences: (row.ignoreDifferences ?? []).map((r) => create(IgnoreDifferenceSchema, r)),
     syncRequest: BigInt(row.syncRequest ?? 0),
+    takeOwnership: row.takeOwnership ?? true,
   });
 }
 

@@ -76,6 +76,7 @@ describe('resolveTargets: resolved options', () => {
       defaultNamespace: 'base-default',
       syncPolicy: { automated: true, prune: true, selfHeal: true },
       ignoreDifferences: [],
+      takeOwnership: true,
     });
   });
 
@@ -89,6 +90,7 @@ describe('resolveTargets: resolved options', () => {
       defaultNamespace: 'base-default',
       syncPolicy: { automated: true, prune: true, selfHeal: true },
       ignoreDifferences: [],
+      takeOwnership: true,
     });
   });
 
@@ -153,6 +155,29 @@ describe('resolveTargets: resolved options', () => {
     assert.deepEqual(byCluster['dev-1']?.ignoreDifferences, [rule('Service', ['/spec/clusterIP'])]);
     assert.deepEqual(byCluster['prod-eu']?.syncPolicy, { automated: true, prune: false, selfHeal: true });
     assert.deepEqual(byCluster['prod-eu']?.ignoreDifferences, [rule('Service', ['/spec/ports'])]);
+  });
+
+  it('takeOwnership: resolved helm.takeOwnership for Helm bundles (default false), true for the rest', () => {
+    const cases: Array<[string, BundleSpec, Record<string, boolean>]> = [
+      ['plain YAML bundle', spec([]), { 'dev-1': true, 'prod-eu': true }],
+      ['YAML bundle with a stray helm.takeOwnership: false', spec([], { helm: { takeOwnership: false } }), { 'dev-1': true, 'prod-eu': true }],
+      ['Helm bundle, unset', spec([], { helm: { chart: 'chart' } }), { 'dev-1': false, 'prod-eu': false }],
+      ['Helm bundle, true', spec([], { helm: { chart: 'chart', takeOwnership: true } }), { 'dev-1': true, 'prod-eu': true }],
+      [
+        'Helm bundle, customization overrides',
+        spec([{ name: 'prod', clusterSelector: { matchLabels: { env: 'prod' } }, helm: { takeOwnership: false } }], { helm: { chart: 'chart', takeOwnership: true } }),
+        { 'dev-1': true, 'prod-eu': false },
+      ],
+      [
+        'chart only in the customization',
+        spec([{ name: 'prod', clusterSelector: { matchLabels: { env: 'prod' } }, helm: { chart: 'chart' } }]),
+        { 'dev-1': true, 'prod-eu': false },
+      ],
+    ];
+    for (const [name, s, want] of cases) {
+      const got = Object.fromEntries(resolveTargets(s, clusters, groups).filter((t) => t.cluster in want).map((t) => [t.cluster, t.takeOwnership]));
+      assert.deepEqual(got, want, name);
+    }
   });
 
   it('paused bundles still resolve', () => {

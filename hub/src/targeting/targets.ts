@@ -56,7 +56,11 @@ export interface ResolvedTarget {
   syncPolicy: ResolvedSyncPolicy;
   /** Differences the agent must not treat as drift, bundle rules merged with the customization's. */
   ignoreDifferences: ResolvedIgnoreRule[];
-  /** Fleet `helm.takeOwnership` (customization's, else bundle's); for the agent, not published yet. */
+  /**
+   * DesiredState.take_ownership: may the agent adopt existing objects gitfleet did not create?
+   * Helm bundles: Fleet `helm.takeOwnership` (customization's, else bundle's, else false, as
+   * Helm); non-Helm bundles: true. resolveTargets always sets it; absent reads as true.
+   */
   takeOwnership?: boolean;
 }
 
@@ -88,7 +92,9 @@ type Criteria = Pick<TargetRule, 'clusterSelector' | 'clusterGroup' | 'clusterGr
  *    values) and templated for this cluster; namespace = target namespace, else default
  *    namespace, else "default" (Fleet helmdeployer getOpts); kubeVersion from the cluster's
  *    `gitfleet.io/kubernetes-version` label, else its reported kubernetesVersion (selectKubeVersion).
- *    Non-Helm variants never depend on the Kubernetes version.
+ *    Non-Helm variants never depend on the Kubernetes version. takeOwnership: the resolved
+ *    `helm.takeOwnership` (customization's, else bundle's, default false) for Helm bundles,
+ *    true for every other bundle (the agent adopts existing objects as it always did).
  * Paused bundles resolve like any other (the caller holds publishing back). Result sorted by
  * cluster name.
  * @throws Error for a selector with an invalid operator (see matchesSelector), or a helm values
@@ -121,8 +127,7 @@ export function resolveTargets(spec: BundleSpec, clusters: ClusterInfo[], groups
     if (defaultNamespace) target.defaultNamespace = defaultNamespace;
     const helm = resolveHelmVariant(spec, tc, cluster, targetNamespace || defaultNamespace || 'default');
     if (helm) target.variant.helm = helm;
-    const takeOwnership = tc?.helm?.takeOwnership ?? spec.helm?.takeOwnership;
-    if (takeOwnership !== undefined) target.takeOwnership = takeOwnership;
+    target.takeOwnership = helm ? (tc?.helm?.takeOwnership ?? spec.helm?.takeOwnership ?? false) : true;
     out.push(target);
   }
   return out;

@@ -60,6 +60,13 @@ export class TargetEntity {
   @Column({ name: 'ignore_differences', type: 'jsonb', default: () => "'[]'::jsonb" })
   ignoreDifferences: IgnoreDifferenceJson[];
 
+  /**
+   * DesiredState.take_ownership published (Helm's takeOwnership; true for non-Helm bundles).
+   * Optional in code: a row written without it stores (and reads back) the column default true.
+   */
+  @Column({ name: 'take_ownership', type: 'boolean', default: true })
+  takeOwnership?: boolean;
+
   /** Manual sync counter published in the DesiredState; +1 per sync action. */
   @Column({ name: 'sync_request', type: 'bigint', transformer: bigintToNumber, default: 0 })
   syncRequest: number;
