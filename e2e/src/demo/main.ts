@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  GitRepo, HubApi, createDatabase, loadTestbed, repoRoot, resetJetStream, startAgent, startHub, stopDetached,
+  GitRepo, HubApi, createDatabase, createSigningKeys, loadTestbed, repoRoot, resetJetStream, startAgent, startHub, stopDetached,
   type TargetView,
 } from '../support/index.js';
 
@@ -47,13 +47,14 @@ async function main(): Promise<void> {
   console.log('resetting the demo database and JetStream state');
   await resetJetStream(testbed);
   const database = await createDatabase(testbed, 'gitfleet_demo');
-  const hub = await startHub(testbed, 'demo-hub', database, { port: HUB_PORT, detached: true });
+  const keys = createSigningKeys(testbed, 'demo');
+  const hub = await startHub(testbed, 'demo-hub', database, { port: HUB_PORT, detached: true, signingKeyFile: keys.privateKeyFile });
   const api = new HubApi(hub.url);
   console.log(`hub: ${hub.url} (OpenAPI: ${hub.url}/api/docs, log: ${hub.logFile})`);
 
   for (const [name, labels] of Object.entries(LABELS)) {
     await api.createCluster(name, labels);
-    const agent = startAgent(testbed, name, [], true);
+    const agent = startAgent(testbed, name, ['--bundle-public-keys', keys.publicKeyFile], true);
     console.log(`cluster ${name} ${JSON.stringify(labels)}: agent pid ${agent.child.pid} (log: ${agent.logFile})`);
   }
 

@@ -2,6 +2,7 @@ import { GitRepo } from './git-repo.js';
 import { HubApi, type TargetView } from './hub-api.js';
 import { Kubectl } from './kubectl.js';
 import { NatsServer } from './nats-server.js';
+import { createSigningKeys, type SigningKeyFiles } from './signing-keys.js';
 import { createDatabase, startAgent, startHub, type HubProcess, type ManagedProcess } from './processes.js';
 import { eventually } from './eventually.js';
 import { loadTestbed, type Testbed } from './testbed.js';
@@ -22,13 +23,15 @@ export interface FleetOptions {
 
 /**
  * A whole gitfleet installation on the test bed for one suite: a fresh database, the suite's own
- * nats-server with JetStream, one hub, one agent per spoke, the clusters registered with their labels, an empty Git
+ * nats-server with JetStream, a bundle-signing key pair (the hub signs every desired state, the
+ * agents verify it), one hub, one agent per spoke, the clusters registered with their labels, an empty Git
  * repository, and kubectl per spoke.
  */
 export class Fleet {
   private constructor(
     readonly testbed: Testbed,
     readonly nats: NatsServer,
+    readonly keys: SigningKeyFiles,
     readonly hub: HubProcess,
     readonly api: HubApi,
     readonly agents: Map<string, ManagedProcess>,
@@ -46,12 +49,13 @@ export class Fleet {
     await Promise.all([...kube.values()].map((k) => k.cleanNamespaces(options.namespaces)));
     const nats = await NatsServer.start(testbed, options.name);
     const database = await createDatabase(testbed, `gitfleet_e2e_${options.name.replaceAll('-', '_')}`);
-    const hub = await startHub(testbed, `${options.name}-hub`, database, { natsUrl: nats.url });
+    const keys = createSigningKeys(testbed, options.name);
+    const hub = await startHub(testbed, `${options.name}-hub`, database, { natsUrl: nats.url, signingKeyFile: keys.privateKeyFile });
     const api = new HubApi(hub.url);
     for (const [name, labels] of Object.entries(options.clusters)) await api.createCluster(name, labels);
-    const agents = new Map(Object.keys(options.clusters).map((s) => [s, startAgent(testbed, s, [...(options.agentArgs ?? []), ...(options.agentArgsFor?.[s] ?? [])], false, nats.url)]));
+    const agents = new Map(Object.keys(options.clusters).map((s) => [s, startAgent(testbed, s, ['--bundle-public-keys', keys.publicKeyFile, ...(options.agentArgs ?? []), ...(options.agentArgsFor?.[s] ?? [])], false, nats.url)]));
     const repo = await GitRepo.create(testbed, options.name);
-    return new Fleet(testbed, nats, hub, api, agents, repo, kube);
+    return new Fleet(testbed, nats, keys, hub, api, agents, repo, kube);
   }
 
   /** kubectl for one spoke. */

@@ -14,3 +14,4 @@ export * from './eventually.js';
 export * from './nats-store.js';
 export * from './kube-http.js';
 export * from './nats-server.js';
+export * from './signing-keys.js';

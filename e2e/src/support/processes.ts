@@ -93,11 +93,12 @@ export async function createDatabase(testbed: Testbed, name: string): Promise<st
 export interface HubProcess extends ManagedProcess { url: string }
 
 /** Starts the hub (`hub/dist/src/main.js`) on a free port against the given database; waits for /readyz. */
-export async function startHub(testbed: Testbed, name: string, databaseUrl: string, options: { port?: number; detached?: boolean; env?: NodeJS.ProcessEnv; natsUrl?: string } = {}): Promise<HubProcess> {
+export async function startHub(testbed: Testbed, name: string, databaseUrl: string, options: { port?: number; detached?: boolean; env?: NodeJS.ProcessEnv; natsUrl?: string; signingKeyFile?: string } = {}): Promise<HubProcess> {
   const port = options.port ?? (await freePort());
   const proc = startProcess(testbed, name, path.join(repoRoot(), 'hub/dist/src/main.js'), [], {
     GITFLEET_DATABASE_URL: databaseUrl,
     GITFLEET_NATS_URL: options.natsUrl ?? testbed.natsUrl,
+    ...(options.signingKeyFile ? { GITFLEET_SIGNING_KEY_FILE: options.signingKeyFile } : {}),
     GITFLEET_HTTP_HOST: '127.0.0.1',
     GITFLEET_HTTP_PORT: String(port),
     GITFLEET_GIT_CACHE_DIR: path.join(testbed.stateDir, 'hub-git', name),
