@@ -7,6 +7,8 @@
  *   node e2e/dist/demo/main.js          start (or restart) the demo
  *   node e2e/dist/demo/main.js --stop   stop the demo's hub and agents
  */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -48,8 +50,11 @@ async function main(): Promise<void> {
   await resetJetStream(testbed);
   const database = await createDatabase(testbed, 'gitfleet_demo');
   const keys = createSigningKeys(testbed, 'demo');
-  const hub = await startHub(testbed, 'demo-hub', database, { port: HUB_PORT, detached: true, signingKeyFile: keys.privateKeyFile });
-  const api = new HubApi(hub.url);
+  const adminToken = `demo-${randomBytes(24).toString('base64url')}`;
+  const tokenFile = path.join(testbed.stateDir, 'demo-admin-token');
+  writeFileSync(tokenFile, adminToken, { mode: 0o600 });
+  const hub = await startHub(testbed, 'demo-hub', database, { port: HUB_PORT, detached: true, signingKeyFile: keys.privateKeyFile, adminToken });
+  const api = new HubApi(hub.url, adminToken);
   console.log(`hub: ${hub.url} (OpenAPI: ${hub.url}/api/docs, log: ${hub.logFile})`);
 
   for (const [name, labels] of Object.entries(LABELS)) {
@@ -86,7 +91,8 @@ async function main(): Promise<void> {
   }
   console.log(`
 The fleet converged. The hub and agents keep running in the background:
-  curl ${hub.url}/api/v1/targets                        per-cluster status
+  curl -H "Authorization: Bearer $(cat ${tokenFile})" ${hub.url}/api/v1/targets
+                                                        per-cluster status (the demo's admin token)
   kubectl --kubeconfig ${testbed.kubeconfigDir}/spoke3.kubeconfig get deploy -A    what prod runs
   git clone ${repo.url}                 change it, push, and watch it roll out
   npm run demo:stop                                              stop hub and agents

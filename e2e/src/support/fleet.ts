@@ -51,7 +51,7 @@ export class Fleet {
     const database = await createDatabase(testbed, `gitfleet_e2e_${options.name.replaceAll('-', '_')}`);
     const keys = createSigningKeys(testbed, options.name);
     const hub = await startHub(testbed, `${options.name}-hub`, database, { natsUrl: nats.url, signingKeyFile: keys.privateKeyFile });
-    const api = new HubApi(hub.url);
+    const api = new HubApi(hub.url, hub.adminToken);
     for (const [name, labels] of Object.entries(options.clusters)) await api.createCluster(name, labels);
     const agents = new Map(Object.keys(options.clusters).map((s) => [s, startAgent(testbed, s, ['--bundle-public-keys', keys.publicKeyFile, ...(options.agentArgs ?? []), ...(options.agentArgsFor?.[s] ?? [])], false, nats.url)]));
     const repo = await GitRepo.create(testbed, options.name);

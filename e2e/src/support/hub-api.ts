@@ -58,15 +58,18 @@ export class HubApiError extends Error {
   }
 }
 
-/** Client of one hub instance. */
+/** Client of one hub instance; sends `token` as a bearer token when given. */
 export class HubApi {
-  constructor(readonly baseUrl: string) {}
+  constructor(readonly baseUrl: string, private readonly token?: string) {}
 
   /** Sends a request; resolves with the parsed JSON body (or undefined). @throws HubApiError on a non-2xx status. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

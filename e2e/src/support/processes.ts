@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -89,15 +90,17 @@ export async function createDatabase(testbed: Testbed, name: string): Promise<st
   return url.toString();
 }
 
-/** A started hub: its base URL and process. */
-export interface HubProcess extends ManagedProcess { url: string }
+/** A started hub: its base URL, process, and the bootstrap admin token it was started with. */
+export interface HubProcess extends ManagedProcess { url: string; adminToken: string }
 
 /** Starts the hub (`hub/dist/src/main.js`) on a free port against the given database; waits for /readyz. */
-export async function startHub(testbed: Testbed, name: string, databaseUrl: string, options: { port?: number; detached?: boolean; env?: NodeJS.ProcessEnv; natsUrl?: string; signingKeyFile?: string } = {}): Promise<HubProcess> {
+export async function startHub(testbed: Testbed, name: string, databaseUrl: string, options: { port?: number; detached?: boolean; env?: NodeJS.ProcessEnv; natsUrl?: string; signingKeyFile?: string; adminToken?: string } = {}): Promise<HubProcess> {
   const port = options.port ?? (await freePort());
+  const adminToken = options.adminToken ?? `e2e-${randomBytes(24).toString('base64url')}`;
   const proc = startProcess(testbed, name, path.join(repoRoot(), 'hub/dist/src/main.js'), [], {
     GITFLEET_DATABASE_URL: databaseUrl,
     GITFLEET_NATS_URL: options.natsUrl ?? testbed.natsUrl,
+    GITFLEET_ADMIN_TOKEN: adminToken,
     ...(options.signingKeyFile ? { GITFLEET_SIGNING_KEY_FILE: options.signingKeyFile } : {}),
     GITFLEET_HTTP_HOST: '127.0.0.1',
     GITFLEET_HTTP_PORT: String(port),
@@ -111,7 +114,7 @@ export async function startHub(testbed: Testbed, name: string, databaseUrl: stri
     const res = await fetch(`${url}/readyz`);
     if (!res.ok) throw new Error(`readyz ${res.status}`);
   }, 60_000, 200);
-  return { ...proc, url };
+  return { ...proc, url, adminToken };
 }
 
 /**
