@@ -106,6 +106,9 @@ section "values refused by the schema / templates"
 refuses "hub without secrets.databaseUrl" "databaseUrl is required" helm template t hub
 refuses "hub with a non-postgres databaseUrl" "databaseUrl.*(pattern|does not match)|does not match pattern" \
   helm template t hub --set secrets.databaseUrl=mysql://x
+refuses "hub without secrets.adminToken" "adminToken is required" helm template t hub --set secrets.databaseUrl=postgres://x@y/z
+refuses "hub with a short secrets.adminToken" "adminToken.*(pattern|does not match)|does not match pattern" \
+  helm template t hub --set secrets.databaseUrl=postgres://x@y/z --set secrets.adminToken=short
 refuses "hub with an unknown top-level value" "additional ?propert" helm template t hub -f hub/ci/test-values.yaml --set replicas=2
 refuses "agent without cluster.name" "cluster.name is required" helm template t agent --set hub.natsUrl=nats://n:4222
 refuses "agent with a cluster name that is not DNS-1123" "cluster.*name|pattern" \

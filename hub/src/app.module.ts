@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, type Params } from 'nestjs-pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
 import { ApiModule } from './api/api.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { ClustersModule } from './clusters/clusters.module.js';
 import { ConfigModule } from './config/config.module.js';
 import type { HubConfig } from './config/config.js';
@@ -14,25 +16,29 @@ import { TargetsModule } from './targets/targets.module.js';
 /** The hub's root module. */
 @Module({})
 export class AppModule {
-  /** Root module for a validated `config`. */
-  static forRoot(config: HubConfig): DynamicModule {
+  /**
+   * Root module for a validated `config`; `logDestination` replaces stdout for the pino log
+   * (tests capture it).
+   */
+  static forRoot(config: HubConfig, logDestination?: NodeJS.WritableStream): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({
-          pinoHttp: {
+          pinoHttp: withDestination({
             level: config.logLevel,
             // request-bound log lines carry only the request id, not the whole request
             quietReqLogger: true,
             // no secrets in logs: drop credentials a client might send
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-gitlab-token"]', 'req.headers["x-hub-signature-256"]'],
             autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-          },
+          }, logDestination),
         }),
         DatabaseModule,
         NatsModule,
         ApiModule,
+        AuthModule,
         DeploymentsModule,
         SourcesModule,
         ClustersModule,
@@ -41,4 +47,9 @@ export class AppModule {
       ],
     };
   }
+}
+
+/** pino-http options, with `destination` as the log stream when given. */
+function withDestination(options: PinoHttpOptions, destination?: NodeJS.WritableStream): Params['pinoHttp'] {
+  return destination ? [options, destination as never] : options;
 }

@@ -18,6 +18,7 @@ import { createHubApp } from '../src/app.factory.js';
 import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
 
 const run = promisify(execFile);
+const ADMIN_TOKEN = 'hub-app-test-admin-token';
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'hub test', GIT_AUTHOR_EMAIL: 'hub@test.invalid', GIT_COMMITTER_NAME: 'hub test', GIT_COMMITTER_EMAIL: 'hub@test.invalid' };
 
 describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
@@ -45,7 +46,7 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
   const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const r = await fetch(`${base}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}`, ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await r.text();
@@ -66,7 +67,7 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
     write('web/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  color: blue\n');
     await push('first');
 
-    app = await createHubApp({ databaseUrl: db.url, natsUrls: [nats.url], httpHost: '127.0.0.1', httpPort: 0, gitCacheDir: cacheDir, logLevel: 'silent' });
+    app = await createHubApp({ databaseUrl: db.url, natsUrls: [nats.url], httpHost: '127.0.0.1', httpPort: 0, gitCacheDir: cacheDir, logLevel: 'silent', adminToken: ADMIN_TOKEN });
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     nc = await connect({ servers: nats.url });

@@ -58,16 +58,16 @@ describe('database (real PostgreSQL)', () => {
     const tables: Array<{ table_name: string }> = await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
     assert.deepEqual(
       tables.map((t) => t.table_name),
-      ['bundles', 'cluster_groups', 'clusters', 'migrations', 'sources', 'status_history', 'target_status', 'targets'],
+      ['api_tokens', 'audit_log', 'bundles', 'cluster_groups', 'clusters', 'migrations', 'sources', 'status_history', 'target_status', 'targets'],
     );
     assert.deepEqual(await ds.runMigrations(), []);
     const idx: Array<{ indexdef: string }> = await ds.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'status_history_target_idx'`);
     assert.match(idx[0]!.indexdef, /\(cluster, bundle_id, observed_at\)/);
     const applied: Array<{ name: string }> = await ds.query(`SELECT name FROM migrations ORDER BY id`);
-    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1767225600000', 'SyncDriftHealth1767312000000', 'ClusterKubernetesVersion1767398400000', 'TargetTakeOwnership1767488400000']);
+    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1767225600000', 'SyncDriftHealth1767312000000', 'ClusterKubernetesVersion1767398400000', 'TargetTakeOwnership1767488400000', 'AuthAuditCredentials1767571200000']);
   });
 
-  it('the sync/drift/health, cluster Kubernetes version and take ownership migrations add their columns, and revert cleanly', async () => {
+  it('the sync/drift/health, cluster Kubernetes version, take ownership and auth/audit migrations add their columns, and revert cleanly', async () => {
     const columns = async (table: string) =>
       ((await ds.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1`, [table])) as Array<{ column_name: string }>).map((c) => c.column_name);
     const added = ['sync_status', 'health', 'health_message', 'drift', 'orphaned', 'trigger', 'sync_request'];
@@ -77,14 +77,20 @@ describe('database (real PostgreSQL)', () => {
     assert.ok((await columns('targets')).includes('sync_request'));
     assert.ok((await columns('clusters')).includes('kubernetes_version'));
     assert.ok((await columns('targets')).includes('take_ownership'));
-    // down then up again on the live schema (the take ownership migration first, it is the last one)
+    assert.ok((await columns('sources')).includes('credentials_enc'));
+    assert.ok((await columns('sources')).includes('webhook_secret_enc'));
+    // down then up again on the live schema (the auth/audit migration first, it is the last one)
+    await ds.undoLastMigration({ transaction: 'each' });
+    assert.ok(!(await columns('sources')).includes('credentials_enc'));
+    assert.deepEqual(await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_name IN ('api_tokens', 'audit_log')`), []);
     await ds.undoLastMigration({ transaction: 'each' });
     assert.ok(!(await columns('targets')).includes('take_ownership'));
     await ds.undoLastMigration({ transaction: 'each' });
     assert.ok(!(await columns('clusters')).includes('kubernetes_version'));
     await ds.undoLastMigration({ transaction: 'each' });
     assert.ok(!(await columns('targets')).includes('sync_request'));
-    assert.equal((await ds.runMigrations()).length, 3);
+    assert.equal((await ds.runMigrations()).length, 4);
+    assert.ok((await columns('sources')).includes('webhook_secret_enc'));
     assert.ok((await columns('targets')).includes('sync_request'));
     assert.ok((await columns('targets')).includes('take_ownership'));
     assert.ok((await columns('clusters')).includes('kubernetes_version'));
@@ -92,7 +98,7 @@ describe('database (real PostgreSQL)', () => {
 
   it('sources round-trip; a duplicate name is refused', async () => {
     const repo = new SourcesRepository(ds);
-    const src = { name: 's1', url: 'http://git/x.git', branch: 'main', path: 'apps', pollIntervalSeconds: 15, targets: [{ clusterSelector: { matchLabels: { env: 'prod' } } }] };
+    const src = { name: 's1', url: 'http://git/x.git', branch: 'main', path: 'apps', pollIntervalSeconds: 15, targets: [{ clusterSelector: { matchLabels: { env: 'prod' } } }], credentialsEnc: null, webhookSecretEnc: null };
     assert.equal(await repo.create(src), true);
     assert.equal(await repo.create(src), false);
     await repo.saveFetchResult('s1', { lastRevision: 'abc', lastFetchedAt: new Date(), lastError: null });

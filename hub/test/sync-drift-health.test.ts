@@ -84,7 +84,7 @@ describe('sync policy, drift, health, manual sync, diff (HTTP, real Git server, 
   const api = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(`${base}${path}`, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sync-drift-health-admin-token' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await r.text();
@@ -133,6 +133,7 @@ describe('sync policy, drift, health, manual sync, diff (HTTP, real Git server, 
       httpPort: 0,
       gitCacheDir: cacheDir,
       logLevel: 'silent',
+      adminToken: 'sync-drift-health-admin-token',
       agentRequestTimeoutMs: 1000,
     });
     await app.listen(0, '127.0.0.1');

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { AgentReplyError, AgentUnavailableError, ConflictError, DomainError, InvalidInputError, NotFoundError } from './errors.js';
+import { BODY_LIMIT_TEXT } from './body-limit.js';
+import { AgentReplyError, AgentUnavailableError, ConflictError, DomainError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from './errors.js';
 
 /** JSON body of every API error response. */
 export interface ErrorBody {
@@ -12,8 +13,11 @@ export interface ErrorBody {
 /**
  * The one place that maps errors to HTTP: NotFoundError → 404, ConflictError → 409,
  * InvalidInputError → 400, AgentUnavailableError → 504, AgentReplyError → 502 (both logged as
- * warnings, with their message in the body), Nest HttpExceptions (validation 400, unknown route 404, …) as they
- * are, anything else → 500 with a generic message (details only in the log).
+ * warnings, with their message in the body), UnauthenticatedError → 401 with
+ * `WWW-Authenticate: Bearer` (RFC 6750), ForbiddenError → 403, Nest HttpExceptions (validation
+ * 400, unknown route 404, …) as they are, a body over the size limit → 413, anything else → 500
+ * with a generic message (details only in the log). The message is also left in
+ * `res.locals.errorMessage` for the audit log.
  */
 @Catch()
 export class DomainExceptionFilter implements ExceptionFilter {
@@ -25,14 +29,22 @@ export class DomainExceptionFilter implements ExceptionFilter {
     const body = this.toBody(exception);
     if (exception instanceof AgentUnavailableError || exception instanceof AgentReplyError) this.logger.warn({ err: String(exception) }, 'agent request failed');
     else if (body.statusCode >= 500) this.logger.error({ err: exception }, 'unhandled error');
+    if (exception instanceof UnauthenticatedError) {
+      res.setHeader('WWW-Authenticate', exception.invalidToken ? 'Bearer realm="gitfleet", error="invalid_token"' : 'Bearer realm="gitfleet"');
+    }
+    res.locals.errorMessage = Array.isArray(body.message) ? body.message.join('; ') : body.message;
     res.status(body.statusCode).json(body);
   }
 
   private toBody(exception: unknown): ErrorBody {
+    const tooLarge = (exception as { type?: unknown })?.type === 'entity.too.large' || (exception instanceof HttpException && exception.getStatus() === 413);
+    if (tooLarge) return { statusCode: HttpStatus.PAYLOAD_TOO_LARGE, error: 'Payload Too Large', message: `request body exceeds the limit of ${BODY_LIMIT_TEXT}` };
     if (exception instanceof NotFoundError) return { statusCode: HttpStatus.NOT_FOUND, error: 'Not Found', message: exception.message };
     if (exception instanceof ConflictError) return { statusCode: HttpStatus.CONFLICT, error: 'Conflict', message: exception.message };
     if (exception instanceof AgentUnavailableError) return { statusCode: HttpStatus.GATEWAY_TIMEOUT, error: 'Gateway Timeout', message: exception.message };
     if (exception instanceof AgentReplyError) return { statusCode: HttpStatus.BAD_GATEWAY, error: 'Bad Gateway', message: exception.message };
+    if (exception instanceof UnauthenticatedError) return { statusCode: HttpStatus.UNAUTHORIZED, error: 'Unauthorized', message: exception.message };
+    if (exception instanceof ForbiddenError) return { statusCode: HttpStatus.FORBIDDEN, error: 'Forbidden', message: exception.message };
     if (exception instanceof InvalidInputError || exception instanceof DomainError) {
       return { statusCode: HttpStatus.BAD_REQUEST, error: 'Bad Request', message: exception.message };
     }
@@ -52,6 +64,6 @@ export class DomainExceptionFilter implements ExceptionFilter {
 }
 
 function httpErrorName(status: number): string {
-  const names: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+  const names: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
   return names[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error');
 }

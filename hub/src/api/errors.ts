@@ -1,7 +1,7 @@
 /**
  * Domain errors thrown by services. They know nothing of HTTP: `DomainExceptionFilter` maps
  * them to status codes (NotFound → 404, Conflict → 409, Invalid → 400, AgentUnavailable → 504,
- * AgentReply → 502), and non-HTTP callers
+ * AgentReply → 502, Unauthenticated → 401, Forbidden → 403), and non-HTTP callers
  * (NATS handlers, the pipeline) catch them by class.
  */
 
@@ -39,3 +39,19 @@ export class AgentReplyError extends DomainError {
     super(`agent of cluster "${cluster}" gave an unusable answer: ${reason}`, options);
   }
 }
+
+/**
+ * No valid credentials (HTTP 401 with `WWW-Authenticate: Bearer`). `invalidToken` marks a
+ * token that was sent but is unknown or expired (RFC 6750 `error="invalid_token"`).
+ */
+export class UnauthenticatedError extends DomainError {
+  constructor(
+    message = 'authentication required: send Authorization: Bearer <token>',
+    readonly invalidToken = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Valid credentials whose role does not allow the request (HTTP 403). */
+export class ForbiddenError extends DomainError {}

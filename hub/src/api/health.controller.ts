@@ -1,10 +1,12 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Public } from '../auth/roles.js';
 import { HealthService, type Readiness } from './health.service.js';
 
-/** GET /healthz (liveness) and GET /readyz (PostgreSQL + NATS). */
+/** GET /healthz (liveness) and GET /readyz (PostgreSQL + NATS); open without a token. */
 @ApiTags('health')
+@Public()
 @Controller()
 export class HealthController {
   constructor(private readonly health: HealthService) {}

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ClusterDetailView, ClusterGroupView, ClusterView, CreateClusterDto, CreateClusterGroupDto, PatchClusterDto, UpdateClusterGroupDto } from './clusters.dto.js';
+import { Roles } from '../auth/roles.js';
 import { ClustersService } from './clusters.service.js';
 
 /** Admin API of clusters: /api/v1/clusters. */
@@ -29,8 +30,9 @@ export class ClustersController {
     return this.service.get(name);
   }
 
-  /** Replaces the cluster's labels; targets move at once. */
+  /** Replaces the cluster's labels; targets move at once. Role operator. */
   @Patch(':name')
+  @Roles('operator')
   patch(@Param('name') name: string, @Body() dto: PatchClusterDto): Promise<ClusterView> {
     return this.service.setLabels(name, dto.labels);
   }

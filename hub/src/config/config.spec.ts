@@ -4,7 +4,9 @@ import { ConfigError, loadConfig, redactUrl } from './config.js';
 
 describe('loadConfig', () => {
   it('applies defaults', () => {
-    const c = loadConfig({ GITFLEET_DATABASE_URL: 'postgres://u:p@h:5432/d', GITFLEET_NATS_URL: 'nats://127.0.0.1:4222' });
+    const c = loadConfig({ GITFLEET_DATABASE_URL: 'postgres://u:p@h:5432/d', GITFLEET_NATS_URL: 'nats://127.0.0.1:4222', GITFLEET_ADMIN_TOKEN: 'a-long-enough-admin-token' });
+    assert.equal(c.adminToken, 'a-long-enough-admin-token');
+    assert.equal(c.secretsKey, undefined);
     assert.equal(c.httpHost, '127.0.0.1');
     assert.equal(c.httpPort, 8080);
     assert.equal(c.logLevel, 'info');
@@ -14,8 +16,18 @@ describe('loadConfig', () => {
   it('lists every problem and never shows a password', () => {
     assert.throws(
       () => loadConfig({ GITFLEET_DATABASE_URL: 'mysql://u:secret@h/d', GITFLEET_HTTP_PORT: '99999', GITFLEET_LOG_LEVEL: 'loud' }),
-      (err: Error) => err instanceof ConfigError && /DATABASE_URL/.test(err.message) && /NATS_URL is required/.test(err.message) && /HTTP_PORT/.test(err.message) && /LOG_LEVEL/.test(err.message) && !err.message.includes('secret'),
+      (err: Error) => err instanceof ConfigError && /DATABASE_URL/.test(err.message) && /NATS_URL is required/.test(err.message) && /HTTP_PORT/.test(err.message) && /LOG_LEVEL/.test(err.message) && /GITFLEET_ADMIN_TOKEN is required/.test(err.message) && !err.message.includes('secret'),
     );
+  });
+
+  it('refuses a short admin token without echoing it, and checks the secrets key length', () => {
+    const base = { GITFLEET_DATABASE_URL: 'postgres://u:p@h:5432/d', GITFLEET_NATS_URL: 'nats://127.0.0.1:4222' };
+    assert.throws(
+      () => loadConfig({ ...base, GITFLEET_ADMIN_TOKEN: 'short-tok', GITFLEET_SECRETS_KEY: Buffer.alloc(16).toString('base64') }),
+      (err: Error) => /ADMIN_TOKEN must be at least 16/.test(err.message) && /SECRETS_KEY must be base64 of exactly 32 bytes/.test(err.message) && !err.message.includes('short-tok'),
+    );
+    const key = Buffer.alloc(32, 7);
+    assert.deepEqual(loadConfig({ ...base, GITFLEET_ADMIN_TOKEN: 'x'.repeat(16), GITFLEET_SECRETS_KEY: key.toString('base64') }).secretsKey, key);
   });
 
   it('redacts passwords in URLs', () => {

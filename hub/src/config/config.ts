@@ -30,6 +30,16 @@ export interface HubConfig {
   signingKey?: SigningKey;
   /** GITFLEET_SIGNING_KEY_FILE as given ('' when unset), for the start-up warning. */
   signingKeyFile?: string;
+  /**
+   * GITFLEET_ADMIN_TOKEN: the bootstrap admin bearer token (>= 16 characters), actor
+   * `bootstrap-admin` in the audit log. Required. Secret: never log it.
+   */
+  adminToken: string;
+  /**
+   * GITFLEET_SECRETS_KEY: 32 bytes (base64) of the AES-256-GCM key that encrypts source
+   * credentials and webhook secrets at rest; undefined → sources with secrets are refused (400).
+   */
+  secretsKey?: Buffer;
 }
 
 /** Nest injection token of the `HubConfig`. */
@@ -58,6 +68,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * binary, default `helm` on PATH) and GITFLEET_HELM_PLAIN_HTTP_REGISTRIES (comma separated
  * `host` or `host:port` of OCI registries reached over plain HTTP: `oci://` charts there are
  * fetched with `helm pull --plain-http`; default none, i.e. HTTPS everywhere).
+ * GITFLEET_ADMIN_TOKEN (required, at least 16 characters: the bootstrap admin bearer token),
+ * GITFLEET_SECRETS_KEY (optional, base64 of exactly 32 bytes, e.g. `openssl rand -base64 32`:
+ * encrypts source credentials and webhook secrets; without it such sources are refused).
  * @throws ConfigError listing every problem found; the message never contains a password.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
@@ -98,8 +111,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     }
   }
 
+  const adminToken = env.GITFLEET_ADMIN_TOKEN ?? '';
+  if (!adminToken) problems.push('GITFLEET_ADMIN_TOKEN is required (the bootstrap admin bearer token, at least 16 characters, e.g. `openssl rand -base64 32`)');
+  else if (adminToken.length < 16 || /\s/.test(adminToken)) problems.push('GITFLEET_ADMIN_TOKEN must be at least 16 characters without whitespace');
+
+  const secretsKeyRaw = env.GITFLEET_SECRETS_KEY ?? '';
+  let secretsKey: Buffer | undefined;
+  if (secretsKeyRaw) {
+    const key = Buffer.from(secretsKeyRaw, 'base64');
+    if (key.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(secretsKeyRaw)) problems.push('GITFLEET_SECRETS_KEY must be base64 of exactly 32 bytes (openssl rand -base64 32)');
+    else secretsKey = key;
+  }
+
   if (problems.length > 0) throw new ConfigError(`invalid hub configuration:\n  - ${problems.join('\n  - ')}`);
-  return { databaseUrl, natsUrls, httpHost, httpPort, gitCacheDir, logLevel, signingKeyFile, ...(signingKey ? { signingKey } : {}) };
+  return {
+    databaseUrl,
+    natsUrls,
+    httpHost,
+    httpPort,
+    gitCacheDir,
+    logLevel,
+    signingKeyFile,
+    adminToken,
+    ...(signingKey ? { signingKey } : {}),
+    ...(secretsKey ? { secretsKey } : {}),
+  };
 }
 
 /** Returns `url` with any password replaced by `***`, for logs and errors. */

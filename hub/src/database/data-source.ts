@@ -3,6 +3,8 @@
  * `typeorm -d hub/dist/src/database/data-source.js migration:show` (needs GITFLEET_DATABASE_URL).
  */
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { ApiTokenEntity } from '../auth/api-token.entity.js';
+import { AuditLogEntity } from '../auth/audit-log.entity.js';
 import { ClusterGroupEntity } from '../clusters/cluster-group.entity.js';
 import { ClusterEntity } from '../clusters/cluster.entity.js';
 import { BundleEntity } from '../deployments/bundle.entity.js';
@@ -15,6 +17,7 @@ import { InitialSchema1767225600000 } from './migrations/1767225600000-initial-s
 import { SyncDriftHealth1767312000000 } from './migrations/1767312000000-sync-drift-health.js';
 import { ClusterKubernetesVersion1767398400000 } from './migrations/1767398400000-cluster-kubernetes-version.js';
 import { TargetTakeOwnership1767488400000 } from './migrations/1767488400000-target-take-ownership.js';
+import { AuthAuditCredentials1767571200000 } from './migrations/1767571200000-auth-audit-credentials.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -25,10 +28,18 @@ export const ENTITIES = [
   TargetEntity,
   TargetStatusEntity,
   StatusHistoryEntity,
+  ApiTokenEntity,
+  AuditLogEntity,
 ];
 
 /** Every migration, oldest first. */
-export const MIGRATIONS = [InitialSchema1767225600000, SyncDriftHealth1767312000000, ClusterKubernetesVersion1767398400000, TargetTakeOwnership1767488400000];
+export const MIGRATIONS = [
+  InitialSchema1767225600000,
+  SyncDriftHealth1767312000000,
+  ClusterKubernetesVersion1767398400000,
+  TargetTakeOwnership1767488400000,
+  AuthAuditCredentials1767571200000,
+];
 
 /**
  * DataSource options for `databaseUrl`: migrations run at initialize, never `synchronize`.

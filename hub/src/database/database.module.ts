@@ -4,6 +4,8 @@
  */
 import { Global, Module } from '@nestjs/common';
 import { AgentRequestsRepository } from '../agents/agent-requests.repository.js';
+import { ApiTokensRepository } from '../auth/api-tokens.repository.js';
+import { AuditLogRepository } from '../auth/audit-log.repository.js';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
 import { ClustersRepository } from '../clusters/clusters.repository.js';
@@ -16,7 +18,7 @@ import { StatusRepository } from '../status/status.repository.js';
 import { TargetsRepository } from '../targets/targets.repository.js';
 import { dataSourceOptions } from './data-source.js';
 
-/** Every repository (the only I/O classes): PostgreSQL tables, Git, NATS publishing, agent requests. */
+/** Every repository (the only I/O classes): PostgreSQL tables, Git, NATS publishing, agent requests, tokens, audit log. */
 const REPOSITORIES = [
   SourcesRepository,
   ClustersRepository,
@@ -27,6 +29,8 @@ const REPOSITORIES = [
   PublishingRepository,
   GitRepository,
   AgentRequestsRepository,
+  ApiTokensRepository,
+  AuditLogRepository,
 ];
 
 /** DataSource + repositories, global. */

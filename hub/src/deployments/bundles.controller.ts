@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { BundleView, SyncBundleDto, SyncResultView } from './bundles.dto.js';
+import { Roles } from '../auth/roles.js';
 import { BundlesService } from './bundles.service.js';
 
 /** Admin API of bundles: /api/v1/bundles (read, and the manual sync action). */
@@ -30,6 +31,7 @@ export class BundlesController {
    * automated=false. 404 for an unknown bundle or a cluster it does not target.
    */
   @Post(':id/sync')
+  @Roles('operator')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: SyncResultView })
   @ApiNotFoundResponse({ description: 'no such bundle, or the bundle does not target that cluster' })

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/roles.js';
 import { PublishingRepository } from './publishing.repository.js';
 
 /** One public key the hub signs DesiredStates with. */
@@ -20,8 +21,9 @@ export class SigningKeysView {
   keys!: SigningKeyView[];
 }
 
-/** The hub's bundle-signing public key, for operators installing agents. Never the private key. */
+/** The hub's bundle-signing public key, for operators installing agents (open without a token). Never the private key. */
 @ApiTags('signing')
+@Public()
 @Controller('api/v1/signing-keys')
 export class SigningKeysController {
   constructor(private readonly publishing: PublishingRepository) {}

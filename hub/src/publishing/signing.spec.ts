@@ -82,7 +82,7 @@ describe('signing', () => {
   });
 
   it('loadConfig: GITFLEET_SIGNING_KEY_FILE loads the key; a missing file is "unsigned"; a bad file is a ConfigError', () => {
-    const base = { GITFLEET_DATABASE_URL: 'postgres://u:p@h:5432/d', GITFLEET_NATS_URL: 'nats://127.0.0.1:4222' };
+    const base = { GITFLEET_DATABASE_URL: 'postgres://u:p@h:5432/d', GITFLEET_NATS_URL: 'nats://127.0.0.1:4222', GITFLEET_ADMIN_TOKEN: 'signing-spec-admin-token' };
     const good = file('good.pem', privatePem);
     assert.equal(loadConfig({ ...base, GITFLEET_SIGNING_KEY_FILE: good }).signingKey?.keyId, signingKeyId(pair.publicKey));
     assert.equal(loadConfig(base).signingKey, undefined);

@@ -13,6 +13,12 @@ import { HUB_CONFIG, redactUrl, type HubConfig } from '../config/config.js';
 /** Thrown when a fetch fails; the message never carries credentials. */
 export class GitFetchError extends Error {}
 
+/** HTTPS basic credentials for a private repository (given to isomorphic-git's onAuth). */
+export interface GitCredentials {
+  username: string;
+  password: string;
+}
+
 /** Clones and updates one shallow checkout per source, `<gitCacheDir>/<source>`. */
 @Injectable()
 export class GitRepository {
@@ -44,21 +50,25 @@ export class GitRepository {
   /**
    * Brings the checkout of `source` to the head of `branch` at `url`: a depth-1 single-branch
    * clone the first time, then fetch (depth 1) + forced checkout of the fetched head.
+   * `credentials` go to isomorphic-git's onAuth (one try: a refused login fails the fetch
+   * with HTTP 401 instead of asking again).
    * @returns the commit SHA now checked out.
    * @throws GitFetchError (credentials removed from the message) on any failure.
    */
-  sync(source: string, url: string, branch: string): Promise<string> {
-    return this.withCheckout(source, (dir) => this.syncUnlocked(dir, url, branch));
+  sync(source: string, url: string, branch: string, credentials?: GitCredentials): Promise<string> {
+    return this.withCheckout(source, (dir) => this.syncUnlocked(dir, url, branch, credentials));
   }
 
-  private async syncUnlocked(dir: string, url: string, branch: string): Promise<string> {
+  private async syncUnlocked(dir: string, url: string, branch: string, credentials?: GitCredentials): Promise<string> {
+    // no onAuthFailure: a refused login ends in isomorphic-git's HttpError (401) instead of a retry
+    const auth = credentials ? { onAuth: () => ({ ...credentials }) } : {};
     try {
       if (!fs.existsSync(join(dir, '.git'))) {
         await rm(dir, { recursive: true, force: true });
-        await git.clone({ fs, http, dir, url, ref: branch, singleBranch: true, depth: 1, noTags: true });
+        await git.clone({ fs, http, dir, url, ref: branch, singleBranch: true, depth: 1, noTags: true, ...auth });
         return await git.resolveRef({ fs, dir, ref: 'HEAD' });
       }
-      const res = await git.fetch({ fs, http, dir, url, ref: branch, remoteRef: branch, singleBranch: true, depth: 1, tags: false });
+      const res = await git.fetch({ fs, http, dir, url, ref: branch, remoteRef: branch, singleBranch: true, depth: 1, tags: false, ...auth });
       const head = res.fetchHead ?? (await git.resolveRef({ fs, dir, ref: `refs/remotes/origin/${branch}` }));
       const current = await git.resolveRef({ fs, dir, ref: 'HEAD' }).catch(() => '');
       if (head !== current) {
@@ -71,7 +81,8 @@ export class GitRepository {
       }
       return head;
     } catch (err) {
-      throw new GitFetchError(`fetch ${redactUrl(url)} branch ${branch}: ${scrub(String((err as Error)?.message ?? err), url)}`);
+      const secrets = credentials ? [credentials.password, credentials.username] : [];
+      throw new GitFetchError(`fetch ${redactUrl(url)} branch ${branch}: ${scrub(String((err as Error)?.message ?? err), url, secrets)}`);
     }
   }
 
@@ -89,7 +100,14 @@ async function clearWorkingTree(dir: string): Promise<void> {
   await rm(join(dir, '.git', 'index'), { force: true });
 }
 
-/** Removes the raw URL (which may hold a password) from an error message. */
-function scrub(message: string, url: string): string {
-  return message.split(url).join(redactUrl(url));
+/**
+ * Removes the raw URL (which may hold a password) and every given secret from an error message
+ * (a password, and the base64 `user:password` of a Basic header a server might echo).
+ */
+export function scrub(message: string, url: string, secrets: string[] = []): string {
+  let out = message.split(url).join(redactUrl(url));
+  const [password, username] = secrets;
+  const basic = password !== undefined && username !== undefined ? [Buffer.from(`${username}:${password}`).toString('base64')] : [];
+  for (const s of [...basic, ...(password ? [password] : [])]) if (s.length >= 4) out = out.split(s).join('***');
+  return out;
 }

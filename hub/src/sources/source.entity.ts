@@ -38,6 +38,17 @@ export class SourceEntity {
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError: string | null;
 
+  /**
+   * Git credentials `{username, password}` as JSON, sealed with GITFLEET_SECRETS_KEY
+   * (auth/secret-box.ts, owner = source name); null = anonymous fetches. Never returned or logged.
+   */
+  @Column({ name: 'credentials_enc', type: 'text', nullable: true })
+  credentialsEnc: string | null;
+
+  /** Webhook secret (GitHub HMAC key / GitLab token), sealed like `credentialsEnc`; null = open webhook. */
+  @Column({ name: 'webhook_secret_enc', type: 'text', nullable: true })
+  webhookSecretEnc: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

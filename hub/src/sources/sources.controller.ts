@@ -1,5 +1,7 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Req, type RawBodyRequest } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
+import type { AuthenticatedRequest } from '../auth/auth.guard.js';
+import { AnonymousAllowed, Roles } from '../auth/roles.js';
 import { CreateSourceDto, SourceView, WebhookResult } from './sources.dto.js';
 import { SourcesService } from './sources.service.js';
 
@@ -34,11 +36,22 @@ export class SourcesController {
     return this.service.delete(name);
   }
 
-  /** Git push webhook (GitHub, GitLab, or any body): 202, the fetch runs in the background. */
+  /**
+   * Git push webhook (GitHub, GitLab, or any body): 202, the fetch runs in the background.
+   * Open to Git hosts: a bearer token with role operator+, or — when the source has a webhook
+   * secret — its X-Hub-Signature-256 / X-Gitlab-Token; 401 otherwise.
+   */
   @Post(':name/webhook')
+  @Roles('operator')
+  @AnonymousAllowed()
   @HttpCode(202)
   @ApiAcceptedResponse({ type: WebhookResult })
-  webhook(@Param('name') name: string, @Headers() headers: Record<string, string>, @Body() body: unknown): Promise<WebhookResult> {
-    return this.service.webhook(name, headers, body);
+  webhook(
+    @Param('name') name: string,
+    @Headers() headers: Record<string, string>,
+    @Body() body: unknown,
+    @Req() req: RawBodyRequest<AuthenticatedRequest>,
+  ): Promise<WebhookResult> {
+    return this.service.webhook(name, headers, body, { ...(req.principal ? { caller: req.principal } : {}), ...(req.rawBody ? { rawBody: req.rawBody } : {}) });
   }
 }

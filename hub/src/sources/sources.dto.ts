@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { NAME_PATTERN } from '@gitfleet/proto';
 import { LabelSelectorDto } from '../clusters/clusters.dto.js';
 import type { TargetRule } from '../targeting/index.js';
@@ -15,6 +15,17 @@ export class TargetRuleDto implements TargetRule {
   @ApiPropertyOptional() @IsOptional() @Matches(NAME_PATTERN, { message: 'clusterGroup must be a DNS-1123 label' }) clusterGroup?: string;
   @ApiPropertyOptional({ type: LabelSelectorDto }) @IsOptional() @ValidateNested() @Type(() => LabelSelectorDto) clusterGroupSelector?: LabelSelectorDto;
   @ApiPropertyOptional() @IsOptional() @Matches(NAME_PATTERN, { message: 'clusterName must be a DNS-1123 label' }) clusterName?: string;
+}
+
+/**
+ * Git credentials of a private source (HTTPS): `username` + `password`, or a `token` (sent as
+ * the password; username defaults to `x-access-token`, which GitHub accepts; GitLab wants
+ * `oauth2`). Write-only: stored encrypted, never returned.
+ */
+export class SourceCredentialsDto {
+  @ApiPropertyOptional({ description: 'HTTPS user name' }) @IsOptional() @IsString() @MinLength(1) @MaxLength(256) username?: string;
+  @ApiPropertyOptional({ description: 'HTTPS password (write-only)', writeOnly: true }) @IsOptional() @IsString() @MinLength(1) @MaxLength(4096) password?: string;
+  @ApiPropertyOptional({ description: 'access token, instead of a password (write-only)', writeOnly: true }) @IsOptional() @IsString() @MinLength(1) @MaxLength(4096) token?: string;
 }
 
 /** Body of POST /api/v1/sources. */
@@ -53,6 +64,19 @@ export class CreateSourceDto {
   @ValidateNested({ each: true })
   @Type(() => TargetRuleDto)
   targets?: TargetRuleDto[];
+
+  @ApiPropertyOptional({ type: SourceCredentialsDto, description: 'credentials of a private repository; needs GITFLEET_SECRETS_KEY on the hub' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SourceCredentialsDto)
+  credentials?: SourceCredentialsDto;
+
+  @ApiPropertyOptional({ description: 'webhook secret (GitHub X-Hub-Signature-256 key, GitLab X-Gitlab-Token); write-only; needs GITFLEET_SECRETS_KEY', writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'webhookSecret must be at least 16 characters' })
+  @MaxLength(256)
+  webhookSecret?: string;
 }
 
 /** A source as returned by the API (the URL with any password masked). */
@@ -66,6 +90,8 @@ export class SourceView {
   @ApiProperty({ nullable: true, type: String }) lastRevision: string | null;
   @ApiProperty({ nullable: true, type: String }) lastFetchedAt: string | null;
   @ApiProperty({ nullable: true, type: String }) lastError: string | null;
+  @ApiProperty({ description: 'true when Git credentials are stored (never returned)' }) hasCredentials: boolean;
+  @ApiProperty({ description: 'true when webhooks must be signed / carry the secret token' }) hasWebhookSecret: boolean;
   @ApiProperty() createdAt: string;
 }
 

@@ -32,11 +32,14 @@ export class SourcesRepository {
    * Inserts a new source.
    * @returns false when a source with that name exists already (nothing written).
    */
-  async create(source: Omit<SourceEntity, 'createdAt' | 'lastRevision' | 'lastFetchedAt' | 'lastError'>): Promise<boolean> {
+  async create(
+    source: Omit<SourceEntity, 'createdAt' | 'lastRevision' | 'lastFetchedAt' | 'lastError' | 'credentialsEnc' | 'webhookSecretEnc'> &
+      Partial<Pick<SourceEntity, 'credentialsEnc' | 'webhookSecretEnc'>>,
+  ): Promise<boolean> {
     const res = await this.repo
       .createQueryBuilder()
       .insert()
-      .values({ ...source, lastRevision: null, lastFetchedAt: null, lastError: null })
+      .values({ credentialsEnc: null, webhookSecretEnc: null, ...source, lastRevision: null, lastFetchedAt: null, lastError: null })
       .orIgnore()
       .returning(['name'])
       .execute();

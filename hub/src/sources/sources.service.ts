@@ -1,14 +1,16 @@
-import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { redactUrl } from '../config/config.js';
-import { ConflictError, NotFoundError } from '../api/errors.js';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { HUB_CONFIG, redactUrl, type HubConfig } from '../config/config.js';
+import { ConflictError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../api/errors.js';
+import type { Principal } from '../auth/roles.js';
+import { openSecret, sealSecret } from '../auth/secret-box.js';
 import { DeploymentService } from '../deployments/deployment.service.js';
-import { GitRepository } from './git.repository.js';
+import { GitRepository, scrub, type GitCredentials } from './git.repository.js';
 import type { SourceEntity } from './source.entity.js';
 import { checkSelector } from '../clusters/label-selector.js';
 import type { TargetRule } from '../targeting/index.js';
-import type { CreateSourceDto, SourceView, TargetRuleDto, WebhookResult } from './sources.dto.js';
+import type { CreateSourceDto, SourceCredentialsDto, SourceView, TargetRuleDto, WebhookResult } from './sources.dto.js';
 import { SourcesRepository } from './sources.repository.js';
-import { decideWebhook } from './webhook.js';
+import { decideWebhook, verifyWebhookSecret } from './webhook.js';
 
 /** Per-source fetch state: one timer, at most one fetch in flight, plus a "fetch again" flag. */
 interface Poller {
@@ -21,7 +23,9 @@ interface Poller {
 /**
  * Sources: CRUD, polling (one timer per source, re-armed after each fetch so fetches never
  * overlap), webhooks (fetch at once), and handing new revisions to the deployment pipeline.
- * A fetch error is stored in `last_error`; nothing published changes.
+ * A fetch error is stored in `last_error`; nothing published changes. Git credentials and
+ * webhook secrets are sealed with GITFLEET_SECRETS_KEY, opened only to fetch / verify, and never
+ * returned, logged or stored in `last_error`.
  */
 @Injectable()
 export class SourcesService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -34,6 +38,7 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
     private readonly repo: SourcesRepository,
     private readonly git: GitRepository,
     private readonly deployments: DeploymentService,
+    @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'secretsKey'>,
   ) {}
 
   /** Starts polling every stored source (first fetch at once). */
@@ -49,11 +54,16 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Registers a source and starts fetching it at once.
-   * @throws ConflictError when the name is taken.
+   * Registers a source and starts fetching it at once; credentials and webhook secret are
+   * sealed first.
+   * @throws ConflictError when the name is taken; InvalidInputError for credentials without a
+   * password or token, or secrets while the hub has no GITFLEET_SECRETS_KEY.
    */
   async create(dto: CreateSourceDto): Promise<SourceView> {
+    const creds = dto.credentials ? toGitCredentials(dto.credentials) : undefined;
     const created = await this.repo.create({
+      credentialsEnc: creds ? this.seal(dto.name, JSON.stringify(creds)) : null,
+      webhookSecretEnc: dto.webhookSecret ? this.seal(dto.name, dto.webhookSecret) : null,
       name: dto.name,
       url: dto.url,
       branch: dto.branch ?? 'main',
@@ -91,10 +101,25 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * Handles a webhook delivery: ignores pushes to other branches, otherwise queues a fetch
-   * (the HTTP answer does not wait for it). @throws NotFoundError
+   * (the HTTP answer does not wait for it). Authenticated by `caller` (a token with role
+   * operator+, checked by the guard) or, when the source has a webhook secret, by the
+   * delivery's signature over `rawBody` / secret token; a source without a secret accepts any
+   * delivery (a webhook only triggers a fetch).
+   * @throws NotFoundError; UnauthenticatedError when the secret is not proven.
    */
-  async webhook(name: string, headers: Record<string, string | string[] | undefined>, body: unknown): Promise<WebhookResult> {
+  async webhook(
+    name: string,
+    headers: Record<string, string | string[] | undefined>,
+    body: unknown,
+    proof: { caller?: Principal; rawBody?: Buffer } = {},
+  ): Promise<WebhookResult> {
     const source = await this.require(name);
+    if (!proof.caller && source.webhookSecretEnc) {
+      const secret = this.open(name, source.webhookSecretEnc);
+      if (!verifyWebhookSecret(secret, headers, proof.rawBody)) {
+        throw new UnauthenticatedError('webhook needs a valid X-Hub-Signature-256 or X-Gitlab-Token, or a bearer token with role operator');
+      }
+    }
     const decision = decideWebhook(source.branch, headers, body);
     if (!decision.fetch) return { accepted: false, ignored: decision.reason };
     void this.fetchNow(name);
@@ -134,10 +159,14 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
     if (!source) return;
     if (this.pollers.get(name)?.stopped ?? true) return;
     let revision: string;
+    let creds: GitCredentials | undefined;
     try {
-      revision = await this.git.sync(name, source.url, source.branch);
+      creds = source.credentialsEnc ? (JSON.parse(this.open(name, source.credentialsEnc)) as GitCredentials) : undefined;
+      revision = await this.git.sync(name, source.url, source.branch, creds);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      // GitFetchError is scrubbed already; scrub again so no other error can leak a secret
+      const raw = err instanceof Error ? err.message : String(err);
+      const message = scrub(raw, source.url, creds ? [creds.password, creds.username] : []);
       this.logger.warn({ source: name, err: message }, 'fetch failed; published targets unchanged');
       await this.repo.saveFetchResult(name, { lastFetchedAt: new Date(), lastError: message }).catch(() => undefined);
       return;
@@ -179,6 +208,20 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
     this.pollers.delete(name);
   }
 
+  /** Seals a secret of source `owner`. @throws InvalidInputError without GITFLEET_SECRETS_KEY */
+  private seal(owner: string, plaintext: string): string {
+    if (!this.config.secretsKey) {
+      throw new InvalidInputError('source credentials and webhook secrets need GITFLEET_SECRETS_KEY on the hub (32 bytes, base64), which is not set');
+    }
+    return sealSecret(this.config.secretsKey, owner, plaintext);
+  }
+
+  /** Opens a sealed secret of source `owner`. @throws Error (no secret in it) without the key or when it does not decrypt */
+  private open(owner: string, sealed: string): string {
+    if (!this.config.secretsKey) throw new Error('source has encrypted secrets but GITFLEET_SECRETS_KEY is not set');
+    return openSecret(this.config.secretsKey, owner, sealed);
+  }
+
   private async require(name: string): Promise<SourceEntity> {
     const s = await this.repo.get(name);
     if (!s) throw new NotFoundError('source', name);
@@ -197,6 +240,15 @@ function toTargetRule(dto: TargetRuleDto): TargetRule {
   return rule;
 }
 
+/** Credentials for onAuth: a token is sent as the password (username default `x-access-token`). @throws InvalidInputError */
+function toGitCredentials(dto: SourceCredentialsDto): GitCredentials {
+  if (dto.password !== undefined && dto.token !== undefined) throw new InvalidInputError('credentials take a password or a token, not both');
+  const secret = dto.password ?? dto.token;
+  if (secret === undefined) throw new InvalidInputError('credentials need a password or a token');
+  if (dto.password !== undefined && dto.username === undefined) throw new InvalidInputError('credentials with a password need a username');
+  return { username: dto.username ?? 'x-access-token', password: secret };
+}
+
 function normalizePath(p: string): string {
   return p.replace(/^\.?\/+/, '').replace(/\/+$/, '');
 }
@@ -212,6 +264,8 @@ function toView(s: SourceEntity): SourceView {
     lastRevision: s.lastRevision,
     lastFetchedAt: s.lastFetchedAt?.toISOString() ?? null,
     lastError: s.lastError,
+    hasCredentials: s.credentialsEnc !== null,
+    hasWebhookSecret: s.webhookSecretEnc !== null,
     createdAt: s.createdAt.toISOString(),
   };
 }

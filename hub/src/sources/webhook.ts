@@ -2,6 +2,7 @@
  * Git push webhooks: GitHub (`X-GitHub-Event: push`) and GitLab (`X-Gitlab-Event: Push Hook`)
  * both carry `ref: refs/heads/<branch>`. Pure: no I/O.
  */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Decision for one webhook delivery. */
 export type WebhookDecision = { fetch: true } | { fetch: false; reason: string };
@@ -19,4 +20,26 @@ export function decideWebhook(branch: string, headers: Record<string, string | s
     return { fetch: false, reason: `push to ${ref}, source follows refs/heads/${branch}` };
   }
   return { fetch: true };
+}
+
+/**
+ * True when a webhook delivery proves it knows `secret`: GitHub's `X-Hub-Signature-256:
+ * sha256=<hex HMAC-SHA256 of the raw body>` or GitLab's `X-Gitlab-Token: <secret>`, both
+ * compared in constant time (GitHub docs "Validating webhook deliveries"; GitLab "Webhooks,
+ * secret token").
+ */
+export function verifyWebhookSecret(secret: string, headers: Record<string, string | string[] | undefined>, rawBody: Buffer | undefined): boolean {
+  const sig = headers['x-hub-signature-256'];
+  if (typeof sig === 'string' && sig.startsWith('sha256=')) {
+    const want = createHmac('sha256', secret).update(rawBody ?? Buffer.alloc(0)).digest();
+    const got = Buffer.from(sig.slice('sha256='.length), 'hex');
+    return got.length === want.length && timingSafeEqual(got, want);
+  }
+  const token = headers['x-gitlab-token'];
+  if (typeof token === 'string') {
+    const a = createHash('sha256').update(token).digest();
+    const b = createHash('sha256').update(secret).digest();
+    return timingSafeEqual(a, b);
+  }
+  return false;
 }
