@@ -83,7 +83,8 @@ export async function resetJetStream(testbed: Testbed): Promise<void> {
 
 /** Creates a fresh, empty PostgreSQL database on the test bed and returns its URL. */
 export async function createDatabase(testbed: Testbed, name: string): Promise<string> {
-  await run('psql', [testbed.databaseUrl, '-v', 'ON_ERROR_STOP=1', '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
+  // WITH (FORCE) cannot end a superuser backend (an autovacuum worker in that database): retry.
+  await eventually(`drop database ${name}`, () => run('psql', [testbed.databaseUrl, '-v', 'ON_ERROR_STOP=1', '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]), 10_000, 200);
   await run('psql', [testbed.databaseUrl, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${name}`]);
   const url = new URL(testbed.databaseUrl);
   url.pathname = `/${name}`;

@@ -74,6 +74,28 @@ export async function loadTestbed(): Promise<Testbed> {
   return tb;
 }
 
+/**
+ * Drops a database, retrying for up to ~5 s: `WITH (FORCE)` cannot end a superuser backend such as
+ * an autovacuum worker that happens to be in that database ("must be a member of the role whose
+ * process is being terminated"), and such a worker is gone a moment later.
+ */
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (attempt >= 25 || (code !== '42501' && code !== '55006')) throw err;
+    } finally {
+      await c.end();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** A throwaway database; `drop()` removes it. */
 export interface TempDatabase {
   url: string;
@@ -97,13 +119,7 @@ export async function createTempDatabase(tb: Testbed): Promise<TempDatabase> {
     url: url.toString(),
     name,
     async drop() {
-      const c = new pg.Client({ connectionString: tb.databaseUrl });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
+      await dropDatabase(tb.databaseUrl, name);
     },
   };
 }
