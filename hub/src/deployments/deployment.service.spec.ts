@@ -101,7 +101,7 @@ function build(s: Setup) {
       putDesiredState: async () => 1,
       deleteDesiredState: async () => undefined,
     }),
-    git: strictMock<GitRepository>('git', { withCheckout: async <T>(name: string, fn: (dir: string) => Promise<T>) => fn(`/checkouts/${name}`) }),
+    git: strictMock<GitRepository>('git', { withCheckout: async <T>(name: string, fn: (dir: string, head: string | undefined) => Promise<T>) => fn(`/checkouts/${name}`, undefined) }),
   };
   const service = new DeploymentService(repos.sources, repos.clusters, repos.groups, repos.bundles, repos.targets, repos.publishing, repos.git, s.toolkit);
   return { service, ...repos };
@@ -112,6 +112,16 @@ function bundleRow(id: string, path: string): BundleEntity {
 }
 
 describe('DeploymentService', () => {
+  it('labels a render with the commit checked out, not the revision the source row had when the run began', async () => {
+    // a webhook sync moved the checkout after this run loaded the source row (row still at REV1)
+    const t = build({ toolkit: toolkit([scanned('web')]) });
+    const moved = 'f'.repeat(40);
+    t.git.withCheckout.mock.mockImplementation((async <T>(name: string, fn: (dir: string, head: string | undefined) => Promise<T>) => fn(`/checkouts/${name}`, moved)) as never);
+    await t.service.trigger();
+    const revisions = t.publishing.putDesiredState.mock.calls.map((c) => (c.arguments[1] as { revision: string }).revision);
+    assert.deepEqual(revisions, [moved, moved]);
+  });
+
   it('publishes new targets: one stored object per render, one KV put per target', async () => {
     const t = build({ toolkit: toolkit([scanned('web')]) });
     const result = await t.service.trigger();

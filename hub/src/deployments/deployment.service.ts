@@ -208,9 +208,11 @@ export class DeploymentService implements BeforeApplicationShutdown {
     liveTargets: TargetEntity[],
     result: PipelineResult,
   ): Promise<void> {
-    const revision = source.lastRevision;
-    if (!revision) return; // never fetched: nothing to scan, keep whatever is published
-    await this.git.withCheckout(source.name, async (dir) => {
+    if (!source.lastRevision) return; // never fetched: nothing to scan, keep whatever is published
+    await this.git.withCheckout(source.name, async (dir, head) => {
+      // Label what is read with the commit actually checked out: a webhook or poll may have moved
+      // the checkout since this run loaded the source row (the row is updated after the checkout).
+      const revision = head ?? source.lastRevision!;
       let scanned: ScannedBundle[];
       try {
         scanned = await this.toolkit.scanBundles(dir, source.path);

@@ -27,12 +27,17 @@ export class GitRepository {
   constructor(@Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'gitCacheDir'>) {}
 
   /**
-   * Runs `fn(checkoutDir)` while no fetch or other reader of that source's checkout runs, so a
-   * render never sees a half-updated working tree. Calls for one source run one after another.
+   * Runs `fn(checkoutDir, head)` while no fetch or other reader of that source's checkout runs, so
+   * a render never sees a half-updated working tree. Calls for one source run one after another.
+   * `head` is the commit SHA checked out at that moment (undefined before the first clone): the
+   * revision to label what is read there, since a sync may have moved the checkout after the
+   * caller last looked at the source's recorded revision.
    */
-  async withCheckout<T>(source: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  async withCheckout<T>(source: string, fn: (dir: string, head: string | undefined) => Promise<T>): Promise<T> {
+    const dir = this.checkoutDir(source);
+    const call = async () => fn(dir, await git.resolveRef({ fs, dir, ref: 'HEAD' }).catch(() => undefined));
     const prev = this.locks.get(source) ?? Promise.resolve();
-    const run = prev.then(() => fn(this.checkoutDir(source)), () => fn(this.checkoutDir(source)));
+    const run = prev.then(call, call);
     const tail = run.catch(() => undefined);
     this.locks.set(source, tail);
     try {
