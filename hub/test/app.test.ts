@@ -2,47 +2,34 @@
 // Git server (repos pushed with the git CLI).
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { jetstream } from '@nats-io/jetstream';
 import { CONTRACT_VERSION, create, DESIRED_STATE_BUCKET, desiredStateKey, DesiredStateSchema, fromBinary, HeartbeatSchema, heartbeatSubject, toBinary } from '@gitfleet/proto';
 import { createHubApp } from '../src/app.factory.js';
+import { createTestGitRepo, type TestGitRepo } from './support/git-repo.js';
 import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
 
-const run = promisify(execFile);
 const ADMIN_TOKEN = 'hub-app-test-admin-token';
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'hub test', GIT_AUTHOR_EMAIL: 'hub@test.invalid', GIT_COMMITTER_NAME: 'hub test', GIT_COMMITTER_EMAIL: 'hub@test.invalid' };
 
 describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
   let db: TempDatabase;
   let nats: NatsServer;
   let app: INestApplication;
   let base: string;
-  let work: string;
   let cacheDir: string;
-  let bare: string;
   let nc: NatsConnection;
   const repoName = `hub-test-${process.pid}-${Date.now()}`;
 
-  const git = (...args: string[]) => run('git', args, { cwd: work, env: GIT_ENV }).then((r) => r.stdout.trim());
-  const write = (file: string, text: string) => {
-    mkdirSync(dirname(join(work, file)), { recursive: true });
-    writeFileSync(join(work, file), text);
-  };
-  const push = async (msg: string) => {
-    await git('add', '--all');
-    await git('commit', '--quiet', '-m', msg);
-    await git('push', '--quiet', 'origin', 'HEAD:main');
-    return git('rev-parse', 'HEAD');
-  };
+  let repo: TestGitRepo;
+  const write = (file: string, text: string) => repo.write(file, text);
+  const push = (message: string) => repo.push(message);
   const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const r = await fetch(`${base}${path}`, {
       method,
@@ -58,11 +45,7 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
     db = await createTempDatabase(tb);
     nats = await startNatsServer(tb);
     cacheDir = mkdtempSync(join(tmpdir(), 'gitfleet-hub-git-'));
-    bare = join(tb.gitRoot, `${repoName}.git`);
-    await run('git', ['init', '--quiet', '--bare', '--initial-branch=main', bare]);
-    work = mkdtempSync(join(tmpdir(), 'gitfleet-hub-work-'));
-    await git('init', '--quiet', '--initial-branch=main');
-    await git('remote', 'add', 'origin', `${tb.gitUrl}/${repoName}.git`);
+    repo = await createTestGitRepo(tb, repoName);
     write('web/fleet.yaml', 'defaultNamespace: web\n');
     write('web/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  color: blue\n');
     await push('first');
@@ -78,7 +61,8 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
     await app?.close();
     await nats?.dispose();
     await db?.drop();
-    for (const d of [cacheDir, work, bare]) if (d) rmSync(d, { recursive: true, force: true });
+    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+    repo?.remove();
   });
 
   it('is live and ready, and serves its OpenAPI document', async () => {

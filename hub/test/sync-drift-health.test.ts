@@ -4,13 +4,11 @@
 // agent's side of the diff request/reply.
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
@@ -35,10 +33,9 @@ import {
   type DesiredState,
 } from '@gitfleet/proto';
 import { createHubApp } from '../src/app.factory.js';
+import { createTestGitRepo, type TestGitRepo } from './support/git-repo.js';
 import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
 
-const run = promisify(execFile);
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'hub test', GIT_AUTHOR_EMAIL: 'hub@test.invalid', GIT_COMMITTER_NAME: 'hub test', GIT_COMMITTER_EMAIL: 'hub@test.invalid' };
 const BUNDLE = 'demo-web';
 
 const FLEET_YAML = (selfHeal: boolean) => `defaultNamespace: web
@@ -62,25 +59,15 @@ describe('sync policy, drift, health, manual sync, diff (HTTP, real Git server, 
   let nats: NatsServer;
   let app: INestApplication;
   let base: string;
-  let work: string;
   let cacheDir: string;
-  let bare: string;
   let nc: NatsConnection;
   let js: JetStreamClient;
   let kv: KV;
   const repoName = `hub-sync-test-${process.pid}-${Date.now()}`;
 
-  const git = (...args: string[]) => run('git', args, { cwd: work, env: GIT_ENV }).then((r) => r.stdout.trim());
-  const write = (file: string, text: string) => {
-    mkdirSync(dirname(join(work, file)), { recursive: true });
-    writeFileSync(join(work, file), text);
-  };
-  const push = async (msg: string) => {
-    await git('add', '--all');
-    await git('commit', '--quiet', '-m', msg);
-    await git('push', '--quiet', 'origin', 'HEAD:main');
-    return git('rev-parse', 'HEAD');
-  };
+  let repo: TestGitRepo;
+  const write = (file: string, text: string) => repo.write(file, text);
+  const push = (message: string) => repo.push(message);
   const api = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(`${base}${path}`, {
       method,
@@ -117,11 +104,7 @@ describe('sync policy, drift, health, manual sync, diff (HTTP, real Git server, 
     db = await createTempDatabase(tb);
     nats = await startNatsServer(tb);
     cacheDir = mkdtempSync(join(tmpdir(), 'gitfleet-hub-git-'));
-    bare = join(tb.gitRoot, `${repoName}.git`);
-    await run('git', ['init', '--quiet', '--bare', '--initial-branch=main', bare]);
-    work = mkdtempSync(join(tmpdir(), 'gitfleet-hub-work-'));
-    await git('init', '--quiet', '--initial-branch=main');
-    await git('remote', 'add', 'origin', `${tb.gitUrl}/${repoName}.git`);
+    repo = await createTestGitRepo(tb, repoName);
     write('web/fleet.yaml', FLEET_YAML(false));
     write('web/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  color: blue\n');
     await push('first');
@@ -153,7 +136,8 @@ describe('sync policy, drift, health, manual sync, diff (HTTP, real Git server, 
     await app?.close();
     await nats?.dispose();
     await db?.drop();
-    for (const d of [cacheDir, work, bare]) if (d) rmSync(d, { recursive: true, force: true });
+    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+    repo?.remove();
   });
 
   it('publishes the sync policy and ignore rules from fleet.yaml (Fleet aliases, customization overrides)', async () => {
