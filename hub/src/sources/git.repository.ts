@@ -3,7 +3,7 @@
  * and the checkouts under the git cache directory.
  */
 import fs from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import git from 'isomorphic-git';
@@ -78,10 +78,6 @@ export class GitRepository {
       const current = await git.resolveRef({ fs, dir, ref: 'HEAD' }).catch(() => '');
       if (head !== current) {
         await git.writeRef({ fs, dir, ref: `refs/heads/${branch}`, value: head, force: true });
-        // A clean working tree for every new head: isomorphic-git's checkout trusts the index's
-        // stat data, so a file rewritten with the same size in the same second as the previous
-        // checkout could keep its old content (seen with a one-character version bump).
-        await clearWorkingTree(dir);
         await git.checkout({ fs, dir, ref: branch, force: true });
       }
       return head;
@@ -95,14 +91,6 @@ export class GitRepository {
   async remove(source: string): Promise<void> {
     await this.withCheckout(source, (dir) => rm(dir, { recursive: true, force: true }));
   }
-}
-
-/** Deletes every file of a checkout except the object store and refs (`.git` minus its index). */
-async function clearWorkingTree(dir: string): Promise<void> {
-  for (const entry of await readdir(dir)) {
-    if (entry !== '.git') await rm(join(dir, entry), { recursive: true, force: true });
-  }
-  await rm(join(dir, '.git', 'index'), { force: true });
 }
 
 /**
