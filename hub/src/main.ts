@@ -3,6 +3,9 @@
  * gitfleet hub entry point: `node hub/dist/src/main.js`. Validates the configuration (exit 2
  * with a clear message when invalid), then starts the NestJS app (migrations, NATS resources,
  * pollers, status consumer, admin API).
+ *
+ * Subcommand: `node hub/dist/src/main.js nats-bootstrap --out <dir> [--force]` writes the NATS
+ * operator-mode keys and server config instead (nats-auth/cli.ts) and exits.
  */
 import 'reflect-metadata';
 import { Logger } from 'nestjs-pino';
@@ -10,6 +13,10 @@ import { createHubApp } from './app.factory.js';
 import { ConfigError, loadConfig, type HubConfig } from './config/config.js';
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'nats-bootstrap') {
+    const { runNatsBootstrap } = await import('./nats-auth/cli.js');
+    process.exit(await runNatsBootstrap(process.argv.slice(3)));
+  }
   let config: HubConfig;
   try {
     config = loadConfig();

@@ -102,3 +102,31 @@ export function isCompatibleContract(version: string): boolean {
 export function diffSubject(cluster: string): string {
   return `${AGENT_SUBJECT_PREFIX}.${checkName('cluster name', cluster)}.diff`;
 }
+
+/** Subject prefix of agents' credential requests to the hub: `fleet.credentials.<cluster>`. */
+export const CREDENTIALS_SUBJECT_PREFIX = 'fleet.credentials';
+
+/**
+ * Subject an agent sends CredentialsRequests on (request/reply; the hub answers). Only that
+ * cluster's agent may publish there in NATS operator mode.
+ */
+export function credentialsSubject(cluster: string): string {
+  return `${CREDENTIALS_SUBJECT_PREFIX}.${checkName('cluster name', cluster)}`;
+}
+
+/** Subject the hub asks an agent to rotate its NATS credentials on (RotateCredentials). */
+export function rotateSubject(cluster: string): string {
+  return `${AGENT_SUBJECT_PREFIX}.${checkName('cluster name', cluster)}.rotate`;
+}
+
+/**
+ * Inbox prefix of one cluster's agent: `_INBOX_<cluster>`. The agent connects with nats.js's
+ * `inboxPrefix` option set to it (JetStream's `watcherPrefix` defaults to the same), so replies
+ * to its requests and its ordered-consumer deliveries (KV watch, object reads) land on
+ * `_INBOX_<cluster>.>`, the only inbox subjects its NATS user may subscribe to. Not
+ * `_INBOX.<cluster>`: `_INBOX.>` is every other client's default inbox space.
+ * @throws Error when `cluster` is not a DNS-1123 label.
+ */
+export function agentInboxPrefix(cluster: string): string {
+  return `_INBOX_${checkName('cluster name', cluster)}`;
+}

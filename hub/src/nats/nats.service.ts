@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AckPolicy, DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, credsAuthenticator, type Authenticator, type NatsConnection } from '@nats-io/transport-node';
 import {
   BUNDLE_STORE,
   DESIRED_STATE_BUCKET,
@@ -43,10 +44,12 @@ export const STATUS_STREAM_CONFIG: Partial<StreamConfig> & { name: string } = {
 /**
  * Opens one NATS connection to `servers` (reconnects forever) and makes sure the KV bucket,
  * object store, status stream and durable status consumer exist. Idempotent.
- * @throws when the first connect fails or JetStream is not enabled.
+ * @param authenticator how to authenticate, e.g. `credsAuthenticator(readFileSync(credsFile))`
+ *   for the hub's user in NATS operator mode (nats-auth/); none: connect without credentials.
+ * @throws when the first connect fails (including an authorization error) or JetStream is not enabled.
  */
-export async function connectAndEnsure(servers: string[], name = 'gitfleet-hub'): Promise<NatsResources> {
-  const nc = await connect({ servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: false });
+export async function connectAndEnsure(servers: string[], name = 'gitfleet-hub', authenticator?: Authenticator): Promise<NatsResources> {
+  const nc = await connect({ servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: false, ...(authenticator ? { authenticator } : {}) });
   try {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
@@ -93,9 +96,10 @@ export class NatsService implements OnModuleInit, OnApplicationShutdown {
 
   /** Connects and ensures the JetStream resources. */
   async onModuleInit(): Promise<void> {
-    this.res = await connectAndEnsure(this.config.natsUrls);
+    const creds = this.config.natsAuth ? new Uint8Array(readFileSync(this.config.natsAuth.credsFile)) : undefined;
+    this.res = await connectAndEnsure(this.config.natsUrls, 'gitfleet-hub', creds ? credsAuthenticator(creds) : undefined);
     this.connected = true;
-    this.logger.log(`connected to NATS ${this.config.natsUrls.map(redactUrl).join(',')}`);
+    this.logger.log(`connected to NATS ${this.config.natsUrls.map(redactUrl).join(',')}${creds ? ' (operator mode, hub user)' : ''}`);
     void this.watchStatus(this.res.nc);
   }
 
