@@ -66,6 +66,18 @@ export class GitRepo {
     return this.git('rev-parse', 'HEAD');
   }
 
+  /**
+   * Commits everything signed with OpenPGP (`git commit -S`, the real gpg with `key.home` as
+   * GNUPGHOME and `key.fingerprint` as user.signingkey) and pushes to main; returns the new SHA.
+   */
+  async commitAndPushSigned(message: string, key: { fingerprint: string; home: string }): Promise<string> {
+    await this.git('add', '--all');
+    const env = { ...gitEnv, GNUPGHOME: key.home };
+    await run('git', ['-c', `user.signingkey=${key.fingerprint}`, '-c', 'gpg.program=gpg', 'commit', '--quiet', '--allow-empty', '-S', '-m', message], { cwd: this.workdir, env });
+    await this.git('push', '--quiet', 'origin', 'HEAD:main');
+    return this.git('rev-parse', 'HEAD');
+  }
+
   /** Deletes the working clone. */
   dispose(): void {
     rmSync(this.workdir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { fromBinary, BundleManifestSchema } from '@gitfleet/proto';
 import { BundleError, parseFleetYaml, variantKey, type RenderVariant, type ScannedBundle } from '../bundles/index.js';
@@ -8,6 +8,8 @@ import type { ClusterGroupsRepository } from '../clusters/cluster-groups.reposit
 import type { ClusterEntity } from '../clusters/cluster.entity.js';
 import type { ClustersRepository } from '../clusters/clusters.repository.js';
 import type { PublishingRepository } from '../publishing/publishing.repository.js';
+import * as openpgp from 'openpgp';
+import { parseTrustedKeys, type CommitSignatureReport, type SignedCommitInput } from '../sources/commit-signature.js';
 import type { GitRepository } from '../sources/git.repository.js';
 import type { SourceEntity } from '../sources/source.entity.js';
 import type { SourcesRepository } from '../sources/sources.repository.js';
@@ -26,7 +28,7 @@ const REV2 = 'b'.repeat(40);
 const POLICY = { automated: true, prune: true, selfHeal: true };
 
 function source(revision = REV1): SourceEntity {
-  return { name: 'src', url: 'http://git/x.git', branch: 'main', path: '', pollIntervalSeconds: 15, targets: null, lastRevision: revision, lastFetchedAt: null, lastError: null, credentialsEnc: null, webhookSecretEnc: null, createdAt: new Date(0) };
+  return { name: 'src', url: 'http://git/x.git', branch: 'main', path: '', pollIntervalSeconds: 15, targets: null, lastRevision: revision, lastFetchedAt: null, lastError: null, credentialsEnc: null, webhookSecretEnc: null, commitSignatures: null, commitSignature: null, createdAt: new Date(0) };
 }
 
 function cluster(name: string, labels: Record<string, string> = { app: 'yes' }): ClusterEntity {
@@ -81,11 +83,13 @@ interface Setup {
   bundles?: BundleEntity[];
   targets?: TargetEntity[];
   toolkit: BundleToolkit;
+  /** the head commit GitRepository.readCommit returns (absent: readCommit is not expected) */
+  commit?: SignedCommitInput;
 }
 
 function build(s: Setup) {
   const repos = {
-    sources: strictMock<SourcesRepository>('sources', { list: async () => s.sources ?? [source()] }),
+    sources: strictMock<SourcesRepository>('sources', { list: async () => s.sources ?? [source()], saveCommitSignature: async () => undefined }),
     clusters: strictMock<ClustersRepository>('clusters', { list: async () => s.clusters ?? [cluster('c1'), cluster('c2')] }),
     groups: strictMock<ClusterGroupsRepository>('groups', { list: async () => [] }),
     bundles: strictMock<BundlesRepository>('bundles', { listAll: async () => s.bundles ?? [], upsert: async () => undefined, delete: async () => undefined }),
@@ -101,7 +105,10 @@ function build(s: Setup) {
       putDesiredState: async () => 1,
       deleteDesiredState: async () => undefined,
     }),
-    git: strictMock<GitRepository>('git', { withCheckout: async <T>(name: string, fn: (dir: string, head: string | undefined) => Promise<T>) => fn(`/checkouts/${name}`, undefined) }),
+    git: strictMock<GitRepository>('git', {
+      withCheckout: async <T>(name: string, fn: (dir: string, head: string | undefined) => Promise<T>) => fn(`/checkouts/${name}`, undefined),
+      ...(s.commit ? { readCommit: async () => s.commit! } : {}),
+    }),
   };
   const service = new DeploymentService(repos.sources, repos.clusters, repos.groups, repos.bundles, repos.targets, repos.publishing, repos.git, s.toolkit);
   return { service, ...repos };
@@ -356,5 +363,60 @@ describe('DeploymentService', () => {
     await Promise.all([first, ...queued]);
 
     assert.equal(t.sources.list.mock.callCount(), 2);
+  });
+});
+
+describe('DeploymentService commit signature policy (Flux verify mode HEAD)', () => {
+  const PAYLOAD = `tree ${'e'.repeat(40)}\nauthor a <a@test.invalid> 1767225600 +0000\ncommitter a <a@test.invalid> 1767225600 +0000\n\nchange\n`;
+  let signer: { privateKey: openpgp.PrivateKey; publicKey: openpgp.PublicKey };
+  let policySource: (revision: string, report?: CommitSignatureReport) => Promise<SourceEntity>;
+  const signed = async (oid: string): Promise<SignedCommitInput> => ({
+    oid,
+    payload: PAYLOAD,
+    gpgsig: await openpgp.sign({ message: await openpgp.createMessage({ binary: new TextEncoder().encode(PAYLOAD) }), signingKeys: signer.privateKey, detached: true }),
+  });
+
+  before(async () => {
+    signer = await openpgp.generateKey({ userIDs: [{ name: 'Release Bot', email: 'bot@test.invalid' }], format: 'object' });
+    const trustedKeys = await parseTrustedKeys([signer.publicKey.armor()]);
+    policySource = async (revision, report) => ({ ...source(revision), commitSignatures: { trustedKeys }, commitSignature: report ?? null });
+  });
+
+  it('a head commit signed by a trusted key deploys and is reported verified', async () => {
+    const t = build({ sources: [await policySource(REV2)], toolkit: toolkit([scanned('web')]), commit: await signed(REV2) });
+    const result = await t.service.trigger();
+    assert.equal(result.published, 2);
+    const [name, report] = t.sources.saveCommitSignature.mock.calls[0]!.arguments;
+    assert.equal(name, 'src');
+    assert.equal(report.verified, true);
+    assert.equal(report.revision, REV2);
+    assert.equal(report.keyFingerprint, signer.publicKey.getFingerprint().toUpperCase());
+    assert.equal(report.signer, 'Release Bot <bot@test.invalid>');
+  });
+
+  it('an unsigned head commit is held: nothing published, pruned or re-recorded, the source reports why', async () => {
+    const targets = [publishedRow('c1', 'src-web', 'web', REV1, 1), publishedRow('c2', 'src-web', 'web', REV1, 1)];
+    const t = build({ sources: [await policySource(REV2)], toolkit: toolkit([scanned('other')]), targets, bundles: [bundleRow('src-web', 'web')], commit: { oid: REV2, payload: PAYLOAD } });
+    const result = await t.service.trigger();
+    assert.deepEqual(result, { published: 0, stored: 0, deleted: 0, unchanged: 0, failedBundles: 0 });
+    assert.equal(t.publishing.putDesiredState.mock.callCount(), 0);
+    assert.equal(t.publishing.deleteDesiredState.mock.callCount(), 0); // bundle 'web' left Git in that commit: not pruned either
+    assert.equal(t.bundles.upsert.mock.callCount(), 0);
+    const report = t.sources.saveCommitSignature.mock.calls[0]!.arguments[1];
+    assert.deepEqual({ ...report, checkedAt: 'x' }, { revision: REV2, verified: false, reason: 'commit bbbbbbb is not signed', keyFingerprint: null, signer: null, checkedAt: 'x' });
+  });
+
+  it('the same outcome again is not written again', async () => {
+    const stored: CommitSignatureReport = { revision: REV2, verified: false, reason: 'commit bbbbbbb is not signed', keyFingerprint: null, signer: null, checkedAt: new Date(0).toISOString() };
+    const t = build({ sources: [await policySource(REV2, stored)], toolkit: toolkit([scanned('web')]), commit: { oid: REV2, payload: PAYLOAD } });
+    await t.service.trigger();
+    assert.equal(t.sources.saveCommitSignature.mock.callCount(), 0);
+    assert.equal(t.publishing.putDesiredState.mock.callCount(), 0);
+  });
+
+  it('a source without a policy never reads the commit (any commit deploys)', async () => {
+    const t = build({ toolkit: toolkit([scanned('web')]) }); // git.readCommit would throw: not expected
+    assert.equal((await t.service.trigger()).published, 2);
+    assert.equal(t.sources.saveCommitSignature.mock.callCount(), 0);
   });
 });

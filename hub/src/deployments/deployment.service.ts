@@ -16,12 +16,14 @@ import {
   toBinary,
   type DesiredState,
 } from '@gitfleet/proto';
+import type { PublicKey } from 'openpgp';
 import { NotFoundError } from '../api/errors.js';
 import { BundleError, helmReleaseName, type ScannedBundle } from '../bundles/index.js';
 import type { ClusterGroupInfo, ClusterInfo, ResolvedTarget } from '../targeting/index.js';
 import { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
 import { ClustersRepository } from '../clusters/clusters.repository.js';
 import { PublishingRepository } from '../publishing/publishing.repository.js';
+import { readTrustedKeys, verifyCommitSignature, type CommitSignatureCheck, type CommitSignaturePolicy } from '../sources/commit-signature.js';
 import { GitRepository } from '../sources/git.repository.js';
 import type { SourceEntity } from '../sources/source.entity.js';
 import { SourcesRepository } from '../sources/sources.repository.js';
@@ -85,6 +87,8 @@ export class DeploymentService implements BeforeApplicationShutdown {
   private closing = false;
   /** Tail of the chain that serialises every write of targets (pipeline runs, manual syncs). */
   private lock: Promise<unknown> = Promise.resolve();
+  /** Parsed trusted keys per source, reused while the stored armored keys are the same. */
+  private readonly keyrings = new Map<string, { armored: string; keys: Promise<PublicKey[]> }>();
 
   constructor(
     private readonly sources: SourcesRepository,
@@ -213,6 +217,8 @@ export class DeploymentService implements BeforeApplicationShutdown {
       // Label what is read with the commit actually checked out: a webhook or poll may have moved
       // the checkout since this run loaded the source row (the row is updated after the checkout).
       const revision = head ?? source.lastRevision!;
+      // a source with a commit signature policy deploys only a head commit signed by a trusted key
+      if (source.commitSignatures && !(await this.headCommitTrusted(source, source.commitSignatures, dir, revision))) return;
       let scanned: ScannedBundle[];
       try {
         scanned = await this.toolkit.scanBundles(dir, source.path);
@@ -243,6 +249,47 @@ export class DeploymentService implements BeforeApplicationShutdown {
       for (const t of liveTargets) if (gone.some((b) => b.id === t.bundleId)) await this.unpublish(t, result);
       await this.bundles.delete(gone.map((b) => b.id));
     });
+  }
+
+  /**
+   * Commit signature policy (sources/commit-signature.ts; rule source: Flux GitRepository
+   * `spec.verify` with `mode: HEAD`): verifies the checked-out head commit `revision` of `source`
+   * against the policy's trusted keys and records the outcome on the source row when it changed
+   * (revision, verdict, reason or key). Returns false, with a warning, when the commit must not
+   * deploy (unsigned, untrusted key, bad signature, unreadable commit): the caller then leaves
+   * every bundle and target of the source as they are, so clusters stay on the last deployed
+   * revision until a trusted commit arrives; that includes clusters that join meanwhile. Never
+   * throws for a verification failure; a failed write of the report does throw (run error).
+   */
+  private async headCommitTrusted(source: SourceEntity, policy: CommitSignaturePolicy, dir: string, revision: string): Promise<boolean> {
+    let check: CommitSignatureCheck;
+    try {
+      const keys = await this.trustedKeys(source.name, policy);
+      check = await verifyCommitSignature(await this.git.readCommit(dir, revision), keys);
+    } catch (err) {
+      check = { revision, verified: false, reason: `commit ${revision.slice(0, 7)} could not be verified: ${errMessage(err)}`, keyFingerprint: null, signer: null };
+    }
+    const prev = source.commitSignature;
+    const changed =
+      !prev || prev.revision !== check.revision || prev.verified !== check.verified || prev.reason !== check.reason || prev.keyFingerprint !== check.keyFingerprint;
+    if (changed) await this.sources.saveCommitSignature(source.name, { ...check, checkedAt: new Date().toISOString() });
+    if (!check.verified) {
+      this.logger.warn({ source: source.name, revision, reason: check.reason }, 'head commit not deployed: its signature does not verify with a trusted key; targets keep the last deployed revision');
+      return false;
+    }
+    if (changed) this.logger.log({ source: source.name, revision, key: check.keyFingerprint, signer: check.signer }, 'head commit signature verified');
+    return true;
+  }
+
+  /** The parsed keys of `policy`, cached per source while its armored keys stay the same. */
+  private trustedKeys(source: string, policy: CommitSignaturePolicy): Promise<PublicKey[]> {
+    const armored = policy.trustedKeys.map((k) => k.armored).join('\n');
+    const cached = this.keyrings.get(source);
+    if (cached?.armored === armored) return cached.keys;
+    const keys = readTrustedKeys(policy.trustedKeys);
+    this.keyrings.set(source, { armored, keys });
+    keys.catch(() => this.keyrings.delete(source));
+    return keys;
   }
 
   /**

@@ -9,6 +9,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { HUB_CONFIG, redactUrl, type HubConfig } from '../config/config.js';
+import type { SignedCommitInput } from './commit-signature.js';
 
 /** Thrown when a fetch fails; the message never carries credentials. */
 export class GitFetchError extends Error {}
@@ -85,6 +86,17 @@ export class GitRepository {
       const secrets = credentials ? [credentials.password, credentials.username] : [];
       throw new GitFetchError(`fetch ${redactUrl(url)} branch ${branch}: ${scrub(String((err as Error)?.message ?? err), url, secrets)}`);
     }
+  }
+
+  /**
+   * Reads commit `oid` of the checkout in `dir` with isomorphic-git's readCommit: `payload` is
+   * the commit text without its `gpgsig` header (what Git signed), `gpgsig` the armored
+   * signature, if any. Call it inside `withCheckout` (the depth-1 checkout holds the head commit).
+   * @throws isomorphic-git's NotFoundError when the commit is not in the checkout.
+   */
+  async readCommit(dir: string, oid: string): Promise<SignedCommitInput> {
+    const c = await git.readCommit({ fs, dir, oid });
+    return { oid: c.oid, payload: c.payload, gpgsig: c.commit.gpgsig };
   }
 
   /** Removes the checkout of `source` (after the source was deleted). */

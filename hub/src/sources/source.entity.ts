@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { TargetRule } from '../targeting/index.js';
+import type { CommitSignaturePolicy, CommitSignatureReport } from './commit-signature.js';
 
 /** Table `sources`: one Git repository + branch (+ sub-path) the hub watches. */
 @Entity({ name: 'sources' })
@@ -48,6 +49,20 @@ export class SourceEntity {
   /** Webhook secret (GitHub HMAC key / GitLab token), sealed like `credentialsEnc`; null = open webhook. */
   @Column({ name: 'webhook_secret_enc', type: 'text', nullable: true })
   webhookSecretEnc: string | null;
+
+  /**
+   * Commit signature policy (trusted OpenPGP public keys, see commit-signature.ts); null = every
+   * commit deploys, signed or not.
+   */
+  @Column({ name: 'commit_signatures', type: 'jsonb', nullable: true })
+  commitSignatures: CommitSignaturePolicy | null;
+
+  /**
+   * Outcome of verifying the head commit under `commitSignatures` (written by the pipeline); null
+   * without a policy or before the first check.
+   */
+  @Column({ name: 'commit_signature', type: 'jsonb', nullable: true })
+  commitSignature: CommitSignatureReport | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Req, type RawBodyRequest } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Req, type RawBodyRequest } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { AnonymousAllowed, Roles } from '../auth/roles.js';
-import { CreateSourceDto, SourceView, WebhookResult } from './sources.dto.js';
+import { CreateSourceDto, SourceView, UpdateSourceDto, WebhookResult } from './sources.dto.js';
 import { SourcesService } from './sources.service.js';
 
 /** Admin API of Git sources: /api/v1/sources. */
@@ -27,6 +27,15 @@ export class SourcesController {
   @Get(':name')
   get(@Param('name') name: string): Promise<SourceView> {
     return this.service.get(name);
+  }
+
+  /**
+   * Changes a source in place (role admin): its commit signature policy (`commitSignatures`,
+   * null removes it); 400 for an unusable key, 404 when unknown. The pipeline re-checks the head.
+   */
+  @Patch(':name')
+  update(@Param('name') name: string, @Body() dto: UpdateSourceDto): Promise<SourceView> {
+    return this.service.update(name, dto);
   }
 
   /** Deletes a source and, through the pipeline, every target of its bundles (204). */

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Matches, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { NAME_PATTERN } from '@gitfleet/proto';
 import { LabelSelectorDto } from '../clusters/clusters.dto.js';
 import type { TargetRule } from '../targeting/index.js';
+import { MAX_TRUSTED_KEYS, type CommitSignatureReport, type TrustedKeyRecord } from './commit-signature.js';
 
 /**
  * One Fleet GitRepo `spec.targets` rule: a cluster is targeted when it matches ANY rule; within
@@ -26,6 +27,27 @@ export class SourceCredentialsDto {
   @ApiPropertyOptional({ description: 'HTTPS user name' }) @IsOptional() @IsString() @MinLength(1) @MaxLength(256) username?: string;
   @ApiPropertyOptional({ description: 'HTTPS password (write-only)', writeOnly: true }) @IsOptional() @IsString() @MinLength(1) @MaxLength(4096) password?: string;
   @ApiPropertyOptional({ description: 'access token, instead of a password (write-only)', writeOnly: true }) @IsOptional() @IsString() @MinLength(1) @MaxLength(4096) token?: string;
+}
+
+/**
+ * Commit signature policy of a source (rule source: Flux GitRepository `spec.verify`, `mode:
+ * HEAD`): a new head commit deploys only when it carries an OpenPGP signature by one of
+ * `trustedKeys`; an unsigned commit, or one signed by another key, is reported on the source
+ * (`commitSignature`) and not deployed.
+ */
+export class CommitSignaturesDto {
+  @ApiProperty({
+    description: 'ASCII-armored OpenPGP public keys (`gpg --armor --export <key id>`); each entry may hold several keys. A private key, or a key that cannot sign now (expired, revoked), is refused with 400.',
+    type: [String],
+    minItems: 1,
+    maxItems: MAX_TRUSTED_KEYS,
+  })
+  @IsArray()
+  @ArrayMinSize(1, { message: 'commitSignatures.trustedKeys must hold at least one armored public key' })
+  @ArrayMaxSize(MAX_TRUSTED_KEYS)
+  @IsString({ each: true })
+  @MaxLength(65_536, { each: true })
+  trustedKeys: string[];
 }
 
 /** Body of POST /api/v1/sources. */
@@ -77,6 +99,44 @@ export class CreateSourceDto {
   @MinLength(16, { message: 'webhookSecret must be at least 16 characters' })
   @MaxLength(256)
   webhookSecret?: string;
+
+  @ApiPropertyOptional({ type: CommitSignaturesDto, description: 'deploy only head commits signed by one of these OpenPGP keys; absent = any commit deploys' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CommitSignaturesDto)
+  commitSignatures?: CommitSignaturesDto;
+}
+
+/** Body of PATCH /api/v1/sources/:name: the fields that can change in place (absent = unchanged). */
+export class UpdateSourceDto {
+  @ApiPropertyOptional({ type: CommitSignaturesDto, nullable: true, description: 'new commit signature policy (replaces the keys); null removes it' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CommitSignaturesDto)
+  commitSignatures?: CommitSignaturesDto | null;
+}
+
+/** One trusted key of a source's commit signature policy (the key itself is not echoed). */
+export class TrustedKeyView implements Omit<TrustedKeyRecord, 'armored'> {
+  @ApiProperty({ description: 'primary key fingerprint, upper-case hex' }) fingerprint: string;
+  @ApiProperty({ description: 'long key ID of the primary key, upper-case hex (16 characters)' }) keyId: string;
+  @ApiProperty({ type: [String], description: 'user IDs, e.g. "Jane Doe <jane@example.com>"' }) userIds: string[];
+  @ApiProperty({ nullable: true, type: String, description: 'when the key expires (ISO 8601); null = never' }) expiresAt: string | null;
+}
+
+/** A source's commit signature policy as shown. */
+export class CommitSignaturesView {
+  @ApiProperty({ type: [TrustedKeyView] }) trustedKeys: TrustedKeyView[];
+}
+
+/** Outcome of verifying a source's head commit under its commit signature policy. */
+export class CommitSignatureView implements CommitSignatureReport {
+  @ApiProperty({ description: 'the head commit SHA that was checked' }) revision: string;
+  @ApiProperty({ description: 'true: signed by a trusted key, deployed; false: held (not deployed), see reason' }) verified: boolean;
+  @ApiProperty({ nullable: true, type: String, description: 'why the commit is held, e.g. "commit abc1234 is not signed"' }) reason: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'fingerprint of the trusted key that signed it' }) keyFingerprint: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'primary user ID of that key' }) signer: string | null;
+  @ApiProperty({ description: 'when this outcome was first seen (ISO 8601)' }) checkedAt: string;
 }
 
 /** A source as returned by the API (the URL with any password masked). */
@@ -92,6 +152,13 @@ export class SourceView {
   @ApiProperty({ nullable: true, type: String }) lastError: string | null;
   @ApiProperty({ description: 'true when Git credentials are stored (never returned)' }) hasCredentials: boolean;
   @ApiProperty({ description: 'true when webhooks must be signed / carry the secret token' }) hasWebhookSecret: boolean;
+  @ApiProperty({ type: CommitSignaturesView, nullable: true, description: 'commit signature policy; null = any commit deploys' }) commitSignatures: CommitSignaturesView | null;
+  @ApiProperty({
+    type: CommitSignatureView,
+    nullable: true,
+    description: 'head commit signature check under the policy (verified = false: that commit is held, targets keep the last deployed revision); null without a policy or before the first check',
+  })
+  commitSignature: CommitSignatureView | null;
   @ApiProperty() createdAt: string;
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type Repository } from 'typeorm';
+import { DataSource, IsNull, Not, type Repository } from 'typeorm';
+import type { CommitSignaturePolicy, CommitSignatureReport } from './commit-signature.js';
 import { SourceEntity } from './source.entity.js';
 
 /** Fields written after a fetch attempt. */
@@ -33,13 +34,13 @@ export class SourcesRepository {
    * @returns false when a source with that name exists already (nothing written).
    */
   async create(
-    source: Omit<SourceEntity, 'createdAt' | 'lastRevision' | 'lastFetchedAt' | 'lastError' | 'credentialsEnc' | 'webhookSecretEnc'> &
-      Partial<Pick<SourceEntity, 'credentialsEnc' | 'webhookSecretEnc'>>,
+    source: Omit<SourceEntity, 'createdAt' | 'lastRevision' | 'lastFetchedAt' | 'lastError' | 'credentialsEnc' | 'webhookSecretEnc' | 'commitSignatures' | 'commitSignature'> &
+      Partial<Pick<SourceEntity, 'credentialsEnc' | 'webhookSecretEnc' | 'commitSignatures'>>,
   ): Promise<boolean> {
     const res = await this.repo
       .createQueryBuilder()
       .insert()
-      .values({ credentialsEnc: null, webhookSecretEnc: null, ...source, lastRevision: null, lastFetchedAt: null, lastError: null })
+      .values({ credentialsEnc: null, webhookSecretEnc: null, commitSignatures: null, ...source, lastRevision: null, lastFetchedAt: null, lastError: null, commitSignature: null })
       .orIgnore()
       .returning(['name'])
       .execute();
@@ -50,6 +51,24 @@ export class SourcesRepository {
   async delete(name: string): Promise<boolean> {
     const res = await this.repo.delete({ name });
     return (res.affected ?? 0) > 0;
+  }
+
+  /**
+   * Sets (or, with null, removes) the commit signature policy of `name` and clears its head
+   * commit report (the next pipeline run checks again under the new policy).
+   * @returns false when the source does not exist.
+   */
+  async setCommitSignatures(name: string, policy: CommitSignaturePolicy | null): Promise<boolean> {
+    const res = await this.repo.update({ name }, { commitSignatures: policy, commitSignature: null });
+    return (res.affected ?? 0) > 0;
+  }
+
+  /**
+   * Stores the outcome of verifying the head commit's signature (pipeline); nothing when the
+   * source has no policy any more (removed while the run was going).
+   */
+  async saveCommitSignature(name: string, report: CommitSignatureReport): Promise<void> {
+    await this.repo.update({ name, commitSignatures: Not(IsNull()) }, { commitSignature: report });
   }
 
   /** Records the outcome of a fetch (revision only on success). */

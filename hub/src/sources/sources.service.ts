@@ -8,7 +8,8 @@ import { GitRepository, scrub, type GitCredentials } from './git.repository.js';
 import type { SourceEntity } from './source.entity.js';
 import { checkSelector } from '../clusters/label-selector.js';
 import type { TargetRule } from '../targeting/index.js';
-import type { CreateSourceDto, SourceCredentialsDto, SourceView, TargetRuleDto, WebhookResult } from './sources.dto.js';
+import { parseTrustedKeys, type CommitSignaturePolicy } from './commit-signature.js';
+import type { CommitSignaturesDto, CreateSourceDto, SourceCredentialsDto, SourceView, TargetRuleDto, UpdateSourceDto, WebhookResult } from './sources.dto.js';
 import { SourcesRepository } from './sources.repository.js';
 import { decideWebhook, verifyWebhookSecret } from './webhook.js';
 
@@ -56,12 +57,16 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
   /**
    * Registers a source and starts fetching it at once; credentials and webhook secret are
    * sealed first.
+   * A commit signature policy's keys are parsed and checked first (see `commitSignaturePolicy`).
    * @throws ConflictError when the name is taken; InvalidInputError for credentials without a
-   * password or token, or secrets while the hub has no GITFLEET_SECRETS_KEY.
+   * password or token, secrets while the hub has no GITFLEET_SECRETS_KEY, or a trusted key that
+   * is not a usable OpenPGP public key (the message names `commitSignatures.trustedKeys[i]`).
    */
   async create(dto: CreateSourceDto): Promise<SourceView> {
     const creds = dto.credentials ? toGitCredentials(dto.credentials) : undefined;
+    const commitSignatures = dto.commitSignatures ? await commitSignaturePolicy(dto.commitSignatures) : null;
     const created = await this.repo.create({
+      commitSignatures,
       credentialsEnc: creds ? this.seal(dto.name, JSON.stringify(creds)) : null,
       webhookSecretEnc: dto.webhookSecret ? this.seal(dto.name, dto.webhookSecret) : null,
       name: dto.name,
@@ -75,6 +80,24 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
     await this.git.remove(dto.name); // a stale checkout of an earlier source of that name
     this.startPolling(dto.name, 0);
     return this.get(dto.name);
+  }
+
+  /**
+   * Changes a source in place: today its commit signature policy (`commitSignatures`: new keys
+   * replace the old ones, null removes the policy; absent = unchanged). The head commit report
+   * is cleared and the pipeline runs for the source at once, so the head is checked under the
+   * new policy (removing the policy deploys a held head).
+   * @throws NotFoundError; InvalidInputError for an unusable trusted key (see `create`).
+   */
+  async update(name: string, dto: UpdateSourceDto): Promise<SourceView> {
+    await this.require(name);
+    if (dto.commitSignatures !== undefined) {
+      const policy = dto.commitSignatures === null ? null : await commitSignaturePolicy(dto.commitSignatures);
+      if (!(await this.repo.setCommitSignatures(name, policy))) throw new NotFoundError('source', name);
+      this.logger.log({ source: name, trustedKeys: policy?.trustedKeys.map((k) => k.fingerprint) ?? null }, 'commit signature policy changed');
+      this.deployments.trigger(name).catch(() => undefined); // logged by the pipeline
+    }
+    return this.get(name);
   }
 
   /** Every source. */
@@ -249,6 +272,14 @@ function toGitCredentials(dto: SourceCredentialsDto): GitCredentials {
   return { username: dto.username ?? 'x-access-token', password: secret };
 }
 
+/**
+ * The stored policy of a `commitSignatures` DTO: every armored entry parsed (openpgp).
+ * @throws InvalidInputError naming `commitSignatures.trustedKeys[i]` (commit-signature.ts parseTrustedKeys).
+ */
+async function commitSignaturePolicy(dto: CommitSignaturesDto): Promise<CommitSignaturePolicy> {
+  return { trustedKeys: await parseTrustedKeys(dto.trustedKeys, 'commitSignatures.trustedKeys') };
+}
+
 function normalizePath(p: string): string {
   return p.replace(/^\.?\/+/, '').replace(/\/+$/, '');
 }
@@ -266,6 +297,10 @@ function toView(s: SourceEntity): SourceView {
     lastError: s.lastError,
     hasCredentials: s.credentialsEnc !== null,
     hasWebhookSecret: s.webhookSecretEnc !== null,
+    commitSignatures: s.commitSignatures
+      ? { trustedKeys: s.commitSignatures.trustedKeys.map((k) => ({ fingerprint: k.fingerprint, keyId: k.keyId, userIds: k.userIds, expiresAt: k.expiresAt })) }
+      : null,
+    commitSignature: s.commitSignatures ? s.commitSignature : null,
     createdAt: s.createdAt.toISOString(),
   };
 }

@@ -14,8 +14,11 @@ export interface TestGitRepo {
   url: string;
   /** writes one file (repo-relative), creating folders */
   write(file: string, text: string): void;
-  /** commits everything and pushes to main; resolves with the new commit SHA */
-  push(message: string): Promise<string>;
+  /**
+   * commits everything and pushes to main; resolves with the new commit SHA. `signWith`: sign
+   * the commit with `git commit -S` using that gpg key (its GNUPGHOME)
+   */
+  push(message: string, opts?: { signWith?: { fingerprint: string; home: string } }): Promise<string>;
   /** deletes the bare repository and the working clone */
   remove(): void;
 }
@@ -35,9 +38,15 @@ export async function createTestGitRepo(tb: Testbed, name: string): Promise<Test
       mkdirSync(dirname(join(work, file)), { recursive: true });
       writeFileSync(join(work, file), text);
     },
-    async push(message) {
+    async push(message, opts = {}) {
       await git('add', '--all');
-      await git('commit', '--quiet', '-m', message);
+      const key = opts.signWith;
+      if (key) {
+        const env = { ...GIT_ENV, GNUPGHOME: key.home };
+        await run('git', ['-c', `user.signingkey=${key.fingerprint}`, '-c', 'gpg.program=gpg', 'commit', '--quiet', '-S', '-m', message], { cwd: work, env });
+      } else {
+        await git('commit', '--quiet', '-m', message);
+      }
       await git('push', '--quiet', 'origin', 'HEAD:main');
       return git('rev-parse', 'HEAD');
     },
