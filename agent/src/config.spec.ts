@@ -9,6 +9,7 @@ describe('parseConfig', () => {
       cluster: 'spoke1', natsUrl: 'nats://127.0.0.1:4222', kubeconfig: undefined, namespace: 'gitfleet-system',
       resyncIntervalMs: 300_000, heartbeatIntervalMs: 10_000, healthPort: undefined, logLevel: 'info', concurrency: 4, applyConcurrency: 8,
       ignoreManagers: ['kube-controller-manager', 'horizontal-pod-autoscaler'], bundlePublicKeys: [],
+      enrollmentUrl: undefined, enrollmentToken: undefined, clusterLabels: {}, natsCredsFile: undefined, credentialsSecret: 'gitfleet-agent-nats',
     });
   });
   it('reads the bundle public key files: --bundle-public-keys plus GITFLEET_BUNDLE_PUBLIC_KEY_FILE, deduplicated', () => {
@@ -28,12 +29,26 @@ describe('parseConfig', () => {
     assert.equal(c.healthPort, 8080);
     assert.equal(c.kubeconfig, '/k');
   });
+  it('reads the enrollment options', () => {
+    const c = parseConfig({ cluster: 'c', enrollmentUrl: 'https://hub:8080', enrollmentToken: ' gfr_x\n', clusterLabels: 'env=prod, example.com/tier=edge,empty=', natsCredsFile: '/c.creds', credentialsSecret: 'creds' });
+    assert.equal(c.enrollmentUrl, 'https://hub:8080');
+    assert.equal(c.enrollmentToken, 'gfr_x');
+    assert.deepEqual(c.clusterLabels, { env: 'prod', 'example.com/tier': 'edge', empty: '' });
+    assert.equal(c.natsCredsFile, '/c.creds');
+    assert.equal(c.credentialsSecret, 'creds');
+  });
   const bad: Array<[string, Parameters<typeof parseConfig>[0], RegExp]> = [
     ['no cluster', {}, /--cluster .* is required/],
     ['a cluster that is no DNS label', { cluster: 'Spoke_1' }, /DNS-1123/],
     ['a zero resync interval', { cluster: 'c', resyncInterval: '0' }, /--resync-interval/],
     ['a non-numeric heartbeat', { cluster: 'c', heartbeatInterval: 'x' }, /--heartbeat-interval/],
     ['an unknown log level', { cluster: 'c', logLevel: 'loud' }, /--log-level/],
+    ['an enrollment URL that is no URL', { cluster: 'c', enrollmentUrl: 'hub:8080/x y' }, /--enrollment-url/],
+    ['an enrollment URL that is not http(s)', { cluster: 'c', enrollmentUrl: 'nats://hub:4222' }, /must be an http\(s\) URL/],
+    ['a label without =', { cluster: 'c', clusterLabels: 'env' }, /entry "env" must be key=value/],
+    ['a bad label key', { cluster: 'c', clusterLabels: '-env=x' }, /label key/],
+    ['a bad label value', { cluster: 'c', clusterLabels: 'env=a b' }, /label value/],
+    ['a bad Secret name', { cluster: 'c', credentialsSecret: 'Creds' }, /--credentials-secret/],
   ];
   for (const [name, raw, message] of bad) it(`refuses ${name}`, () => assert.throws(() => parseConfig(raw), message));
 });

@@ -31,6 +31,16 @@ export interface AgentConfig {
    * states must be signed with; empty → signatures are not checked
    */
   bundlePublicKeys: string[];
+  /** the hub's base URL agents enroll at (`<url>/api/v1/enroll`); undefined → no enrollment */
+  enrollmentUrl: string | undefined;
+  /** the registration token (secret: from GITFLEET_ENROLLMENT_TOKEN or a file, never a flag value) */
+  enrollmentToken: string | undefined;
+  /** labels the agent asks for at enrollment */
+  clusterLabels: Record<string, string>;
+  /** NATS creds file: read from and (after enrollment) written to; undefined → the credentials Secret */
+  natsCredsFile: string | undefined;
+  /** name of the Secret in `namespace` holding the NATS creds (`nats.creds`) */
+  credentialsSecret: string;
 }
 
 /** Raw option values as commander hands them over (strings or undefined). */
@@ -50,6 +60,12 @@ export interface RawOptions {
   bundlePublicKeys?: string;
   /** GITFLEET_BUNDLE_PUBLIC_KEY_FILE (the agent chart mounts the hub's key there): one more key file */
   bundlePublicKeyFile?: string;
+  enrollmentUrl?: string;
+  /** GITFLEET_ENROLLMENT_TOKEN, or the content of --enrollment-token-file (the caller reads it) */
+  enrollmentToken?: string;
+  clusterLabels?: string;
+  natsCredsFile?: string;
+  credentialsSecret?: string;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -88,6 +104,49 @@ export function parseConfig(raw: RawOptions): AgentConfig {
     ignoreManagers: raw.ignoreManagers === undefined
       ? [...DEFAULT_IGNORE_MANAGERS]
       : raw.ignoreManagers.split(',').map((m) => m.trim()).filter(Boolean),
+    enrollmentUrl: enrollmentUrl(raw.enrollmentUrl),
+    enrollmentToken: raw.enrollmentToken?.trim() || undefined,
+    clusterLabels: parseLabels(raw.clusterLabels ?? ''),
+    natsCredsFile: raw.natsCredsFile || undefined,
+    credentialsSecret: checkSecretName(raw.credentialsSecret || 'gitfleet-agent-nats'),
     bundlePublicKeys: [...new Set([...(raw.bundlePublicKeys ?? '').split(','), raw.bundlePublicKeyFile ?? ''].map((f) => f.trim()).filter(Boolean))],
   };
+}
+
+function enrollmentUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new Error(`--enrollment-url "${raw}" is not a URL`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`--enrollment-url "${raw}" must be an http(s) URL`);
+  return raw;
+}
+
+function checkSecretName(name: string): string {
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) throw new Error(`--credentials-secret "${name}" must be a DNS-1123 subdomain`);
+  return name;
+}
+
+/**
+ * Parses `k=v,k2=v2` into labels; keys and values follow Kubernetes label syntax (qualified
+ * name, value of at most 63 characters; rule source: k8s.io/apimachinery validation).
+ * @throws Error naming the bad entry
+ */
+export function parseLabels(raw: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  const keyRe = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+  const valueRe = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new Error(`--cluster-labels entry "${entry}" must be key=value`);
+    const key = entry.slice(0, eq).trim();
+    const value = entry.slice(eq + 1).trim();
+    if (!keyRe.test(key)) throw new Error(`--cluster-labels key "${key}" is not a valid label key`);
+    if (!valueRe.test(value)) throw new Error(`--cluster-labels value "${value}" of "${key}" is not a valid label value`);
+    labels[key] = value;
+  }
+  return labels;
 }

@@ -4,16 +4,17 @@
  * Kubernetes cluster, prunes what left it and reports status. Wiring only; the logic lives in
  * nats/, kube/, inventory/ and reconcile/.
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { heartbeatSubject, statusSubject } from '@gitfleet/proto';
+import { agentInboxPrefix, heartbeatSubject, statusSubject } from '@gitfleet/proto';
 import { pino, type Logger } from 'pino';
 import { type AgentConfig, parseConfig, type RawOptions } from './config.js';
+import { CredentialsRotator, FileCredentialsStore, resolveCredentials, SecretCredentialsStore, type CredentialsHolder } from './credentials/index.js';
 import { DEFAULT_IGNORE_MANAGERS } from './drift/ignore.js';
 import { startHealthServer } from './health.js';
 import { InventoryStore } from './inventory/store.js';
@@ -54,10 +55,17 @@ export function cli(argv: string[]): AgentConfig {
     .addOption(new Option('--concurrency <n>', 'targets reconciled at the same time').env('GITFLEET_CONCURRENCY').default('4'))
     .addOption(new Option('--apply-concurrency <n>', 'objects applied at the same time within one wave').env('GITFLEET_APPLY_CONCURRENCY').default('8'))
     .addOption(new Option('--ignore-managers <list>', 'comma-separated field managers whose fields are never drift').env('GITFLEET_IGNORE_MANAGERS').default(DEFAULT_IGNORE_MANAGERS.join(',')))
+    .addOption(new Option('--enrollment-url <url>', 'the hub\'s URL to enroll at with the registration token in GITFLEET_ENROLLMENT_TOKEN (once: the credentials are stored)').env('GITFLEET_ENROLLMENT_URL'))
+    .addOption(new Option('--enrollment-token-file <file>', 'file holding the registration token (instead of GITFLEET_ENROLLMENT_TOKEN)').env('GITFLEET_ENROLLMENT_TOKEN_FILE'))
+    .addOption(new Option('--cluster-labels <labels>', 'labels to ask for at enrollment, k=v,k2=v2').env('GITFLEET_CLUSTER_LABELS'))
+    .addOption(new Option('--nats-creds-file <file>', 'NATS creds file to use, and to store enrolled credentials in (default: the credentials Secret)').env('GITFLEET_NATS_CREDS_FILE'))
+    .addOption(new Option('--credentials-secret <name>', 'Secret in the agent namespace holding the enrolled NATS credentials').env('GITFLEET_CREDENTIALS_SECRET').default('gitfleet-agent-nats'))
     .addOption(new Option('--bundle-public-keys <files>', 'comma-separated files of the hub\'s ed25519 public keys (PEM); desired states must be signed by one of them (also GITFLEET_BUNDLE_PUBLIC_KEY_FILE)').env('GITFLEET_BUNDLE_PUBLIC_KEYS'));
   program.parse(argv);
   try {
-    return parseConfig({ ...program.opts<RawOptions>(), bundlePublicKeyFile: process.env.GITFLEET_BUNDLE_PUBLIC_KEY_FILE });
+    const opts = program.opts<RawOptions & { enrollmentTokenFile?: string }>();
+    const enrollmentToken = opts.enrollmentTokenFile ? readFileSync(opts.enrollmentTokenFile, 'utf8') : process.env.GITFLEET_ENROLLMENT_TOKEN;
+    return parseConfig({ ...opts, enrollmentToken, bundlePublicKeyFile: process.env.GITFLEET_BUNDLE_PUBLIC_KEY_FILE });
   } catch (err) {
     program.error(`error: ${(err as Error).message}`, { exitCode: 2 });
     throw err; // not reached: program.error exits
@@ -104,7 +112,7 @@ export async function run(config: AgentConfig): Promise<void> {
   const parts: {
     nc?: NatsConnection; watcher?: DesiredStateWatcher; reconciler?: Reconciler; heartbeat?: HeartbeatSender;
     publisher?: StatusPublisher; monitor?: ConnectionMonitor; health?: Server; keeper?: Keeper; live?: LiveWatcher;
-    diff?: DiffResponder; kube?: KubeClient;
+    diff?: DiffResponder; kube?: KubeClient; rotator?: CredentialsRotator;
   } = {};
 
   let stopping: Promise<void> | undefined;
@@ -114,6 +122,7 @@ export async function run(config: AgentConfig): Promise<void> {
       shutdown.abort();
       parts.heartbeat?.stop();
       parts.diff?.stop();
+      parts.rotator?.stop();
       await parts.watcher?.stop();
       await parts.reconciler?.stop(20_000);
       parts.keeper?.stop();
@@ -153,14 +162,39 @@ export async function run(config: AgentConfig): Promise<void> {
   void ensureAgentNamespace(kube, config.namespace, log, shutdown.signal);
   void readKubernetesVersion(kube, log, shutdown.signal);
 
+  // NATS identity: stored creds (Secret or file), else enroll with the registration token
+  const store = config.natsCredsFile ? new FileCredentialsStore(config.natsCredsFile) : new SecretCredentialsStore(kube, config.namespace, config.credentialsSecret);
+  let holder: CredentialsHolder | undefined;
+  try {
+    const creds = await resolveCredentials({
+      cluster: config.cluster,
+      store,
+      ...(config.enrollmentUrl && config.enrollmentToken ? { enrollment: { hubUrl: config.enrollmentUrl, token: config.enrollmentToken, labels: config.clusterLabels } } : {}),
+    }, log, shutdown.signal);
+    if (creds) holder = { current: creds };
+  } catch (err) {
+    if (shutdown.signal.aborted) return;
+    throw err;
+  }
+
   // NATS: connection (waits for the first connect, reconnects forever), status, heartbeat
   try {
-    parts.nc = await connectNats({ url: config.natsUrl, name: `gitfleet-agent/${config.cluster}`, signal: shutdown.signal }, log);
+    parts.nc = await connectNats({
+      url: config.natsUrl, name: `gitfleet-agent/${config.cluster}`, signal: shutdown.signal,
+      ...(holder ? { creds: () => holder.current, inboxPrefix: agentInboxPrefix(config.cluster) } : {}),
+    }, log);
   } catch (err) {
     if (shutdown.signal.aborted) return;
     throw err;
   }
   log.info({ server: parts.nc.getServer() }, 'connected to NATS');
+  // nats.js gives up (closes) after repeated authorization errors, e.g. revoked credentials;
+  // without a connection the agent can do nothing, so it exits and says why
+  void parts.nc.closed().then((err) => {
+    if (stopping) return;
+    log.fatal({ reason: err?.message ?? 'closed' }, 'NATS connection closed for good (credentials revoked or refused?); exiting');
+    process.exit(1);
+  });
   parts.monitor = new ConnectionMonitor(parts.nc, log);
   const js = jetstream(parts.nc, { timeout: 5000 });
   parts.publisher = new StatusPublisher(js, parts.monitor, { subject: statusSubject(config.cluster) }, log);
@@ -172,6 +206,10 @@ export async function run(config: AgentConfig): Promise<void> {
   // after a NATS reconnect (the agent may have been cut off for long), read the version again
   parts.monitor.on('reconnect', () => void kube.readVersion().catch(() => undefined));
   parts.heartbeat.start();
+  if (holder) {
+    parts.rotator = new CredentialsRotator(parts.nc, parts.monitor, config.cluster, holder, store, log);
+    parts.rotator.start();
+  }
 
   // keeper (drift, health, self-heal, reports) over shared live watches; reconciler, fed by the
   // desired-state watch; the diff endpoint

@@ -8,6 +8,8 @@ import { ConfigModule } from './config/config.module.js';
 import type { HubConfig } from './config/config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DeploymentsModule } from './deployments/deployments.module.js';
+import { EnrollmentModule } from './enrollment/enrollment.module.js';
+import { NatsAuthModule } from './nats-auth/nats-auth.module.js';
 import { NatsModule } from './nats/nats.module.js';
 import { SourcesModule } from './sources/sources.module.js';
 import { StatusModule } from './status/status.module.js';
@@ -37,11 +39,13 @@ export class AppModule {
         }),
         DatabaseModule,
         NatsModule,
+        NatsAuthModule,
         ApiModule,
         AuthModule,
         DeploymentsModule,
         SourcesModule,
         ClustersModule,
+        EnrollmentModule,
         TargetsModule,
         StatusModule,
       ],

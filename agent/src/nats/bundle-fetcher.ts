@@ -4,6 +4,7 @@
  * Verified manifests are cached by digest (content-addressed, so a cached entry never goes stale),
  * in a small LRU.
  */
+import { jetstream } from '@nats-io/jetstream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -65,7 +66,8 @@ export class BundleFetcher implements BundleSource {
     }
     let bytes: Uint8Array | null;
     try {
-      this.store ??= await new Objm(this.nc).open(this.storeName);
+      // checkAPI: false skips `$JS.API.INFO` (account-wide usage), which an agent's NATS user may not ask
+      this.store ??= await new Objm(jetstream(this.nc, { checkAPI: false })).open(this.storeName);
       bytes = await this.store.getBlob(digest);
     } catch (cause) {
       this.store = undefined;

@@ -4,7 +4,7 @@
  * flag and 'reconnect' events for the watcher and the status publisher.
  */
 import { EventEmitter } from 'node:events';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 
 /** Options of `connectNats`. */
@@ -15,6 +15,13 @@ export interface NatsOptions {
   name: string;
   /** aborts the wait for the first connect (shutdown while NATS is still down) */
   signal?: AbortSignal;
+  /**
+   * the NATS creds (user JWT + seed) to authenticate with, read at every (re)connect so a
+   * rotation takes effect on the next one; undefined → no user
+   */
+  creds?: () => Uint8Array;
+  /** prefix of the connection's inboxes (`_INBOX_<cluster>`): a user may subscribe only its own */
+  inboxPrefix?: string;
 }
 
 /**
@@ -34,6 +41,8 @@ export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsC
     reconnectJitter: 500,
     pingInterval: 10_000,
     maxPingOut: 3,
+    ...(opts.creds ? { authenticator: credsAuthenticator(opts.creds) } : {}),
+    ...(opts.inboxPrefix ? { inboxPrefix: opts.inboxPrefix } : {}),
   });
   if (!opts.signal) return pending;
   const signal = opts.signal;

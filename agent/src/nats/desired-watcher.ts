@@ -63,17 +63,21 @@ export class DesiredStateWatcher {
     while (!this.stopped) {
       try {
         const kv = await this.open();
-        // entries up to the bucket's last sequence now are replays of what was already there
-        // (nats.js's own isUpdate flags the last replayed entry as an update)
-        const replayUpTo = (await kv.status()).streamInfo.state.last_seq;
         const iter = await kv.watch({ key: clusterKeyFilter(this.cluster) });
         this.current = iter;
         if (this.stopped) iter.stop();
         this.log.info({ bucket: this.bucket, filter: clusterKeyFilter(this.cluster) }, 'watching desired state');
         attempt = 0;
         this.active = true;
+        // the first entries replay what was there already: `delta` counts the entries still
+        // pending on the consumer, so the last replayed one has delta 0 (kv.status() would tell
+        // the bucket's last sequence, but its stream info lists every cluster's keys, which an
+        // agent's NATS user may not read). With no key at the start, the first update counts as
+        // a replay too: the reconciler still applies it unless its inventory says it is applied.
+        let replaying = true;
         for await (const e of iter) {
-          this.deliver(e, e.revision <= replayUpTo);
+          this.deliver(e, replaying);
+          if (e.delta === 0) replaying = false;
         }
         this.active = false;
         if (!this.stopped) this.log.warn('desired-state watch ended; watching again');

@@ -4,7 +4,7 @@
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
-import { CONTRACT_VERSION, create, diffSubject, DiffRequestSchema, DiffResponseSchema, fromBinary, isCompatibleContract, toBinary, type DiffResponse } from '@gitfleet/proto';
+import { CONTRACT_VERSION, create, diffSubject, DiffRequestSchema, DiffResponseSchema, fromBinary, isCompatibleContract, RotateCredentialsSchema, rotateSubject, toBinary, type DiffResponse } from '@gitfleet/proto';
 import { AgentReplyError, AgentUnavailableError } from '../api/errors.js';
 import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import { NatsService } from '../nats/nats.service.js';
@@ -26,6 +26,22 @@ export class AgentRequestsRepository {
     @Optional() @Inject(HUB_CONFIG) config?: Pick<HubConfig, 'agentRequestTimeoutMs'>,
   ) {
     this.timeoutMs = config?.agentRequestTimeoutMs ?? AGENT_REQUEST_TIMEOUT_MS;
+  }
+
+  /**
+   * Asks the agent of `cluster` to rotate its NATS credentials now (fleet.v1 RotateCredentials on
+   * rotateSubject(cluster)); resolves once the agent acknowledged (an empty reply). The agent
+   * then asks the hub for a new user JWT on its credentials subject, switches to it, and
+   * confirms, whereupon the hub revokes the old one.
+   * @throws AgentUnavailableError when no agent listens or none answers in time.
+   */
+  async rotateCredentials(cluster: string): Promise<void> {
+    const request = create(RotateCredentialsSchema, { contractVersion: CONTRACT_VERSION, cluster });
+    try {
+      await this.nats.resources.nc.request(rotateSubject(cluster), toBinary(RotateCredentialsSchema, request), { timeout: this.timeoutMs });
+    } catch (err) {
+      throw new AgentUnavailableError(cluster, unavailableReason(err, this.timeoutMs), { cause: err });
+    }
   }
 
   /**

@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { BODY_LIMIT_TEXT } from './body-limit.js';
-import { AgentReplyError, AgentUnavailableError, ConflictError, DomainError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from './errors.js';
+import { AgentReplyError, AgentUnavailableError, ConflictError, DomainError, ForbiddenError, InvalidInputError, NotConfiguredError, NotFoundError, UnauthenticatedError } from './errors.js';
 
 /** JSON body of every API error response. */
 export interface ErrorBody {
@@ -14,7 +14,7 @@ export interface ErrorBody {
  * The one place that maps errors to HTTP: NotFoundError → 404, ConflictError → 409,
  * InvalidInputError → 400, AgentUnavailableError → 504, AgentReplyError → 502 (both logged as
  * warnings, with their message in the body), UnauthenticatedError → 401 with
- * `WWW-Authenticate: Bearer` (RFC 6750), ForbiddenError → 403, Nest HttpExceptions (validation
+ * `WWW-Authenticate: Bearer` (RFC 6750), ForbiddenError → 403, NotConfiguredError → 503, Nest HttpExceptions (validation
  * 400, unknown route 404, …) as they are, a body over the size limit → 413, anything else → 500
  * with a generic message (details only in the log). The message is also left in
  * `res.locals.errorMessage` for the audit log.
@@ -45,6 +45,7 @@ export class DomainExceptionFilter implements ExceptionFilter {
     if (exception instanceof AgentReplyError) return { statusCode: HttpStatus.BAD_GATEWAY, error: 'Bad Gateway', message: exception.message };
     if (exception instanceof UnauthenticatedError) return { statusCode: HttpStatus.UNAUTHORIZED, error: 'Unauthorized', message: exception.message };
     if (exception instanceof ForbiddenError) return { statusCode: HttpStatus.FORBIDDEN, error: 'Forbidden', message: exception.message };
+    if (exception instanceof NotConfiguredError) return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message: exception.message };
     if (exception instanceof InvalidInputError || exception instanceof DomainError) {
       return { statusCode: HttpStatus.BAD_REQUEST, error: 'Bad Request', message: exception.message };
     }

@@ -55,3 +55,6 @@ export class UnauthenticatedError extends DomainError {
 
 /** Valid credentials whose role does not allow the request (HTTP 403). */
 export class ForbiddenError extends DomainError {}
+
+/** The hub is not configured for the request, e.g. enrollment without NATS operator mode (HTTP 503). */
+export class NotConfiguredError extends DomainError {}

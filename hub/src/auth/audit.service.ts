@@ -16,8 +16,10 @@ export class AuditService {
   constructor(private readonly repo: AuditLogRepository) {}
 
   /**
-   * Records `req` by `principal` (null: an anonymous webhook) when `res` is finished, with the
-   * final status and the error message the exception filter left in `res.locals.errorMessage`.
+   * Records `req` by `principal` (null: an anonymous webhook, or the actor a handler left in
+   * `res.locals.auditActor`, e.g. `registration-token/<name>` for an enrollment) when `res` is
+   * finished, with the final status and the error message the exception filter left in
+   * `res.locals.errorMessage`.
    * A failed insert is logged, never thrown.
    */
   recordWhenDone(req: Request, res: Response, principal: Principal | null): void {
@@ -27,7 +29,7 @@ export class AuditService {
       this.repo
         .insert({
           at,
-          actor: principal?.name ?? 'anonymous',
+          actor: principal?.name ?? (res.locals.auditActor as string | undefined) ?? 'anonymous',
           role: principal?.role ?? null,
           method: req.method,
           path: req.originalUrl.split('?')[0] ?? req.originalUrl,

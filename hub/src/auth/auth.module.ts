@@ -14,5 +14,6 @@ import { TokensController } from './tokens.controller.js';
 @Module({
   controllers: [TokensController, AuditController],
   providers: [AuthService, AuditService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AuditService],
 })
 export class AuthModule {}

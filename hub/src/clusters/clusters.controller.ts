@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { ClusterDetailView, ClusterGroupView, ClusterView, CreateClusterDto, CreateClusterGroupDto, PatchClusterDto, UpdateClusterGroupDto } from './clusters.dto.js';
+import { ClusterCredentialView, ClusterDetailView, ClusterGroupView, ClusterView, CreateClusterDto, CreateClusterGroupDto, PatchClusterDto, RevokedCredentialsView, UpdateClusterGroupDto } from './clusters.dto.js';
+import { ClusterCredentialsService } from './cluster-credentials.service.js';
 import { Roles } from '../auth/roles.js';
 import { ClustersService } from './clusters.service.js';
 
@@ -8,7 +9,10 @@ import { ClustersService } from './clusters.service.js';
 @ApiTags('clusters')
 @Controller('api/v1/clusters')
 export class ClustersController {
-  constructor(private readonly service: ClustersService) {}
+  constructor(
+    private readonly service: ClustersService,
+    private readonly credentials: ClusterCredentialsService,
+  ) {}
 
   /** Registers a cluster (201); 409 when the name is taken. */
   @Post()
@@ -37,11 +41,46 @@ export class ClustersController {
     return this.service.setLabels(name, dto.labels);
   }
 
-  /** Deletes a cluster; its targets are unpublished (204). */
+  /** Deletes a cluster (204): its targets are unpublished and its agent's NATS credentials revoked (it is disconnected). */
   @Delete(':name')
   @HttpCode(204)
   delete(@Param('name') name: string): Promise<void> {
     return this.service.delete(name);
+  }
+
+  /** The NATS credentials issued to the cluster's agent, newest first (public keys only). */
+  @Get(':name/credentials')
+  @ApiOkResponse({ type: [ClusterCredentialView] })
+  async listCredentials(@Param('name') name: string): Promise<ClusterCredentialView[]> {
+    await this.service.assertExists(name);
+    return this.credentials.list(name);
+  }
+
+  /**
+   * Revokes every NATS credential of the cluster's agent (200): NATS disconnects it within
+   * seconds and refuses its reconnect; the cluster record stays (a new enrollment can follow).
+   * 503 without NATS operator mode. Role admin.
+   */
+  @Post(':name/credentials/revoke')
+  @HttpCode(200)
+  @ApiOkResponse({ type: RevokedCredentialsView })
+  async revokeCredentials(@Param('name') name: string): Promise<RevokedCredentialsView> {
+    await this.service.assertExists(name);
+    return { revoked: await this.credentials.revokeAll(name) };
+  }
+
+  /**
+   * Asks the cluster's agent to rotate its NATS credentials (202): it gets a new user JWT over
+   * NATS, reconnects with it and confirms; the old one is revoked then, so the agent is never
+   * without working credentials. 504 when the agent does not answer, 503 without operator mode.
+   * Role operator.
+   */
+  @Post(':name/credentials/rotate')
+  @Roles('operator')
+  @HttpCode(202)
+  async rotateCredentials(@Param('name') name: string): Promise<void> {
+    await this.service.assertExists(name);
+    await this.credentials.rotate(name);
   }
 }
 

@@ -107,3 +107,16 @@ export class ClusterGroupView {
   @ApiProperty({ type: LabelSelectorDto }) selector: LabelSelectorDto;
   @ApiProperty({ type: [String] }) clusters: string[];
 }
+
+/** One NATS credential issued to a cluster's agent (GET /api/v1/clusters/:name/credentials). */
+export class ClusterCredentialView {
+  @ApiProperty({ description: 'public key of the NATS user ("U…"); the hub never holds the seed' }) userPublicKey: string;
+  @ApiProperty() issuedAt: string;
+  @ApiProperty({ description: 'registration-token/<name> or rotation' }) issuedBy: string;
+  @ApiProperty({ nullable: true, type: String, description: 'when it was revoked; null while valid' }) revokedAt: string | null;
+}
+
+/** Answer of POST /api/v1/clusters/:name/credentials/revoke. */
+export class RevokedCredentialsView {
+  @ApiProperty({ type: [String], description: 'public keys revoked now' }) revoked: string[];
+}

@@ -5,6 +5,7 @@ import { matchesSelector } from '../targeting/index.js';
 import { rollUpTargets } from '../targets/health-rollup.js';
 import { TargetsService } from '../targets/targets.service.js';
 import type { ClusterEntity } from './cluster.entity.js';
+import { ClusterCredentialsService } from './cluster-credentials.service.js';
 import type { LabelSelector } from './cluster-group.entity.js';
 import { ClusterGroupsRepository } from './cluster-groups.repository.js';
 import type { ClusterDetailView, ClusterGroupView, ClusterView, CreateClusterDto, CreateClusterGroupDto } from './clusters.dto.js';
@@ -24,6 +25,7 @@ export class ClustersService {
     private readonly groups: ClusterGroupsRepository,
     private readonly targets: TargetsService,
     private readonly deployments: DeploymentService,
+    private readonly credentials: ClusterCredentialsService,
   ) {}
 
   /** Registers a cluster. @throws ConflictError when the name is taken. */
@@ -53,8 +55,14 @@ export class ClustersService {
     return toView(await this.requireCluster(name));
   }
 
-  /** Deletes a cluster; the pipeline deletes its targets' KV keys. @throws NotFoundError */
+  /**
+   * Deletes a cluster; the pipeline deletes its targets' KV keys, and its agent's NATS
+   * credentials are revoked (before the record goes, so a failed revocation leaves everything as
+   * it was). @throws NotFoundError; Error when NATS refuses the revocation
+   */
   async delete(name: string): Promise<void> {
+    await this.requireCluster(name);
+    await this.credentials.revokeAll(name);
     if (!(await this.clusters.delete(name))) throw new NotFoundError('cluster', name);
     this.redeploy();
   }
@@ -95,6 +103,11 @@ export class ClustersService {
 
   private redeploy(): void {
     this.deployments.trigger().catch((err) => this.logger.warn({ err: String(err) }, 'pipeline run after cluster change failed'));
+  }
+
+  /** @throws NotFoundError when there is no cluster `name`. */
+  async assertExists(name: string): Promise<void> {
+    await this.requireCluster(name);
   }
 
   private async requireCluster(name: string): Promise<ClusterEntity> {

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { loadNatsAuthConfig, type NatsAuthConfig } from '../nats-auth/nats-auth-config.js';
 import { loadSigningKey, type SigningKey } from '../publishing/signing.js';
 
 /** Validated hub settings (see `loadConfig` for the environment variables). */
@@ -40,6 +41,15 @@ export interface HubConfig {
    * credentials and webhook secrets at rest; undefined → sources with secrets are refused (400).
    */
   secretsKey?: Buffer;
+  /**
+   * NATS operator (JWT) mode: the hub's creds and the keys it issues and revokes agent users with
+   * (GITFLEET_NATS_CREDS_FILE, GITFLEET_NATS_ACCOUNT_SIGNING_KEY_FILE,
+   * GITFLEET_NATS_OPERATOR_SIGNING_KEY_FILE, GITFLEET_NATS_SYSTEM_CREDS_FILE, all or none);
+   * undefined → NATS without authentication, and no agent enrollment.
+   */
+  natsAuth?: NatsAuthConfig;
+  /** GITFLEET_ENROLLMENT_RATE_LIMIT: enrollment attempts allowed per client address and minute (default 20). */
+  enrollmentRateLimit?: number;
 }
 
 /** Nest injection token of the `HubConfig`. */
@@ -70,7 +80,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * fetched with `helm pull --plain-http`; default none, i.e. HTTPS everywhere).
  * GITFLEET_ADMIN_TOKEN (required, at least 16 characters: the bootstrap admin bearer token),
  * GITFLEET_SECRETS_KEY (optional, base64 of exactly 32 bytes, e.g. `openssl rand -base64 32`:
- * encrypts source credentials and webhook secrets; without it such sources are refused).
+ * encrypts source credentials and webhook secrets; without it such sources are refused),
+ * GITFLEET_ENROLLMENT_RATE_LIMIT (optional, default 20: enrollment attempts per minute and client address),
+ * the four NATS operator-mode files (optional, all or none; see nats-auth/nats-auth-config.ts).
  * @throws ConfigError listing every problem found; the message never contains a password.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
@@ -123,6 +135,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     else secretsKey = key;
   }
 
+  const rateRaw = env.GITFLEET_ENROLLMENT_RATE_LIMIT || '20';
+  const enrollmentRateLimit = Number(rateRaw);
+  if (!Number.isInteger(enrollmentRateLimit) || enrollmentRateLimit < 1 || enrollmentRateLimit > 100_000) {
+    problems.push(`GITFLEET_ENROLLMENT_RATE_LIMIT must be an integer 1-100000 (attempts per minute and client address), got "${rateRaw}"`);
+  }
+
+  let natsAuth: NatsAuthConfig | undefined;
+  try {
+    natsAuth = loadNatsAuthConfig(env);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+
   if (problems.length > 0) throw new ConfigError(`invalid hub configuration:\n  - ${problems.join('\n  - ')}`);
   return {
     databaseUrl,
@@ -133,6 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     logLevel,
     signingKeyFile,
     adminToken,
+    enrollmentRateLimit,
+    ...(natsAuth ? { natsAuth } : {}),
     ...(signingKey ? { signingKey } : {}),
     ...(secretsKey ? { secretsKey } : {}),
   };

@@ -5,9 +5,11 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ApiTokenEntity } from '../auth/api-token.entity.js';
 import { AuditLogEntity } from '../auth/audit-log.entity.js';
+import { ClusterCredentialEntity } from '../clusters/cluster-credential.entity.js';
 import { ClusterGroupEntity } from '../clusters/cluster-group.entity.js';
 import { ClusterEntity } from '../clusters/cluster.entity.js';
 import { BundleEntity } from '../deployments/bundle.entity.js';
+import { RegistrationTokenEntity } from '../enrollment/registration-token.entity.js';
 import { SourceEntity } from '../sources/source.entity.js';
 import { StatusHistoryEntity } from '../status/status-history.entity.js';
 import { TargetStatusEntity } from '../status/target-status.entity.js';
@@ -18,6 +20,8 @@ import { SyncDriftHealth1767312000000 } from './migrations/1767312000000-sync-dr
 import { ClusterKubernetesVersion1767398400000 } from './migrations/1767398400000-cluster-kubernetes-version.js';
 import { TargetTakeOwnership1767488400000 } from './migrations/1767488400000-target-take-ownership.js';
 import { AuthAuditCredentials1767571200000 } from './migrations/1767571200000-auth-audit-credentials.js';
+import { SourceCommitSignatures1767657600000 } from './migrations/1767657600000-source-commit-signatures.js';
+import { Enrollment1767744000000 } from './migrations/1767744000000-enrollment.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -30,6 +34,8 @@ export const ENTITIES = [
   StatusHistoryEntity,
   ApiTokenEntity,
   AuditLogEntity,
+  RegistrationTokenEntity,
+  ClusterCredentialEntity,
 ];
 
 /** Every migration, oldest first. */
@@ -39,6 +45,8 @@ export const MIGRATIONS = [
   ClusterKubernetesVersion1767398400000,
   TargetTakeOwnership1767488400000,
   AuthAuditCredentials1767571200000,
+  SourceCommitSignatures1767657600000,
+  Enrollment1767744000000,
 ];
 
 /**

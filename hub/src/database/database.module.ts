@@ -7,10 +7,12 @@ import { AgentRequestsRepository } from '../agents/agent-requests.repository.js'
 import { ApiTokensRepository } from '../auth/api-tokens.repository.js';
 import { AuditLogRepository } from '../auth/audit-log.repository.js';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClusterCredentialsRepository } from '../clusters/cluster-credentials.repository.js';
 import { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
 import { ClustersRepository } from '../clusters/clusters.repository.js';
 import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import { BundlesRepository } from '../deployments/bundles.repository.js';
+import { RegistrationTokensRepository } from '../enrollment/registration-tokens.repository.js';
 import { PublishingRepository } from '../publishing/publishing.repository.js';
 import { GitRepository } from '../sources/git.repository.js';
 import { SourcesRepository } from '../sources/sources.repository.js';
@@ -31,6 +33,8 @@ const REPOSITORIES = [
   AgentRequestsRepository,
   ApiTokensRepository,
   AuditLogRepository,
+  RegistrationTokensRepository,
+  ClusterCredentialsRepository,
 ];
 
 /** DataSource + repositories, global. */
