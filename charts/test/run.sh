@@ -110,6 +110,10 @@ refuses "hub without secrets.adminToken" "adminToken is required" helm template 
 refuses "hub with a short secrets.adminToken" "adminToken.*(pattern|does not match)|does not match pattern" \
   helm template t hub --set secrets.databaseUrl=postgres://x@y/z --set secrets.adminToken=short
 refuses "hub with an unknown top-level value" "additional ?propert" helm template t hub -f hub/ci/test-values.yaml --set replicas=2
+refuses "hub with natsOperator.enabled but no NATS operator files" "natsCreds .*is required with natsOperator.enabled" \
+  helm template t hub -f hub/ci/test-values.yaml --set natsOperator.enabled=true
+refuses "hub with a natsAccountSigningKey that is no account seed" "natsAccountSigningKey|pattern" \
+  helm template t hub -f hub/ci/test-values.yaml --set natsOperator.enabled=true --set secrets.natsAccountSigningKey=SOABC
 refuses "agent without cluster.name" "cluster.name is required" helm template t agent --set hub.natsUrl=nats://n:4222
 refuses "agent with a cluster name that is not DNS-1123" "cluster.*name|pattern" \
   helm template t agent -f agent/ci/test-values.yaml --set cluster.name=Spoke_2
@@ -157,6 +161,16 @@ check "agent env: cluster name, labels, NATS URL, own namespace, health port; pr
 check "agent: enrollment token in a Secret, hub public key in a ConfigMap mounted into the pod" eqs "$AC" \
   '(by[("Secret","'"$P-c-agent"'")]["stringData"]["token"], "BEGIN PUBLIC KEY" in by[("ConfigMap","'"$P-c-agent-hub"'")]["data"]["bundle-signing.pub"], [v["configMap"]["name"] for v in by[("Deployment","'"$P-c-agent"'")]["spec"]["template"]["spec"]["volumes"] if "configMap" in v])' \
   "('enroll-me', True, ['$P-c-agent-hub'])"
+check "hub natsOperator.enabled: the four operator-mode files mounted from the Secret, their env set" eqs <(helm template t hub -f hub/ci/test-values.yaml \
+  --set natsOperator.enabled=true --set secrets.natsCreds=hubcreds --set secrets.natsSystemCreds=syscreds \
+  --set secrets.natsAccountSigningKey=SAKEY --set secrets.natsOperatorSigningKey=SOKEY) \
+  '(sorted(e["name"] for c in by[("Deployment","t-hub")]["spec"]["template"]["spec"]["containers"] for e in c["env"] if e["name"].startswith("GITFLEET_NATS_") and e["name"] != "GITFLEET_NATS_URL"), [i["path"] for v in by[("Deployment","t-hub")]["spec"]["template"]["spec"]["volumes"] if v["name"] == "nats-operator" for i in v["secret"]["items"]])' \
+  "(['GITFLEET_NATS_ACCOUNT_SIGNING_KEY_FILE', 'GITFLEET_NATS_CREDS_FILE', 'GITFLEET_NATS_OPERATOR_SIGNING_KEY_FILE', 'GITFLEET_NATS_SYSTEM_CREDS_FILE'], ['hub.creds', 'system.creds', 'account-signing.nk', 'operator-signing.nk'])"
+check "hub without natsOperator: no NATS operator env (the hub runs against NATS without auth)" eqs "$HUB" \
+  '[e["name"] for c in by[("Deployment","'"$P-h-hub"'")]["spec"]["template"]["spec"]["containers"] for e in c["env"] if e["name"].startswith("GITFLEET_NATS_") and e["name"] != "GITFLEET_NATS_URL"]' "[]"
+check "agent: enrolled credentials kept in the Secret <release>-nats; the agent may write only that Secret" eqs "$AC" \
+  '([e.get("value") for c in by[("Deployment","'"$P-c-agent"'")]["spec"]["template"]["spec"]["containers"] for e in c["env"] if e["name"] == "GITFLEET_CREDENTIALS_SECRET"], [r.get("resourceNames") for r in by[("Role","'"$P-c-agent-inventory"'")]["rules"] if "secrets" in r["resources"]])' \
+  "(['$P-c-agent-nats'], [None, ['$P-c-agent-nats']])"
 check "agent cluster scope: ClusterRole * on * bound to the agent's ServiceAccount" eqs "$AC" \
   '(by[("ClusterRole","'"$P-c-agent-deploy"'")]["rules"], by[("ClusterRoleBinding","'"$P-c-agent-deploy"'")]["subjects"])' \
   "([{'apiGroups': ['*'], 'resources': ['*'], 'verbs': ['*']}], [{'kind': 'ServiceAccount', 'name': '$P-c-agent', 'namespace': '$SYS'}])"
