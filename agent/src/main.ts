@@ -162,11 +162,14 @@ export async function run(config: AgentConfig): Promise<void> {
   void ensureAgentNamespace(kube, config.namespace, log, shutdown.signal);
   void readKubernetesVersion(kube, log, shutdown.signal);
 
-  // NATS identity: stored creds (Secret or file), else enroll with the registration token
-  const store = config.natsCredsFile ? new FileCredentialsStore(config.natsCredsFile) : new SecretCredentialsStore(kube, config.namespace, config.credentialsSecret);
+  // NATS identity: stored creds (Secret or file), else enroll with the registration token;
+  // neither a creds file nor an enrollment URL → NATS without a user (no Secret is read, so the
+  // agent starts and reports even while the apiserver is unreachable)
+  const store = config.natsCredsFile ? new FileCredentialsStore(config.natsCredsFile)
+    : config.enrollmentUrl ? new SecretCredentialsStore(kube, config.namespace, config.credentialsSecret) : undefined;
   let holder: CredentialsHolder | undefined;
   try {
-    const creds = await resolveCredentials({
+    const creds = store && await resolveCredentials({
       cluster: config.cluster,
       store,
       ...(config.enrollmentUrl && config.enrollmentToken ? { enrollment: { hubUrl: config.enrollmentUrl, token: config.enrollmentToken, labels: config.clusterLabels } } : {}),
@@ -206,7 +209,7 @@ export async function run(config: AgentConfig): Promise<void> {
   // after a NATS reconnect (the agent may have been cut off for long), read the version again
   parts.monitor.on('reconnect', () => void kube.readVersion().catch(() => undefined));
   parts.heartbeat.start();
-  if (holder) {
+  if (holder && store) {
     parts.rotator = new CredentialsRotator(parts.nc, parts.monitor, config.cluster, holder, store, log);
     parts.rotator.start();
   }
