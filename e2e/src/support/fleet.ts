@@ -19,6 +19,8 @@ export interface FleetOptions {
   agentArgs?: string[];
   /** extra command-line arguments for one spoke's agent, after `agentArgs` (a repeated flag's last value wins) */
   agentArgsFor?: Record<string, string[]>;
+  /** extra environment of the hub (e.g. GITFLEET_SECRETS_KEY, GITFLEET_LOG_LEVEL) */
+  hubEnv?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -28,6 +30,11 @@ export interface FleetOptions {
  * repository, and kubectl per spoke.
  */
 export class Fleet {
+  /** each spoke's agent arguments, to start it again */
+  private readonly agentArgs = new Map<string, string[]>();
+  /** log files of every agent process started so far (restarts write new ones) */
+  private readonly agentLogs = new Set<string>();
+
   private constructor(
     readonly testbed: Testbed,
     readonly nats: NatsServer,
@@ -37,6 +44,8 @@ export class Fleet {
     readonly agents: Map<string, ManagedProcess>,
     readonly repo: GitRepo,
     readonly kube: Map<string, Kubectl>,
+    /** URL of the suite's own database */
+    readonly databaseUrl: string,
   ) {}
 
   /** Starts everything for a suite. @throws when the test bed is down or a process fails to start. */
@@ -48,14 +57,57 @@ export class Fleet {
     }
     await Promise.all([...kube.values()].map((k) => k.cleanNamespaces(options.namespaces)));
     const nats = await NatsServer.start(testbed, options.name);
-    const database = await createDatabase(testbed, `gitfleet_e2e_${options.name.replaceAll('-', '_')}`);
-    const keys = createSigningKeys(testbed, options.name);
-    const hub = await startHub(testbed, `${options.name}-hub`, database, { natsUrl: nats.url, signingKeyFile: keys.privateKeyFile });
-    const api = new HubApi(hub.url, hub.adminToken);
-    for (const [name, labels] of Object.entries(options.clusters)) await api.createCluster(name, labels);
-    const agents = new Map(Object.keys(options.clusters).map((s) => [s, startAgent(testbed, s, ['--bundle-public-keys', keys.publicKeyFile, ...(options.agentArgs ?? []), ...(options.agentArgsFor?.[s] ?? [])], false, nats.url)]));
-    const repo = await GitRepo.create(testbed, options.name);
-    return new Fleet(testbed, nats, keys, hub, api, agents, repo, kube);
+    // whatever started is stopped again when a later step fails, so the test process can exit
+    let hub: HubProcess | undefined;
+    let agents = new Map<string, ManagedProcess>();
+    let parts: { database: string; keys: SigningKeyFiles; hub: HubProcess; api: HubApi; agentArgs: Map<string, string[]>; repo: GitRepo };
+    try {
+      const database = await createDatabase(testbed, `gitfleet_e2e_${options.name.replaceAll('-', '_')}`);
+      const keys = createSigningKeys(testbed, options.name);
+      hub = await startHub(testbed, `${options.name}-hub`, database, { natsUrl: nats.url, signingKeyFile: keys.privateKeyFile, ...(options.hubEnv ? { env: options.hubEnv } : {}) });
+      const api = new HubApi(hub.url, hub.adminToken);
+      for (const [name, labels] of Object.entries(options.clusters)) await api.createCluster(name, labels);
+      const agentArgs = new Map(Object.keys(options.clusters).map((s) => [s, ['--bundle-public-keys', keys.publicKeyFile, ...(options.agentArgs ?? []), ...(options.agentArgsFor?.[s] ?? [])]]));
+      agents = new Map([...agentArgs].map(([s, args]) => [s, startAgent(testbed, s, args, false, nats.url)]));
+      const repo = await GitRepo.create(testbed, options.name);
+      parts = { database, keys, hub, api, agentArgs, repo };
+    } catch (err) {
+      await Promise.all([...agents.values()].map((a) => a.stop()));
+      await hub?.stop();
+      await nats.dispose();
+      throw err;
+    }
+    const { database, keys, api, agentArgs, repo } = parts;
+    const fleet = new Fleet(testbed, nats, keys, parts.hub, api, agents, repo, kube, database);
+    for (const [s, args] of agentArgs) fleet.agentArgs.set(s, args);
+    for (const a of agents.values()) fleet.agentLogs.add(a.logFile);
+    return fleet;
+  }
+
+  /** Stops one spoke's agent (SIGTERM); what it applied stays in the cluster. */
+  async stopAgent(spoke: string): Promise<void> {
+    await this.agents.get(spoke)?.stop();
+  }
+
+  /**
+   * Starts one spoke's agent again (after `stopAgent`) with the arguments it was first started
+   * with; each restart logs to a new file, `agent-<spoke>-<n>.log`.
+   * @throws Error for a spoke without an agent, or one whose agent still runs.
+   */
+  startAgent(spoke: string): ManagedProcess {
+    const args = this.agentArgs.get(spoke);
+    const current = this.agents.get(spoke);
+    if (!args) throw new Error(`spoke ${spoke} has no agent in this fleet`);
+    if (current && current.child.exitCode === null && current.child.signalCode === null) throw new Error(`the agent of ${spoke} still runs`);
+    const agent = startAgent(this.testbed, spoke, args, false, this.nats.url, `agent-${spoke}-${this.agentLogs.size + 1}`);
+    this.agents.set(spoke, agent);
+    this.agentLogs.add(agent.logFile);
+    return agent;
+  }
+
+  /** Every log file the fleet's processes wrote: the hub's, each agent's (restarts too), the nats-server's. */
+  logFiles(): string[] {
+    return [this.hub.logFile, ...this.agentLogs, this.nats.logFile];
   }
 
   /** kubectl for one spoke. */

@@ -51,6 +51,37 @@ export interface BundleView {
   targetCount: number;
 }
 
+/** One status report of a target, as `GET /api/v1/targets/:cluster/:bundleId/history` shows it. */
+export interface HistoryEntryView {
+  reportId: string;
+  revision: string;
+  digest: string;
+  generation: number;
+  state: 'Synced' | 'Failed' | 'Deleted' | string;
+  resources: ResourceResultView[];
+  errors: string[];
+  observedAt: string;
+  receivedAt: string;
+  syncStatus: string;
+  trigger: string;
+  syncRequest: number;
+}
+
+/** One entry of the admin API's audit log, as `GET /api/v1/audit` shows it. */
+export interface AuditEntryView {
+  id: number;
+  at: string;
+  /** token name, `bootstrap-admin`, or `anonymous` */
+  actor: string;
+  role: string | null;
+  method: string;
+  path: string;
+  target: string | null;
+  /** HTTP status of the answer */
+  outcome: number;
+  message: string | null;
+}
+
 /** Error for a non-2xx answer: keeps the status and body so tests can assert on them. */
 export class HubApiError extends Error {
   constructor(readonly method: string, readonly path: string, readonly status: number, readonly body: string) {
@@ -121,6 +152,16 @@ export class HubApi {
   /** Manual sync of a bundle, optionally on one cluster only. */
   sync(bundleId: string, cluster?: string): Promise<unknown> {
     return this.post(`/api/v1/bundles/${bundleId}/sync`, cluster ? { cluster } : {});
+  }
+
+  /** The latest status reports of a target, newest first. */
+  history(cluster: string, bundleId: string): Promise<HistoryEntryView[]> {
+    return this.get<HistoryEntryView[]>(`/api/v1/targets/${cluster}/${bundleId}/history`);
+  }
+
+  /** The newest `limit` audit log entries, newest first (admin only). */
+  audit(limit = 1000): Promise<AuditEntryView[]> {
+    return this.get<AuditEntryView[]>(`/api/v1/audit?limit=${limit}`);
   }
 
   /** Lists bundles. */

@@ -15,3 +15,5 @@ export * from './nats-store.js';
 export * from './kube-http.js';
 export * from './nats-server.js';
 export * from './signing-keys.js';
+export * from './secret-scan.js';
+export * from './git-auth-proxy.js';

@@ -1,11 +1,13 @@
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
-import { BUNDLE_STORE, DESIRED_STATE_BUCKET, desiredStateKey } from '@gitfleet/proto';
+import { BUNDLE_STORE, DESIRED_STATE_BUCKET, type DesiredState, DesiredStateSchema, desiredStateKey, fromBinary, toBinary } from '@gitfleet/proto';
 
 /**
- * Read-only looks into gitfleet's JetStream state, as an operator would with the `nats` CLI:
- * the objects in the bundle store and the KV revision of a target's desired state.
+ * Looks into gitfleet's JetStream state, as an operator would with the `nats` CLI: the objects in
+ * the bundle store and a target's desired state. The write methods (`putBundleObject`,
+ * `putDesiredState`) are raw writes an attacker with NATS access could make; the trust-boundary
+ * suites use them to tamper, so that the agent's checks are tested against real NATS writes.
  */
 export class NatsStore {
   private constructor(private readonly nc: Awaited<ReturnType<typeof connect>>) {}
@@ -26,6 +28,31 @@ export class NatsStore {
     const kv = await new Kvm(this.nc).open(DESIRED_STATE_BUCKET);
     const entry = await kv.get(desiredStateKey(cluster, bundleId));
     return entry && entry.operation === 'PUT' ? entry.revision : undefined;
+  }
+
+  /** The raw bytes stored under an object name in the bundle store, or undefined when there is none. */
+  async bundleObject(name: string): Promise<Uint8Array | undefined> {
+    const os = await new Objm(this.nc).open(BUNDLE_STORE);
+    return (await os.getBlob(name)) ?? undefined;
+  }
+
+  /** Writes `bytes` under object name `name` in the bundle store, replacing what is there (no digest check). */
+  async putBundleObject(name: string, bytes: Uint8Array): Promise<void> {
+    const os = await new Objm(this.nc).open(BUNDLE_STORE);
+    await os.putBlob({ name }, bytes);
+  }
+
+  /** The decoded DesiredState of a target and its KV revision, or undefined when there is no key. */
+  async desiredState(cluster: string, bundleId: string): Promise<{ desired: DesiredState; revision: number } | undefined> {
+    const kv = await new Kvm(this.nc).open(DESIRED_STATE_BUCKET);
+    const entry = await kv.get(desiredStateKey(cluster, bundleId));
+    return entry && entry.operation === 'PUT' ? { desired: fromBinary(DesiredStateSchema, entry.value), revision: entry.revision } : undefined;
+  }
+
+  /** Writes a DesiredState under a target's key as it is (signed or not: no signing here); returns the KV revision. */
+  async putDesiredState(cluster: string, bundleId: string, desired: DesiredState): Promise<number> {
+    const kv = await new Kvm(this.nc).open(DESIRED_STATE_BUCKET);
+    return kv.put(desiredStateKey(cluster, bundleId), toBinary(DesiredStateSchema, desired));
   }
 
   /** Closes the connection. */

@@ -125,15 +125,20 @@ export async function startHub(testbed: Testbed, name: string, databaseUrl: stri
  */
 export const AGENT_NODE_FLAGS = ['--lite-mode', '--max-semi-space-size=1'];
 
-/** Starts one agent (`agent/dist/src/main.js`) for a spoke of the test bed, with AGENT_NODE_FLAGS. */
-export function startAgent(testbed: Testbed, spoke: string, extraArgs: string[] = [], detached = false, natsUrl = testbed.natsUrl): ManagedProcess {
-  return startProcess(testbed, `agent-${spoke}`, path.join(repoRoot(), 'agent/dist/src/main.js'), [
+/**
+ * Starts one agent (`agent/dist/src/main.js`) for a spoke of the test bed, with AGENT_NODE_FLAGS.
+ * `name` names the process and its log file (default `agent-<spoke>`; a second agent of the same
+ * spoke needs another name, or it overwrites the first one's log). `env` adds to its environment
+ * (e.g. GITFLEET_ENROLLMENT_TOKEN).
+ */
+export function startAgent(testbed: Testbed, spoke: string, extraArgs: string[] = [], detached = false, natsUrl = testbed.natsUrl, name = `agent-${spoke}`, env: NodeJS.ProcessEnv = {}): ManagedProcess {
+  return startProcess(testbed, name, path.join(repoRoot(), 'agent/dist/src/main.js'), [
     '--cluster', spoke,
     '--nats-url', natsUrl,
     '--kubeconfig', kubeconfigOf(testbed, spoke),
     '--heartbeat-interval', '2',
     ...extraArgs,
-  ], { GITFLEET_LOG_LEVEL: process.env['GITFLEET_LOG_LEVEL'] ?? 'info' }, detached, AGENT_NODE_FLAGS);
+  ], { GITFLEET_LOG_LEVEL: process.env['GITFLEET_LOG_LEVEL'] ?? 'info', ...env }, detached, AGENT_NODE_FLAGS);
 }
 
 /**

@@ -63,14 +63,16 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
    * is not a usable OpenPGP public key (the message names `commitSignatures.trustedKeys[i]`).
    */
   async create(dto: CreateSourceDto): Promise<SourceView> {
-    const creds = dto.credentials ? toGitCredentials(dto.credentials) : undefined;
+    const { url, fromUrl } = splitUrlCredentials(dto.url);
+    if (fromUrl && dto.credentials) throw new InvalidInputError('credentials are given both in the url and in credentials: give them once');
+    const creds = dto.credentials ? toGitCredentials(dto.credentials) : fromUrl;
     const commitSignatures = dto.commitSignatures ? await commitSignaturePolicy(dto.commitSignatures) : null;
     const created = await this.repo.create({
       commitSignatures,
       credentialsEnc: creds ? this.seal(dto.name, JSON.stringify(creds)) : null,
       webhookSecretEnc: dto.webhookSecret ? this.seal(dto.name, dto.webhookSecret) : null,
       name: dto.name,
-      url: dto.url,
+      url,
       branch: dto.branch ?? 'main',
       path: normalizePath(dto.path ?? ''),
       pollIntervalSeconds: dto.pollIntervalSeconds ?? 15,
@@ -264,6 +266,28 @@ function toTargetRule(dto: TargetRuleDto): TargetRule {
 }
 
 /** Credentials for onAuth: a token is sent as the password (username default `x-access-token`). @throws InvalidInputError */
+/**
+ * Moves a user and password written into a source URL (`https://user:pass@host/repo.git`) out of
+ * it: the URL is stored and shown without them, and they become the source's credentials, sealed
+ * like any other (so a password never sits in plain text in `sources.url` or the checkout's
+ * `.git/config`). URL-encoded parts are decoded.
+ */
+export function splitUrlCredentials(raw: string): { url: string; fromUrl: GitCredentials | undefined } {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return { url: raw, fromUrl: undefined };
+  }
+  if (!u.username && !u.password) return { url: raw, fromUrl: undefined };
+  const fromUrl = u.password
+    ? { username: decodeURIComponent(u.username) || 'x-access-token', password: decodeURIComponent(u.password) }
+    : { username: 'x-access-token', password: decodeURIComponent(u.username) };
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), fromUrl };
+}
+
 function toGitCredentials(dto: SourceCredentialsDto): GitCredentials {
   if (dto.password !== undefined && dto.token !== undefined) throw new InvalidInputError('credentials take a password or a token, not both');
   const secret = dto.password ?? dto.token;
