@@ -15,7 +15,7 @@ export interface AuthenticatedRequest extends Request {
  * Global guard of the admin API: reads the bearer token, decides with the role table
  * (roles.ts), hands every non-GET request it lets through or refuses with 403 to the audit log.
  * @throws UnauthenticatedError (401) without valid credentials; ForbiddenError (403) when the
- * token's role is too weak.
+ * token's role is too weak, or when a valid OIDC token maps to no role.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -37,9 +37,17 @@ export class AuthGuard implements CanActivate {
     const anonymousAllowed = this.reflector.getAllAndOverride<boolean | undefined>(ANONYMOUS_KEY, targets) ?? false;
     const header = req.headers.authorization;
     const credentials = header ? await this.auth.authenticate(header) : 'none';
+    const isWrite = req.method !== 'GET' && req.method !== 'HEAD';
+    if (typeof credentials === 'object' && credentials.role === null) {
+      // a valid identity (OIDC) that the role map gives no role: audited under its name, 403
+      if (isWrite) {
+        res.locals.auditActor = credentials.name;
+        this.audit.recordWhenDone(req, res, null);
+      }
+      throw new ForbiddenError(`no role for "${credentials.name}": none of its values of the OIDC roles claim is in GITFLEET_OIDC_ROLE_MAP`);
+    }
     const decision = decideAccess({ method: req.method, ...(role ? { role } : {}), anonymousAllowed }, credentials);
     const principal = typeof credentials === 'object' ? credentials : null;
-    const isWrite = req.method !== 'GET' && req.method !== 'HEAD';
     switch (decision) {
       case 'allow':
         if (principal) req.principal = principal;

@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConflictError, InvalidInputError, NotFoundError } from '../api/errors.js';
 import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import type { ApiTokenEntity } from './api-token.entity.js';
 import { ApiTokensRepository } from './api-tokens.repository.js';
 import type { CreatedTokenView, CreateTokenDto, TokenView } from './auth.dto.js';
+import { looksLikeJwt, OidcVerifier } from './oidc.js';
 import type { Principal } from './roles.js';
 import { bearerToken, generateToken, hashToken, tokenMatches } from './tokens.js';
 
@@ -11,29 +12,53 @@ import { bearerToken, generateToken, hashToken, tokenMatches } from './tokens.js
 export const BOOTSTRAP_ADMIN = 'bootstrap-admin';
 
 /**
+ * A caller whose credentials are valid but grant no role: an OIDC token whose roles claim maps to
+ * no role of GITFLEET_OIDC_ROLE_MAP. The guard answers 403.
+ */
+export interface RolelessIdentity {
+  name: string;
+  role: null;
+}
+
+/**
  * Bearer-token authentication and the tokens API: the bootstrap admin token from the config,
- * and API tokens stored as sha256 hashes (see tokens.ts).
+ * API tokens stored as sha256 hashes (see tokens.ts), and, when configured, OIDC JWTs (oidc.ts).
  */
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
   private readonly adminHash: string;
+  private readonly oidc: OidcVerifier | undefined;
 
   constructor(
     private readonly tokens: ApiTokensRepository,
-    @Inject(HUB_CONFIG) config: Pick<HubConfig, 'adminToken'>,
+    @Inject(HUB_CONFIG) config: Pick<HubConfig, 'adminToken' | 'oidc'>,
   ) {
     this.adminHash = hashToken(config.adminToken);
+    this.oidc = config.oidc ? new OidcVerifier(config.oidc) : undefined;
   }
 
   /**
    * The principal of an `Authorization` header value, or 'invalid' (not a Bearer header, an
-   * unknown token, or an expired one). A token is looked up by its sha256 and confirmed in
-   * constant time; the bootstrap token is compared in constant time.
+   * unknown token, an expired one, or a JWT that fails OIDC validation). A token is looked up by
+   * its sha256 and confirmed in constant time; the bootstrap token is compared in constant time.
+   * With OIDC configured, a token shaped like a JWT (three base64url parts; API tokens never are)
+   * is validated against the issuer instead: its principal is `oidc:<preferred_username | email |
+   * sub>` with the mapped role, or a `RolelessIdentity` when its claim maps to no role.
+   * Token values are never logged.
    */
-  async authenticate(authorization: string, now = new Date()): Promise<Principal | 'invalid'> {
+  async authenticate(authorization: string, now = new Date()): Promise<Principal | RolelessIdentity | 'invalid'> {
     const token = bearerToken(authorization);
     if (!token) return 'invalid';
     if (tokenMatches(token, this.adminHash)) return { name: BOOTSTRAP_ADMIN, role: 'admin' };
+    if (this.oidc && looksLikeJwt(token)) {
+      const result = await this.oidc.verify(token);
+      if ('invalid' in result) {
+        this.logger.warn({ reason: result.invalid }, 'OIDC token refused');
+        return 'invalid';
+      }
+      return result.role ? { name: result.name, role: result.role } : { name: result.name, role: null };
+    }
     const row = await this.tokens.findByHash(hashToken(token));
     if (!row || !tokenMatches(token, row.tokenHash)) return 'invalid';
     if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return 'invalid';

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { loadOidcConfig, type OidcConfig } from '../auth/oidc.js';
 import { loadNatsAuthConfig, type NatsAuthConfig } from '../nats-auth/nats-auth-config.js';
 import { loadSigningKey, type SigningKey } from '../publishing/signing.js';
 
@@ -50,6 +51,11 @@ export interface HubConfig {
   natsAuth?: NatsAuthConfig;
   /** GITFLEET_ENROLLMENT_RATE_LIMIT: enrollment attempts allowed per client address and minute (default 20). */
   enrollmentRateLimit?: number;
+  /**
+   * Optional OIDC authentication of the admin API (GITFLEET_OIDC_ISSUER and the other
+   * GITFLEET_OIDC_* settings, see auth/oidc.ts `loadOidcConfig`); undefined → bearer tokens only.
+   */
+  oidc?: OidcConfig;
 }
 
 /** Nest injection token of the `HubConfig`. */
@@ -82,7 +88,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * GITFLEET_SECRETS_KEY (optional, base64 of exactly 32 bytes, e.g. `openssl rand -base64 32`:
  * encrypts source credentials and webhook secrets; without it such sources are refused),
  * GITFLEET_ENROLLMENT_RATE_LIMIT (optional, default 20: enrollment attempts per minute and client address),
- * the four NATS operator-mode files (optional, all or none; see nats-auth/nats-auth-config.ts).
+ * the four NATS operator-mode files (optional, all or none; see nats-auth/nats-auth-config.ts),
+ * the GITFLEET_OIDC_* settings (optional: GITFLEET_OIDC_ISSUER turns OIDC on and needs
+ * GITFLEET_OIDC_AUDIENCE and GITFLEET_OIDC_ROLE_MAP; see auth/oidc.ts `loadOidcConfig`).
  * @throws ConfigError listing every problem found; the message never contains a password.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
@@ -148,6 +156,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     problems.push((err as Error).message);
   }
 
+  const oidc = loadOidcConfig(env);
+  problems.push(...oidc.problems);
+
   if (problems.length > 0) throw new ConfigError(`invalid hub configuration:\n  - ${problems.join('\n  - ')}`);
   return {
     databaseUrl,
@@ -160,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     adminToken,
     enrollmentRateLimit,
     ...(natsAuth ? { natsAuth } : {}),
+    ...(oidc.config ? { oidc: oidc.config } : {}),
     ...(signingKey ? { signingKey } : {}),
     ...(secretsKey ? { secretsKey } : {}),
   };
