@@ -23,13 +23,14 @@ ensure_deps() {
   command -v git >/dev/null || missing+=(git)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v curl >/dev/null || missing+=(curl)
+  command -v gpg >/dev/null || missing+=(gnupg) # signed commits in the commit-signature tests
   pg_bindir >/dev/null || missing+=(postgresql)
   [[ ${#missing[@]} -eq 0 ]] && return
-  [[ $(id -u) == 0 ]] || die "missing ${missing[*]}; install them (apt-get install -y postgresql git openssl curl)"
+  [[ $(id -u) == 0 ]] || die "missing ${missing[*]}; install them (apt-get install -y postgresql git openssl curl gnupg)"
   log "installing ${missing[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y postgresql git openssl curl >"$LOGS/apt.log" 2>&1 ||
-    { apt-get update >>"$LOGS/apt.log" 2>&1 && apt-get install -y postgresql git openssl curl >>"$LOGS/apt.log" 2>&1; } ||
+  apt-get install -y postgresql git openssl curl gnupg >"$LOGS/apt.log" 2>&1 ||
+    { apt-get update >>"$LOGS/apt.log" 2>&1 && apt-get install -y postgresql git openssl curl gnupg >>"$LOGS/apt.log" 2>&1; } ||
     die "apt-get install failed; see $LOGS/apt.log"
 }
 
