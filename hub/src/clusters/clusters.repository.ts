@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type Repository } from 'typeorm';
+import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import { ClusterEntity } from './cluster.entity.js';
 
 /** One heartbeat to record: the newest per cluster wins. */
@@ -36,21 +36,25 @@ export class ClustersRepository {
     return this.repo.find({ order: { name: 'ASC' } });
   }
 
-  /** The cluster `name`, or null. */
-  get(name: string): Promise<ClusterEntity | null> {
-    return this.repo.findOneBy({ name });
+  /** The cluster `name`, or null (read in `manager`'s transaction when given). */
+  get(name: string, manager?: EntityManager): Promise<ClusterEntity | null> {
+    return this.on(manager).findOneBy({ name });
   }
 
   /** Inserts a cluster; returns false when the name is taken (nothing written). */
-  async create(name: string, labels: Record<string, string>): Promise<boolean> {
-    const res = await this.repo.createQueryBuilder().insert().values({ name, labels }).orIgnore().returning(['name']).execute();
+  async create(name: string, labels: Record<string, string>, manager?: EntityManager): Promise<boolean> {
+    const res = await this.on(manager).createQueryBuilder().insert().values({ name, labels }).orIgnore().returning(['name']).execute();
     return (res.raw as unknown[]).length > 0;
   }
 
   /** Replaces the labels; returns false when the cluster does not exist. */
-  async setLabels(name: string, labels: Record<string, string>): Promise<boolean> {
-    const res = await this.repo.update({ name }, { labels });
+  async setLabels(name: string, labels: Record<string, string>, manager?: EntityManager): Promise<boolean> {
+    const res = await this.on(manager).update({ name }, { labels });
     return (res.affected ?? 0) > 0;
+  }
+
+  private on(manager?: EntityManager): Repository<ClusterEntity> {
+    return manager ? manager.getRepository(ClusterEntity) : this.repo;
   }
 
   /** Deletes the cluster; returns false when it did not exist. */

@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ConflictError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../api/errors.js';
 import { hashToken } from '../auth/tokens.js';
-import { ClusterEntity } from '../clusters/cluster.entity.js';
 import { ClusterCredentialsService } from '../clusters/cluster-credentials.service.js';
+import { ClustersRepository } from '../clusters/clusters.repository.js';
 import { DeploymentService } from '../deployments/deployment.service.js';
 import type { CreatedRegistrationTokenView, CreateRegistrationTokenDto, EnrollDto, EnrollmentView, RegistrationTokenView } from './enrollment.dto.js';
 import type { RegistrationTokenEntity } from './registration-token.entity.js';
@@ -29,6 +29,7 @@ export class EnrollmentService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly tokens: RegistrationTokensRepository,
+    private readonly clusters: ClustersRepository,
     private readonly credentials: ClusterCredentialsService,
     private readonly deployments: DeploymentService,
   ) {}
@@ -79,10 +80,10 @@ export class EnrollmentService {
         throw new UnauthenticatedError(refusalReason(found, now) ?? 'registration token refused', true);
       }
       onToken(token.name);
-      const existing = await m.findOneBy(ClusterEntity, { name: dto.cluster });
+      const existing = await this.clusters.get(dto.cluster, m);
       const labels = enrolledLabels(existing?.labels, dto.labels, token.labels);
-      if (existing) await m.update(ClusterEntity, { name: dto.cluster }, { labels });
-      else await m.insert(ClusterEntity, { name: dto.cluster, labels });
+      if (existing) await this.clusters.setLabels(dto.cluster, labels, m);
+      else await this.clusters.create(dto.cluster, labels, m);
       const userJwt = await this.credentials.issue(dto.cluster, dto.userPublicKey, `registration-token/${token.name}`, m);
       return { cluster: dto.cluster, labels, userJwt, adopted: !!existing, token: token.name };
     });

@@ -3,14 +3,12 @@
  * with `bootstrapOperator` (the hub's own code) into a temp directory and starts the test bed's
  * nats-server binary with JetStream and the generated `server.conf` included.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, credsAuthenticator } from '@nats-io/transport-node';
+import { credsAuthenticator } from '@nats-io/transport-node';
 import { bootstrapOperator, type BootstrapResult } from '../../src/nats-auth/operator.js';
-import type { Testbed } from './testbed.js';
+import { freePort, natsProcess, type Testbed } from './testbed.js';
 
 /** A running operator-mode nats-server. */
 export interface OperatorNatsServer {
@@ -23,17 +21,6 @@ export interface OperatorNatsServer {
   restart(): Promise<void>;
   /** stops the server and removes its directory */
   dispose(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /**
@@ -54,36 +41,7 @@ export async function startOperatorNatsServer(tb: Testbed): Promise<OperatorNats
     '',
   ].join('\n'));
   const hubCreds = readFileSync(bootstrap.files.hubCreds);
-  let proc: ChildProcess | undefined;
-  const start = async () => {
-    let stderr = '';
-    const p = spawn(join(tb.binDir, 'nats-server'), ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-    proc = p;
-    p.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-4000); });
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        const nc = await connect({ servers: url, timeout: 500, authenticator: credsAuthenticator(hubCreds) });
-        await nc.close();
-        return;
-      } catch (err) {
-        if (Date.now() > deadline || p.exitCode !== null) {
-          p.kill('SIGTERM');
-          throw new Error(`operator-mode nats-server did not start on ${url}: ${stderr}`, { cause: err });
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-  };
-  const stop = async () => {
-    const p = proc;
-    proc = undefined;
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      p.once('exit', () => resolve());
-      p.kill('SIGTERM');
-    });
-  };
+  const { start, stop } = natsProcess(tb, ['-c', conf], url, { authenticator: credsAuthenticator(hubCreds) }, 'operator-mode nats-server');
   try {
     await start();
   } catch (err) {

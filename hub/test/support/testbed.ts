@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions } from '@nats-io/transport-node';
 import pg from 'pg';
 
 /** Settings of the running test bed. */
@@ -139,30 +139,7 @@ export async function startNatsServer(tb: Testbed): Promise<NatsServer> {
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), 'gitfleet-hub-nats-'));
   const url = `nats://127.0.0.1:${port}`;
-  let proc: ChildProcess | undefined;
-  const start = async () => {
-    proc = spawn(join(tb.binDir, 'nats-server'), ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        const nc = await connect({ servers: url, timeout: 500 });
-        await nc.close();
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw new Error(`private nats-server did not start on ${url}`, { cause: err });
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-  };
-  const stop = async () => {
-    const p = proc;
-    proc = undefined;
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      p.once('exit', () => resolve());
-      p.kill('SIGTERM');
-    });
-  };
+  const { start, stop } = natsProcess(tb, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], url, {}, 'private nats-server');
   await start();
   return {
     url,
@@ -179,7 +156,49 @@ export async function startNatsServer(tb: Testbed): Promise<NatsServer> {
   };
 }
 
-function freePort(): Promise<number> {
+/**
+ * Start/stop of one nats-server process (the test bed's binary with `args`): `start` spawns it
+ * and waits until a client with `connectOptions` (e.g. an authenticator) can connect; `stop`
+ * sends SIGTERM and waits for the exit.
+ * @throws Error from `start` naming `what`, `url` and the server's last stderr when it does not
+ *   accept a client within 10 s or exits.
+ */
+export function natsProcess(tb: Testbed, args: string[], url: string, connectOptions: Partial<ConnectionOptions>, what: string): { start(): Promise<void>; stop(): Promise<void> } {
+  let proc: ChildProcess | undefined;
+  const start = async () => {
+    let stderr = '';
+    const p = spawn(join(tb.binDir, 'nats-server'), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    proc = p;
+    p.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-4000); });
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        const nc = await connect({ servers: url, timeout: 500, ...connectOptions });
+        await nc.close();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline || p.exitCode !== null) {
+          p.kill('SIGTERM');
+          throw new Error(`${what} did not start on ${url}: ${stderr}`, { cause: err });
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  };
+  const stop = async () => {
+    const p = proc;
+    proc = undefined;
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      p.once('exit', () => resolve());
+      p.kill('SIGTERM');
+    });
+  };
+  return { start, stop };
+}
+
+/** Asks the OS for a free TCP port on loopback. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
