@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import {
   CONTRACT_VERSION,
   create,
+  HealthStatus,
   HeartbeatSchema,
   heartbeatSubject,
   STATUS_CONSUMER,
@@ -19,6 +20,7 @@ import {
 import { ClustersRepository } from '../src/clusters/clusters.repository.js';
 import { dataSourceOptions } from '../src/database/data-source.js';
 import { connectAndEnsure, type NatsResources } from '../src/nats/nats.service.js';
+import { DeadLettersRepository } from '../src/status/dead-letters.repository.js';
 import { StatusIngestService } from '../src/status/status-ingest.service.js';
 import { StatusStreamRepository } from '../src/status/status-stream.repository.js';
 import { StatusRepository } from '../src/status/status.repository.js';
@@ -28,7 +30,7 @@ Logger.overrideLogger(false);
 
 const PIPELINE_RESULT = { published: 0, stored: 0, deleted: 0, unchanged: 0, failedBundles: 0 };
 
-function report(reportId: string, generation: number, cluster = 'c1') {
+function report(reportId: string, generation: number | bigint, cluster = 'c1', healthMessage = '') {
   return toBinary(
     StatusReportSchema,
     create(StatusReportSchema, {
@@ -39,6 +41,8 @@ function report(reportId: string, generation: number, cluster = 'c1') {
       revision: 'rev',
       digest: 'sha256-x',
       generation: BigInt(generation),
+      healthMessage,
+      health: healthMessage ? HealthStatus.DEGRADED : HealthStatus.UNSPECIFIED,
       state: SyncState.SYNCED,
       observedAt: new Date().toISOString(),
       agentVersion: '0.1.0',
@@ -64,10 +68,13 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
     ds = new DataSource({ ...dataSourceOptions(db.url), logging: false });
     await ds.initialize();
     await new ClustersRepository(ds).create('c1', {});
+    await new ClustersRepository(ds).create('c2', {});
     nats = await startNatsServer(tb);
     res = await connectAndEnsure([nats.url], 'gitfleet-hub-test');
     stream = new StatusStreamRepository({ resources: res });
-    ingest = new StatusIngestService(stream, new StatusRepository(ds), new ClustersRepository(ds), { trigger: async () => (triggers++, PIPELINE_RESULT) });
+    ingest = new StatusIngestService(stream, new StatusRepository(ds), new ClustersRepository(ds), { trigger: async () => (triggers++, PIPELINE_RESULT) }, new DeadLettersRepository(ds), {
+      retry: { maxDeliveries: 4, baseDelayMs: 200, maxDelayMs: 1000 },
+    });
     ingest.onApplicationBootstrap();
   });
 
@@ -136,5 +143,86 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
     await eventually(async () => (await historyCount('after-restart')) === 1, 20_000, 'report after restart stored');
     const rows = await ds.query(`SELECT generation FROM target_status WHERE cluster = 'c1' AND bundle_id = 'src-web'`);
     assert.deepEqual(rows, [{ generation: '2' }]);
+  });
+
+  const deadLetters = async (): Promise<Array<{ subject: string; reason: string; size: number; delivery_count: number }>> =>
+    ds.query('SELECT subject, reason, size, delivery_count FROM status_dead_letters ORDER BY id');
+  const settled = () =>
+    eventually(async () => {
+      const ci = await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER);
+      return ci.num_pending === 0 && ci.num_ack_pending === 0;
+    }, 15_000, 'every message settled');
+
+  it('dead-letters poison reports with their reason; the reports behind them are stored within 1 s', async () => {
+    await settled();
+    await ds.query('DELETE FROM status_dead_letters');
+    // generation 2^64-1 overflows PostgreSQL bigint (SQLSTATE 22003): the database refuses this report forever
+    await res.js.publish(statusSubject('c1'), report('poison-bigint', 2n ** 64n - 1n), { msgID: 'poison-bigint' });
+    await res.js.publish(statusSubject('c1'), new Uint8Array([0xff, 0xff, 0xff, 0x00]), { msgID: 'poison-garbage' });
+    const sent = performance.now();
+    await res.js.publish(statusSubject('c2'), report('behind-other-cluster', 1, 'c2'), { msgID: 'behind-other-cluster' });
+    await res.js.publish(statusSubject('c1'), report('behind-same-cluster', 3), { msgID: 'behind-same-cluster' });
+    await eventually(async () => (await historyCount('behind-other-cluster')) === 1 && (await historyCount('behind-same-cluster')) === 1, 5000, 'reports behind the poison stored');
+    const ms = performance.now() - sent;
+    assert.ok(ms < 1000, `reports behind the poison took ${Math.round(ms)} ms`);
+
+    await settled();
+    const letters = await deadLetters();
+    assert.deepEqual(letters.map((l) => [l.subject, l.delivery_count]), [['fleet.status.c1', 1], ['fleet.status.c1', 1]]);
+    assert.ok(letters.some((l) => /^undecodable protobuf/.test(l.reason) && l.size === 4), JSON.stringify(letters));
+    assert.ok(letters.some((l) => /SQLSTATE 22003/.test(l.reason)), JSON.stringify(letters));
+    assert.equal(await historyCount('poison-bigint'), 0);
+  });
+
+  it('stores a report whose health_message holds \\u0000, without the NUL characters', async () => {
+    await res.js.publish(statusSubject('c1'), report('nul-message', 4, 'c1', 'crash\u0000loop'), { msgID: 'nul-message' });
+    await eventually(async () => (await historyCount('nul-message')) === 1, 5000, 'NUL report stored');
+    const rows = await ds.query(`SELECT health_message FROM status_history WHERE report_id = 'nul-message'`);
+    assert.deepEqual(rows, [{ health_message: 'crashloop' }]);
+  });
+
+  it('retries a report the database fails to store with a backoff, and dead-letters it after maxDeliveries', async () => {
+    await settled();
+    await ds.query('DELETE FROM status_dead_letters');
+    // a real PostgreSQL error outside the data classes (P0001, raise_exception): transient by our rules
+    await ds.query(`CREATE FUNCTION refuse_stuck() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.report_id = 'stuck' THEN RAISE EXCEPTION 'stuck report'; END IF; RETURN NEW; END $$`);
+    await ds.query(`CREATE TRIGGER refuse_stuck BEFORE INSERT ON status_history FOR EACH ROW EXECUTE FUNCTION refuse_stuck()`);
+    try {
+      const sent = performance.now();
+      await res.js.publish(statusSubject('c1'), report('stuck', 5), { msgID: 'stuck' });
+      const letter = await eventually(async () => (await deadLetters())[0], 10_000, 'stuck report dead-lettered');
+      const ms = performance.now() - sent;
+      assert.match(letter.reason, /^not stored after 4 deliveries: .*stuck report/);
+      assert.equal(letter.delivery_count, 4);
+      // three naks with 200, 400 and 800 ms before the fourth delivery
+      assert.ok(ms >= 1400, `dead-lettered after ${Math.round(ms)} ms, before the backoff`);
+      await settled();
+    } finally {
+      await ds.query('DROP TRIGGER refuse_stuck ON status_history');
+      await ds.query('DROP FUNCTION refuse_stuck()');
+    }
+  });
+
+  it('loses nothing while the database is unreachable: redelivered until it is back, then stored', async () => {
+    await settled();
+    await ds.query('DELETE FROM status_dead_letters');
+    const admin = new DataSource({ type: 'postgres', url: (await loadTestbed()).databaseUrl, logging: false });
+    await admin.initialize();
+    try {
+      await admin.query(`ALTER DATABASE ${db.name} WITH ALLOW_CONNECTIONS false`);
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [db.name]);
+      await res.js.publish(statusSubject('c1'), report('during-outage', 6), { msgID: 'during-outage' });
+      // longer than maxDeliveries × the backoff: neither stored nor dead-lettered can happen, so it must keep coming back
+      await new Promise((r) => setTimeout(r, 4000));
+      const ci = await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER);
+      assert.ok(ci.num_ack_pending + ci.num_pending >= 1, 'the report is still pending');
+      assert.ok(ci.num_redelivered >= 1, 'the report was redelivered');
+    } finally {
+      await admin.query(`ALTER DATABASE ${db.name} WITH ALLOW_CONNECTIONS true`);
+      await admin.destroy();
+    }
+    await eventually(async () => (await historyCount('during-outage').catch(() => 0)) === 1, 10_000, 'report stored after the outage');
+    assert.deepEqual(await deadLetters(), []);
   });
 });

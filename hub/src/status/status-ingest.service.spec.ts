@@ -8,7 +8,8 @@ import type { DeploymentService } from '../deployments/deployment.service.js';
 import { strictMock } from '../testing/strict-mock.js';
 import { decodeStatusMessage, StatusIngestService } from './status-ingest.service.js';
 import type { StatusStreamRepository } from './status-stream.repository.js';
-import type { StatusRepository } from './status.repository.js';
+import type { DeadLetterInput, DeadLettersRepository } from './dead-letters.repository.js';
+import type { StatusRecord, StatusRepository } from './status.repository.js';
 
 Logger.overrideLogger(false);
 
@@ -35,9 +36,17 @@ function report(over: Partial<Omit<StatusReport, '$typeName' | 'timings' | 'reso
   );
 }
 
-function msg(subject: string, data: Uint8Array) {
+function msg(subject: string, data: Uint8Array, deliveryCount = 1, seq = 1) {
   const calls: string[] = [];
-  const m = { subject, data, seq: 1, ack: () => calls.push('ack'), term: () => calls.push('term'), nak: () => calls.push('nak') } as unknown as JsMsg;
+  const m = {
+    subject,
+    data,
+    seq,
+    info: { deliveryCount },
+    ack: () => calls.push('ack'),
+    term: () => calls.push('term'),
+    nak: (delay?: number) => calls.push(delay === undefined ? 'nak' : `nak ${delay}`),
+  } as unknown as JsMsg;
   return { m, calls };
 }
 
@@ -119,12 +128,14 @@ describe('decodeStatusMessage', () => {
 });
 
 describe('StatusIngestService.handleBatch', () => {
-  function build(store: () => Promise<number>, changed: string[] = []) {
+  function build(store: (records: StatusRecord[]) => Promise<number>, changed: string[] = [], addDeadLetters: (l: DeadLetterInput[]) => Promise<void> = async () => undefined) {
     const statuses = strictMock<StatusRepository>('statuses', { storeReports: store });
     const clusters = strictMock<ClustersRepository>('clusters', { recordHeartbeats: async () => ({ updated: 1, kubernetesVersionChanged: changed }) });
     const stream = strictMock<StatusStreamRepository>('stream', {});
     const deployments = strictMock<Pick<DeploymentService, 'trigger'>>('deployments', { trigger: async () => ({ published: 0, stored: 0, deleted: 0, unchanged: 0, failedBundles: 0 }) });
-    return { service: new StatusIngestService(stream, statuses, clusters, deployments), statuses, clusters, deployments };
+    const deadLetters = strictMock<DeadLettersRepository>('deadLetters', { add: addDeadLetters });
+    const retry = { maxDeliveries: 3, baseDelayMs: 100, maxDelayMs: 1000 };
+    return { service: new StatusIngestService(stream, statuses, clusters, deployments, deadLetters, { retry }), statuses, clusters, deployments, deadLetters };
   }
 
   function heartbeat(kubernetesVersion: string) {
@@ -148,25 +159,79 @@ describe('StatusIngestService.handleBatch', () => {
     assert.deepEqual(updates.map((u) => [u.cluster, u.agentVersion, u.kubernetesVersion]), [['c1', '0.1.0', 'v1.36.3']]);
   });
 
-  it('stores good messages, acks them after the commit and terminates refused ones', async () => {
+  it('stores good messages, acks them after the commit and dead-letters refused ones (acked)', async () => {
     const t = build(async () => 1);
     const good = msg('fleet.status.c1', report());
-    const bad = msg('fleet.status.c9', report());
+    const bad = msg('fleet.status.c9', report(), 1, 7);
     await t.service.handleBatch([good.m, bad.m]);
 
     assert.deepEqual(good.calls, ['ack']);
-    assert.deepEqual(bad.calls, ['term']);
+    assert.deepEqual(bad.calls, ['ack']);
     assert.equal(t.statuses.storeReports.mock.calls[0]!.arguments[0].length, 1);
     assert.equal(t.clusters.recordHeartbeats.mock.calls[0]!.arguments[0][0]!.cluster, 'c1');
+    const [letter] = t.deadLetters.add.mock.calls[0]!.arguments[0];
+    assert.deepEqual([letter!.cluster, letter!.subject, letter!.streamSequence, letter!.deliveryCount], ['c9', 'fleet.status.c9', 7, 1]);
+    assert.match(letter!.reason, /differs from subject token "c9"/);
   });
 
-  it('naks the batch when the database write fails', async () => {
+  it('dead-letters undecodable and oversized messages with their reason', async () => {
+    const t = build(async () => 1);
+    const garbage = msg('fleet.status.c1', new Uint8Array([0xff, 0xff, 0xff]));
+    const huge = msg('fleet.status.c1', new Uint8Array(1024 * 1024 + 1));
+    await t.service.handleBatch([garbage.m, huge.m]);
+    assert.deepEqual([garbage.calls, huge.calls], [['ack'], ['ack']]);
+    const reasons = t.deadLetters.add.mock.calls[0]!.arguments[0].map((l) => l.reason);
+    assert.match(reasons[0]!, /^undecodable protobuf/);
+    assert.match(reasons[1]!, /^oversized: 1048577 bytes/);
+  });
+
+  it('stores a report whose strings hold NUL characters without them', async () => {
+    const t = build(async () => 1);
+    const m = msg('fleet.status.c1', report({ healthMessage: 'bad\u0000news', health: HealthStatus.DEGRADED, errors: ['e\u0000'] }));
+    await t.service.handleBatch([m.m]);
+    assert.deepEqual(m.calls, ['ack']);
+    const [r] = t.statuses.storeReports.mock.calls[0]!.arguments[0];
+    assert.deepEqual([r!.healthMessage, r!.errors], ['badnews', ['e']]);
+  });
+
+  it('naks with a growing delay when the database is down, and dead-letters after maxDeliveries', async () => {
     const t = build(async () => {
       throw new Error('db down');
     });
-    const good = msg('fleet.status.c1', report());
-    await t.service.handleBatch([good.m]);
+    const first = msg('fleet.status.c1', report(), 1);
+    const second = msg('fleet.status.c1', report(), 2);
+    const last = msg('fleet.status.c1', report(), 3);
+    await t.service.handleBatch([first.m, second.m, last.m]);
 
-    assert.deepEqual(good.calls, ['nak']);
+    assert.deepEqual([first.calls, second.calls, last.calls], [['nak 100'], ['nak 200'], ['ack']]);
+    assert.match(t.deadLetters.add.mock.calls[0]!.arguments[0][0]!.reason, /^not stored after 3 deliveries: db down/);
+  });
+
+  it('keeps redelivering when the dead letter cannot be written either (nothing is lost)', async () => {
+    const t = build(async () => {
+      throw new Error('db down');
+    }, [], async () => {
+      throw new Error('db down');
+    });
+    const last = msg('fleet.status.c1', report(), 9);
+    await t.service.handleBatch([last.m]);
+    assert.deepEqual(last.calls, ['nak 1000']);
+  });
+
+  it('splits a batch the database refuses for its data: the good reports are stored, the bad one dead-lettered', async () => {
+    const refused = Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' });
+    const stored: string[] = [];
+    const t = build(async (records) => {
+      if (records.some((r) => r.reportId === 'poison')) throw refused;
+      stored.push(...records.map((r) => r.reportId));
+      return records.length;
+    });
+    const ms = ['a', 'b', 'poison', 'c', 'd'].map((id) => msg('fleet.status.c1', report({ reportId: id })));
+    await t.service.handleBatch(ms.map((x) => x.m));
+
+    assert.deepEqual(ms.map((x) => x.calls), [['ack'], ['ack'], ['ack'], ['ack'], ['ack']]);
+    assert.deepEqual(stored.sort(), ['a', 'b', 'c', 'd']);
+    const letters = t.deadLetters.add.mock.calls[0]!.arguments[0];
+    assert.deepEqual(letters.map((l) => l.reason), ['refused by the database (SQLSTATE 22P05): unsupported Unicode escape sequence']);
   });
 });

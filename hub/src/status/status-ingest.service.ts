@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import {
   fromBinary,
@@ -15,6 +15,8 @@ import {
 } from '@gitfleet/proto';
 import { ClustersRepository, type HeartbeatUpdate } from '../clusters/clusters.repository.js';
 import { DeploymentService } from '../deployments/deployment.service.js';
+import { DeadLettersRepository } from './dead-letters.repository.js';
+import { DEFAULT_RETRY_POLICY, isDataError, MAX_STATUS_MESSAGE_BYTES, retryDelayMs, sanitizeRecord, sqlState, type RetryPolicy } from './ingest-policy.js';
 import { StatusStreamRepository } from './status-stream.repository.js';
 import { healthName, objectDriftJson, objectRefJson, reportApplied, rollUpResourceHealth, syncStatusName } from './status-mapping.js';
 import { StatusRepository, type StatusRecord } from './status.repository.js';
@@ -55,25 +57,61 @@ export function decodeStatusMessage(subject: string, data: Uint8Array, receivedA
   return { kind: 'refused', reason: 'unknown subject' };
 }
 
+/** Tuning of StatusIngestService (tests shorten the retry delays). */
+export interface StatusIngestOptions {
+  retry?: RetryPolicy;
+  /** largest message stored, bytes (default MAX_STATUS_MESSAGE_BYTES) */
+  maxMessageBytes?: number;
+}
+
+/** Nest injection token of the optional StatusIngestOptions. */
+export const STATUS_INGEST_OPTIONS = Symbol('STATUS_INGEST_OPTIONS');
+
+/** A decoded message of a batch, waiting to be stored. */
+interface Entry {
+  m: JsMsg;
+  d: Extract<Decoded, { kind: 'report' | 'heartbeat' }>;
+}
+
 /**
  * Status ingestion: consumes the status stream continuously and stores each batch in one
  * transaction (history once per report_id, latest status per target by generation, heartbeats
- * as last-seen, agent version and Kubernetes version). Messages are acked after the commit;
- * refused ones are logged and terminated (never redelivered); a batch that fails to store is
- * nak'ed for redelivery after 1 s. When a heartbeat changes a cluster's Kubernetes version the
- * deployment pipeline runs (Helm bundles render for it; only that cluster's Helm variants change,
- * so only they re-render and republish).
+ * as last-seen, agent version and Kubernetes version). Messages are acked after the commit.
+ *
+ * Nothing blocks the reports behind it:
+ * - a message that can never be stored (oversized, undecodable, refused by the checks of
+ *   `decodeStatusMessage`, or refused by the database for its data: ingest-policy.ts
+ *   `isDataError`) goes to the dead-letter table `status_dead_letters` with its reason and raw
+ *   bytes, and is acked; a batch the database refuses is split in halves until the bad reports
+ *   are found, so the good ones of the batch are stored at once;
+ * - a report holding `\u0000` or lone surrogates in a string is repaired (ingest-policy.ts
+ *   `sanitizeRecord`, logged with the fields) and stored;
+ * - a transient failure (database down) naks with a backoff (1 s doubling to 60 s); after
+ *   `maxDeliveries` deliveries the message is dead-lettered; while the dead-letter table cannot
+ *   be written either the message keeps being redelivered at the longest delay, so a database
+ *   outage loses nothing (and each redelivery tries to store the report first).
+ *
+ * When a heartbeat changes a cluster's Kubernetes version the deployment pipeline runs (Helm
+ * bundles render for it; only that cluster's Helm variants change, so only they re-render and
+ * republish).
  */
 @Injectable()
 export class StatusIngestService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(StatusIngestService.name);
+  private readonly retry: RetryPolicy;
+  private readonly maxMessageBytes: number;
 
   constructor(
     private readonly stream: StatusStreamRepository,
     private readonly statuses: StatusRepository,
     private readonly clusters: ClustersRepository,
     @Inject(DeploymentService) private readonly deployments: Pick<DeploymentService, 'trigger'>,
-  ) {}
+    private readonly deadLetters: DeadLettersRepository,
+    @Optional() @Inject(STATUS_INGEST_OPTIONS) options?: StatusIngestOptions,
+  ) {
+    this.retry = options?.retry ?? DEFAULT_RETRY_POLICY;
+    this.maxMessageBytes = options?.maxMessageBytes ?? MAX_STATUS_MESSAGE_BYTES;
+  }
 
   /** Starts consuming. */
   onApplicationBootstrap(): void {
@@ -85,45 +123,114 @@ export class StatusIngestService implements OnApplicationBootstrap, OnApplicatio
     await this.stream.stop();
   }
 
-  /** Decodes, stores and settles one batch of stream messages. Never rejects. */
+  /** Decodes, stores and settles (ack, or nak with a delay) every message of one batch. Never rejects. */
   async handleBatch(batch: JsMsg[]): Promise<void> {
     const started = performance.now();
     const receivedAt = new Date();
-    const records: StatusRecord[] = [];
-    const seen = new Map<string, HeartbeatUpdate>();
-    const good: JsMsg[] = [];
+    const entries: Entry[] = [];
+    const dead: Array<{ m: JsMsg; reason: string }> = [];
     for (const m of batch) {
-      const d = decodeStatusMessage(m.subject, m.data, receivedAt);
-      if (d.kind === 'refused') {
-        this.logger.warn({ subject: m.subject, seq: m.seq, reason: d.reason }, 'status message refused');
-        m.term(d.reason);
+      if (m.data.byteLength > this.maxMessageBytes) {
+        dead.push({ m, reason: `oversized: ${m.data.byteLength} bytes, more than the limit of ${this.maxMessageBytes}` });
         continue;
       }
-      good.push(m);
-      // a report proves the agent alive as much as a heartbeat does (but carries no Kubernetes version)
-      const hb: HeartbeatUpdate = d.kind === 'report' ? { cluster: d.record.cluster, agentVersion: d.agentVersion, seenAt: receivedAt } : d.update;
-      if (d.kind === 'report') records.push(d.record);
-      const prev = seen.get(hb.cluster);
-      if (!hb.kubernetesVersion && prev?.kubernetesVersion) hb.kubernetesVersion = prev.kubernetesVersion;
-      seen.set(hb.cluster, hb);
+      const d = decodeStatusMessage(m.subject, m.data, receivedAt);
+      if (d.kind === 'refused') {
+        dead.push({ m, reason: d.reason });
+        continue;
+      }
+      if (d.kind === 'report') {
+        const repaired = sanitizeRecord(d.record);
+        if (repaired.length > 0) {
+          this.logger.warn({ subject: m.subject, seq: m.seq, reportId: d.record.reportId, fields: repaired.slice(0, 20) }, 'status report repaired: removed NUL characters / lone surrogates');
+        }
+      }
+      entries.push({ m, d });
     }
-    if (good.length === 0) return;
-    let versionChanged: string[] = [];
-    try {
-      await this.statuses.storeReports(records);
-      versionChanged = (await this.clusters.recordHeartbeats([...seen.values()])).kubernetesVersionChanged;
-      for (const m of good) m.ack();
-      this.logger.debug({ messages: batch.length, reports: records.length, ms: Math.round(performance.now() - started) }, 'status batch stored');
-    } catch (err) {
-      this.logger.error({ err: String(err), messages: good.length }, 'storing status batch failed; redelivery in 1 s');
-      for (const m of good) m.nak(1000);
-      return;
-    }
+    const versionChanged = await this.store(entries, dead);
+    await this.deadLetter(dead, receivedAt);
+    this.logger.debug({ messages: batch.length, deadLetters: dead.length, ms: Math.round(performance.now() - started) }, 'status batch handled');
     if (versionChanged.length > 0) {
       this.logger.log({ clusters: versionChanged }, 'Kubernetes version changed; re-rendering Helm bundles');
       this.deployments.trigger().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'pipeline run after Kubernetes version change failed'));
     }
   }
+
+  /**
+   * Stores `entries` in one transaction and acks them. A data error splits them in halves (a
+   * single refused report joins `dead`); a transient error naks each with its backoff, or adds
+   * it to `dead` once it reached `maxDeliveries`. @returns clusters whose Kubernetes version changed.
+   */
+  private async store(entries: Entry[], dead: Array<{ m: JsMsg; reason: string }>): Promise<string[]> {
+    if (entries.length === 0) return [];
+    const records: StatusRecord[] = [];
+    const seen = new Map<string, HeartbeatUpdate>();
+    for (const { d } of entries) {
+      // a report proves the agent alive as much as a heartbeat does (but carries no Kubernetes version)
+      const hb: HeartbeatUpdate = d.kind === 'report' ? { cluster: d.record.cluster, agentVersion: d.agentVersion, seenAt: d.record.receivedAt } : { ...d.update };
+      if (d.kind === 'report') records.push(d.record);
+      const prev = seen.get(hb.cluster);
+      if (!hb.kubernetesVersion && prev?.kubernetesVersion) hb.kubernetesVersion = prev.kubernetesVersion;
+      seen.set(hb.cluster, hb);
+    }
+    try {
+      await this.statuses.storeReports(records);
+      const changed = (await this.clusters.recordHeartbeats([...seen.values()])).kubernetesVersionChanged;
+      for (const { m } of entries) m.ack();
+      return changed;
+    } catch (err) {
+      if (isDataError(err)) {
+        if (entries.length === 1) {
+          dead.push({ m: entries[0]!.m, reason: `refused by the database (SQLSTATE ${sqlState(err)}): ${errorMessage(err)}` });
+          return [];
+        }
+        const half = Math.ceil(entries.length / 2);
+        return [...(await this.store(entries.slice(0, half), dead)), ...(await this.store(entries.slice(half), dead))];
+      }
+      this.logger.error({ err: errorMessage(err), messages: entries.length }, 'storing status batch failed; redelivery with backoff');
+      for (const { m } of entries) {
+        const n = deliveryCount(m);
+        if (n >= this.retry.maxDeliveries) dead.push({ m, reason: `not stored after ${n} deliveries: ${errorMessage(err)}` });
+        else m.nak(retryDelayMs(n, this.retry));
+      }
+      return [];
+    }
+  }
+
+  /** Writes `dead` to the dead-letter table and acks them; naks them (longest delay) when that fails. */
+  private async deadLetter(dead: Array<{ m: JsMsg; reason: string }>, receivedAt: Date): Promise<void> {
+    if (dead.length === 0) return;
+    try {
+      await this.deadLetters.add(dead.map(({ m, reason }) => ({
+        cluster: splitSubject(m.subject)[1],
+        subject: m.subject,
+        streamSequence: m.seq,
+        deliveryCount: deliveryCount(m),
+        reason,
+        receivedAt,
+        data: m.data,
+      })));
+      for (const { m, reason } of dead) {
+        this.logger.warn({ subject: m.subject, seq: m.seq, reason }, 'status message dead-lettered');
+        m.ack();
+      }
+    } catch (err) {
+      this.logger.error({ err: errorMessage(err), messages: dead.length }, 'writing dead letters failed; redelivery with backoff');
+      for (const { m } of dead) m.nak(retryDelayMs(deliveryCount(m), this.retry));
+    }
+  }
+}
+
+function deliveryCount(m: JsMsg): number {
+  try {
+    return m.info.deliveryCount;
+  } catch {
+    return 1;
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, 500);
 }
 
 function splitSubject(subject: string): [string, string] {
@@ -133,7 +240,8 @@ function splitSubject(subject: string): [string, string] {
 
 function checkCommon(version: string, cluster: string, token: string): string | undefined {
   if (!isCompatibleContract(version)) return `incompatible contract_version "${version.slice(0, 40)}"`;
-  if (cluster !== token) return `cluster "${cluster.slice(0, 80)}" differs from subject token "${token}"`;
+  if (cluster !== token) return `cluster "${cluster.slice(0, 80)}" differs from subject token "${token.slice(0, 80)}"`;
+  if (!isValidName(cluster)) return `invalid cluster "${cluster.slice(0, 80)}" (not a DNS-1123 label)`;
   return undefined;
 }
 
