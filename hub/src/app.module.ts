@@ -11,6 +11,7 @@ import { DeploymentsModule } from './deployments/deployments.module.js';
 import { EnrollmentModule } from './enrollment/enrollment.module.js';
 import { NatsAuthModule } from './nats-auth/nats-auth.module.js';
 import { NatsModule } from './nats/nats.module.js';
+import { BundleGcModule } from './publishing/bundle-gc.module.js';
 import { SourcesModule } from './sources/sources.module.js';
 import { StatusModule } from './status/status.module.js';
 import { TargetsModule } from './targets/targets.module.js';
@@ -48,6 +49,7 @@ export class AppModule {
         EnrollmentModule,
         TargetsModule,
         StatusModule,
+        BundleGcModule,
       ],
     };
   }

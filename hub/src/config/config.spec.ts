@@ -30,6 +30,21 @@ describe('loadConfig', () => {
     assert.deepEqual(loadConfig({ ...base, GITFLEET_ADMIN_TOKEN: 'x'.repeat(16), GITFLEET_SECRETS_KEY: key.toString('base64') }).secretsKey, key);
   });
 
+  it('reads the kept revisions and the bundle GC timing, with defaults and bounds', () => {
+    const base = { GITFLEET_DATABASE_URL: 'postgres://u:p@h:5432/d', GITFLEET_NATS_URL: 'nats://127.0.0.1:4222', GITFLEET_ADMIN_TOKEN: 'x'.repeat(16) };
+    const d = loadConfig(base);
+    assert.deepEqual([d.keepRevisions, d.bundleGcGraceMs, d.bundleGcIntervalMs], [10, 3_600_000, 600_000]);
+    const c = loadConfig({ ...base, GITFLEET_KEEP_REVISIONS: '3', GITFLEET_BUNDLE_GC_GRACE_SECONDS: '0.5', GITFLEET_BUNDLE_GC_INTERVAL_SECONDS: '2' });
+    assert.deepEqual([c.keepRevisions, c.bundleGcGraceMs, c.bundleGcIntervalMs], [3, 500, 2000]);
+    const table: Array<[Record<string, string>, RegExp]> = [
+      [{ GITFLEET_KEEP_REVISIONS: '0' }, /GITFLEET_KEEP_REVISIONS must be an integer 1-1000/],
+      [{ GITFLEET_KEEP_REVISIONS: '2.5' }, /GITFLEET_KEEP_REVISIONS must be an integer/],
+      [{ GITFLEET_BUNDLE_GC_GRACE_SECONDS: '-1' }, /GITFLEET_BUNDLE_GC_GRACE_SECONDS must be a number of seconds above 0/],
+      [{ GITFLEET_BUNDLE_GC_INTERVAL_SECONDS: 'soon' }, /GITFLEET_BUNDLE_GC_INTERVAL_SECONDS must be a number of seconds/],
+    ];
+    for (const [env, want] of table) assert.throws(() => loadConfig({ ...base, ...env }), (err: Error) => err instanceof ConfigError && want.test(err.message));
+  });
+
   it('redacts passwords in URLs', () => {
     assert.equal(redactUrl('https://user:tok@git.example/x.git'), 'https://user:***@git.example/x.git');
   });

@@ -56,6 +56,15 @@ export interface HubConfig {
    * GITFLEET_OIDC_* settings, see auth/oidc.ts `loadOidcConfig`); undefined → bearer tokens only.
    */
   oidc?: OidcConfig;
+  /** GITFLEET_KEEP_REVISIONS: applied revisions kept per target for rollback (1-1000, default 10). */
+  keepRevisions?: number;
+  /**
+   * GITFLEET_BUNDLE_GC_GRACE_SECONDS: how long a bundle object must stay unreferenced before the
+   * bundle GC deletes it, ms (default 1 h).
+   */
+  bundleGcGraceMs?: number;
+  /** GITFLEET_BUNDLE_GC_INTERVAL_SECONDS: period of the bundle GC, ms (default 10 min). */
+  bundleGcIntervalMs?: number;
 }
 
 /** Nest injection token of the `HubConfig`. */
@@ -90,7 +99,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * GITFLEET_ENROLLMENT_RATE_LIMIT (optional, default 20: enrollment attempts per minute and client address),
  * the four NATS operator-mode files (optional, all or none; see nats-auth/nats-auth-config.ts),
  * the GITFLEET_OIDC_* settings (optional: GITFLEET_OIDC_ISSUER turns OIDC on and needs
- * GITFLEET_OIDC_AUDIENCE and GITFLEET_OIDC_ROLE_MAP; see auth/oidc.ts `loadOidcConfig`).
+ * GITFLEET_OIDC_AUDIENCE and GITFLEET_OIDC_ROLE_MAP; see auth/oidc.ts `loadOidcConfig`),
+ * GITFLEET_KEEP_REVISIONS (default 10: applied revisions kept per target),
+ * GITFLEET_BUNDLE_GC_GRACE_SECONDS (default 3600: an unreferenced bundle object is deleted after
+ * this long) and GITFLEET_BUNDLE_GC_INTERVAL_SECONDS (default 600: period of the bundle GC).
  * @throws ConfigError listing every problem found; the message never contains a password.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
@@ -159,6 +171,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const oidc = loadOidcConfig(env);
   problems.push(...oidc.problems);
 
+  const keepRevisions = integerSetting(env, 'GITFLEET_KEEP_REVISIONS', 10, 1, 1000, 'applied revisions kept per target', problems);
+  const bundleGcGraceMs = secondsSetting(env, 'GITFLEET_BUNDLE_GC_GRACE_SECONDS', 3600, problems);
+  const bundleGcIntervalMs = secondsSetting(env, 'GITFLEET_BUNDLE_GC_INTERVAL_SECONDS', 600, problems);
+
   if (problems.length > 0) throw new ConfigError(`invalid hub configuration:\n  - ${problems.join('\n  - ')}`);
   return {
     databaseUrl,
@@ -170,6 +186,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     signingKeyFile,
     adminToken,
     enrollmentRateLimit,
+    keepRevisions,
+    bundleGcGraceMs,
+    bundleGcIntervalMs,
     ...(natsAuth ? { natsAuth } : {}),
     ...(oidc.config ? { oidc: oidc.config } : {}),
     ...(signingKey ? { signingKey } : {}),
@@ -186,6 +205,28 @@ export function redactUrl(url: string): string {
   } catch {
     return '<unparseable url>';
   }
+}
+
+/** An integer setting `name` in [min, max] (default `def`); a bad value adds a problem and returns `def`. */
+function integerSetting(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number, what: string, problems: string[]): number {
+  const raw = env[name] || String(def);
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    problems.push(`${name} must be an integer ${min}-${max} (${what}), got "${raw}"`);
+    return def;
+  }
+  return n;
+}
+
+/** A duration setting `name` in seconds (> 0, at most 30 days, fractions allowed; default `def`) → ms. */
+function secondsSetting(env: NodeJS.ProcessEnv, name: string, def: number, problems: string[]): number {
+  const raw = env[name] || String(def);
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 30 * 24 * 3600) {
+    problems.push(`${name} must be a number of seconds above 0 and at most 2592000 (30 days), got "${raw}"`);
+    return def * 1000;
+  }
+  return Math.round(n * 1000);
 }
 
 function canParseUrl(url: string): boolean {

@@ -12,6 +12,9 @@ import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import { NatsService } from '../nats/nats.service.js';
 import { signDesiredState, type SigningKey } from './signing.js';
 
+/** How long a bundle object seen in the store is trusted to still be there without a new check, ms. */
+const KNOWN_BUNDLE_TTL_MS = 60_000;
+
 /** The two JetStream stores the publisher writes. */
 export interface PublishingStores {
   desired: KV;
@@ -22,8 +25,11 @@ export interface PublishingStores {
 @Injectable()
 export class PublishingRepository implements OnModuleInit {
   private readonly logger = new Logger(PublishingRepository.name);
-  /** Digests known to be in the object store (objects are immutable, so this never goes stale). */
-  private readonly known = new Set<string>();
+  /**
+   * Digests known to be in the object store, with when that was last checked (ms since epoch).
+   * Trusted for KNOWN_BUNDLE_TTL_MS only: the bundle GC may delete an object no one references.
+   */
+  private readonly known = new Map<string, number>();
   private readonly signingKey: SigningKey | undefined;
   private readonly signingKeyFile: string;
 
@@ -63,15 +69,15 @@ export class PublishingRepository implements OnModuleInit {
    * @returns true when this call wrote the object.
    */
   async putBundleIfAbsent(digest: string, bytes: Uint8Array): Promise<boolean> {
-    if (this.known.has(digest)) return false;
+    if (Date.now() - (this.known.get(digest) ?? -Infinity) < KNOWN_BUNDLE_TTL_MS) return false;
     const { bundles } = this.storesOf();
     const info = await bundles.info(digest);
     if (info && !info.deleted) {
-      this.known.add(digest);
+      this.known.set(digest, Date.now());
       return false;
     }
     await bundles.putBlob({ name: digest, description: 'fleet.v1 BundleManifest' }, bytes);
-    this.known.add(digest);
+    this.known.set(digest, Date.now());
     return true;
   }
 
@@ -104,5 +110,39 @@ export class PublishingRepository implements OnModuleInit {
   /** Deletes the DesiredState at `key` (a delete marker: the agent prunes the target). */
   deleteDesiredState(key: string): Promise<void> {
     return this.storesOf().desired.delete(key);
+  }
+
+  /** Names (digests) and modification times of the bundle objects in the object store (deleted ones left out). */
+  async listBundleObjects(): Promise<Array<{ digest: string; mtime: Date; size: number }>> {
+    const infos = await this.storesOf().bundles.list();
+    return infos.filter((i) => !i.deleted).map((i) => ({ digest: i.name, mtime: new Date(i.mtime), size: i.size }));
+  }
+
+  /**
+   * The digests the latest DesiredState of every key in the desired-state KV points at (deleted
+   * keys and tombstones without a digest contribute nothing; an undecodable value is skipped).
+   */
+  async publishedDigests(): Promise<Set<string>> {
+    const { desired } = this.storesOf();
+    const out = new Set<string>();
+    const keys: string[] = [];
+    for await (const k of await desired.keys()) keys.push(k);
+    for (const k of keys) {
+      const e = await desired.get(k);
+      if (!e || e.operation !== 'PUT' || e.length === 0) continue;
+      try {
+        const digest = fromBinary(DesiredStateSchema, e.value).digest;
+        if (digest) out.add(digest);
+      } catch {
+        // not a DesiredState: references nothing
+      }
+    }
+    return out;
+  }
+
+  /** Deletes the bundle object `digest` (the bundle GC only) and forgets that it was there. */
+  async deleteBundleObject(digest: string): Promise<void> {
+    this.known.delete(digest);
+    await this.storesOf().bundles.delete(digest);
   }
 }

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource, In, type Repository } from 'typeorm';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { DataSource, In, type EntityManager, type Repository } from 'typeorm';
+import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import { StatusHistoryEntity } from './status-history.entity.js';
 import { TargetStatusEntity } from './target-status.entity.js';
 import type { HealthName, ObjectDriftJson, ObjectRefJson, ResourceResultJson, SyncStateName, SyncStatusName, TimingsJson } from './status.types.js';
@@ -40,15 +41,33 @@ export interface BundleStatusCounts {
   worst: { cluster: string; health: HealthName; message: string; reported: boolean } | null;
 }
 
-/** The only I/O on tables `target_status` and `status_history`. */
+/** One applied revision kept for a target (table `target_revisions`). */
+export interface KeptRevision {
+  digest: string;
+  revision: string;
+  generation: number;
+  /** observed_at of the newest report that applied this digest */
+  appliedAt: Date;
+}
+
+/** Applied revisions kept per target when the config does not say (GITFLEET_KEEP_REVISIONS). */
+export const DEFAULT_KEEP_REVISIONS = 10;
+
+/** The only I/O on tables `target_status`, `status_history` and `target_revisions`. */
 @Injectable()
 export class StatusRepository {
   private readonly statusRepo: Repository<TargetStatusEntity>;
   private readonly historyRepo: Repository<StatusHistoryEntity>;
+  private readonly keepRevisions: number;
 
-  constructor(private readonly dataSource: DataSource) {
+  /** `config.keepRevisions`: applied revisions kept per target (default DEFAULT_KEEP_REVISIONS). */
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(HUB_CONFIG) config?: Pick<HubConfig, 'keepRevisions'>,
+  ) {
     this.statusRepo = dataSource.getRepository(TargetStatusEntity);
     this.historyRepo = dataSource.getRepository(StatusHistoryEntity);
+    this.keepRevisions = config?.keepRevisions ?? DEFAULT_KEEP_REVISIONS;
   }
 
   /**
@@ -58,7 +77,10 @@ export class StatusRepository {
    * greater than the stored one, or equal with an observed_at not earlier (drift and health
    * reports arrive between applies at the same generation) — an older report never overwrites
    * a newer one. `applied_at` moves to the latest observed_at of a report that applied (within
-   * the batch too), and never back. @returns the number of reports that were new.
+   * the batch too), and never back. Every new report that applied a digest (`applied`) is kept in
+   * `target_revisions` (one row per target and digest, with its newest revision, generation and
+   * observed_at), and only the newest `keepRevisions` digests per target stay there.
+   * @returns the number of reports that were new.
    */
   async storeReports(records: StatusRecord[]): Promise<number> {
     if (records.length === 0) return 0;
@@ -112,8 +134,54 @@ export class StatusRepository {
           [JSON.stringify(rows)],
         );
       }
+      await this.keepAppliedRevisions(em, records.filter((r) => fresh.has(r.reportId)));
       return fresh.size;
     });
+  }
+
+  /**
+   * Records the digests `records` applied in `target_revisions` (newest report per target and
+   * digest wins) and trims each touched target to its newest `keepRevisions` rows (by applied_at,
+   * then generation).
+   */
+  private async keepAppliedRevisions(em: EntityManager, records: StatusRecord[]): Promise<void> {
+    const newest = new Map<string, StatusRecord>();
+    for (const r of records) {
+      if (!r.applied || !r.digest) continue;
+      const key = `${r.cluster}\u0000${r.bundleId}\u0000${r.digest}`;
+      const prev = newest.get(key);
+      if (!prev || r.observedAt > prev.observedAt || (r.observedAt.getTime() === prev.observedAt.getTime() && r.generation > prev.generation)) newest.set(key, r);
+    }
+    if (newest.size === 0) return;
+    const rows = [...newest.values()].map((r) => ({ cluster: r.cluster, bundle_id: r.bundleId, digest: r.digest, revision: r.revision, generation: r.generation, applied_at: r.observedAt.toISOString() }));
+    await em.query(
+      `INSERT INTO target_revisions (cluster, bundle_id, digest, revision, generation, applied_at)
+       SELECT x.cluster, x.bundle_id, x.digest, x.revision, x.generation, x.applied_at
+         FROM jsonb_to_recordset($1::jsonb) AS x(cluster text, bundle_id text, digest text, revision text, generation bigint, applied_at timestamptz)
+       ON CONFLICT (cluster, bundle_id, digest) DO UPDATE SET
+         revision = EXCLUDED.revision, generation = EXCLUDED.generation, applied_at = EXCLUDED.applied_at
+       WHERE EXCLUDED.applied_at > target_revisions.applied_at
+          OR (EXCLUDED.applied_at = target_revisions.applied_at AND EXCLUDED.generation > target_revisions.generation)`,
+      [JSON.stringify(rows)],
+    );
+    await em.query(
+      `DELETE FROM target_revisions t
+        USING (SELECT cluster, bundle_id, digest,
+                      row_number() OVER (PARTITION BY cluster, bundle_id ORDER BY applied_at DESC, generation DESC) AS n
+                 FROM target_revisions
+                WHERE (cluster, bundle_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))) r
+        WHERE r.n > $3 AND t.cluster = r.cluster AND t.bundle_id = r.bundle_id AND t.digest = r.digest`,
+      [rows.map((r) => r.cluster), rows.map((r) => r.bundle_id), this.keepRevisions],
+    );
+  }
+
+  /** The applied revisions kept for a target, newest first (at most GITFLEET_KEEP_REVISIONS). */
+  async keptRevisions(cluster: string, bundleId: string): Promise<KeptRevision[]> {
+    const rows: Array<{ digest: string; revision: string; generation: string; applied_at: Date }> = await this.dataSource.query(
+      `SELECT digest, revision, generation, applied_at FROM target_revisions WHERE cluster = $1 AND bundle_id = $2 ORDER BY applied_at DESC, generation DESC`,
+      [cluster, bundleId],
+    );
+    return rows.map((r) => ({ digest: r.digest, revision: r.revision, generation: Number(r.generation), appliedAt: r.applied_at }));
   }
 
   /** Latest status of each listed target (missing ones are absent from the map, key `cluster.bundleId`). */
