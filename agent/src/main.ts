@@ -12,7 +12,7 @@ import { Command, Option } from 'commander';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { agentInboxPrefix, heartbeatSubject, statusSubject } from '@gitfleet/proto';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { type AgentConfig, parseConfig, type RawOptions } from './config.js';
 import { CredentialsRotator, FileCredentialsStore, resolveCredentials, SecretCredentialsStore, type CredentialsHolder } from './credentials/index.js';
 import { DEFAULT_IGNORE_MANAGERS } from './drift/ignore.js';
@@ -23,6 +23,7 @@ import { KubeClient } from './kube/client.js';
 import { errorMessage } from './kube/errors.js';
 import { LiveWatcher } from './kube/watch.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './labels.js';
+import { createAgentLogger, credsSecrets, LogSecrets, redactUrl, urlSecrets } from './logging.js';
 import { BundleFetcher } from './nats/bundle-fetcher.js';
 import { ConnectionMonitor, connectNats } from './nats/connection.js';
 import { DesiredStateWatcher } from './nats/desired-watcher.js';
@@ -105,7 +106,12 @@ async function readKubernetesVersion(kube: KubeClient, log: Logger, signal: Abor
 
 /** Runs the agent until SIGTERM/SIGINT. */
 export async function run(config: AgentConfig): Promise<void> {
-  const log = pino({ level: config.logLevel, base: { cluster: config.cluster, agentVersion: AGENT_VERSION } });
+  // no credential in any log line: the NATS URL's user info, the enrollment token, creds (logging.ts)
+  const { log, secrets: logSecrets } = createAgentLogger({
+    level: config.logLevel,
+    base: { cluster: config.cluster, agentVersion: AGENT_VERSION },
+    secrets: new LogSecrets().add(...urlSecrets(config.natsUrl), config.enrollmentToken),
+  });
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   const shutdown = new AbortController();
   // parts are created step by step; shutdown stops whatever exists
@@ -138,7 +144,7 @@ export async function run(config: AgentConfig): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
-  log.info({ natsUrl: config.natsUrl, namespace: config.namespace, kubeconfig: config.kubeconfig ?? '(in-cluster/default)', resyncIntervalS: config.resyncIntervalMs / 1000 }, 'starting gitfleet agent');
+  log.info({ natsUrl: config.natsUrl.split(',').map((u) => redactUrl(u.trim())).join(','), namespace: config.namespace, kubeconfig: config.kubeconfig ?? '(in-cluster/default)', resyncIntervalS: config.resyncIntervalMs / 1000 }, 'starting gitfleet agent');
   // the hub's public keys: read before anything else (a bad key file stops the agent here)
   const trustedKeys = loadTrustedKeys(config.bundlePublicKeys);
   if (trustedKeys) log.info({ keyIds: [...trustedKeys.keys()], files: config.bundlePublicKeys }, 'verifying desired-state signatures');
@@ -174,7 +180,10 @@ export async function run(config: AgentConfig): Promise<void> {
       store,
       ...(config.enrollmentUrl && config.enrollmentToken ? { enrollment: { hubUrl: config.enrollmentUrl, token: config.enrollmentToken, labels: config.clusterLabels } } : {}),
     }, log, shutdown.signal);
-    if (creds) holder = { current: creds };
+    if (creds) {
+      logSecrets.add(...credsSecrets(creds));
+      holder = { current: creds };
+    }
   } catch (err) {
     if (shutdown.signal.aborted) return;
     throw err;

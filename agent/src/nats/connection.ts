@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { redactUrl } from '../logging.js';
 
 /** Options of `connectNats`. */
 export interface NatsOptions {
@@ -31,7 +32,7 @@ export interface NatsOptions {
  */
 export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsConnection> {
   const servers = opts.url.split(',').map((s) => s.trim()).filter(Boolean);
-  log.info({ servers }, 'connecting to NATS');
+  log.info({ servers: servers.map(redactUrl) }, 'connecting to NATS');
   const pending = connect({
     servers,
     name: opts.name,
