@@ -2,7 +2,7 @@
 // per-cluster NATS isolation of an enrolled agent's credentials, revocation; plus credential
 // rotation without downtime and the enrollment rate limit.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,6 +26,7 @@ import {
 import {
   createDatabase,
   createSigningKeys,
+  describeHits,
   eventually,
   GitRepo,
   HubApi,
@@ -35,10 +36,12 @@ import {
   NatsServer,
   repoRoot,
   run,
+  scanFiles,
   startAgent,
   startHub,
   type HubProcess,
   type ManagedProcess,
+  type SecretValue,
   type SigningKeyFiles,
   type Testbed,
 } from '../support/index.js';
@@ -89,7 +92,18 @@ describe('enrollment: registration token → agent → NATS credentials → bund
     const secret = await kube.get(spoke)!.get('secret', SECRET, AGENT_NS);
     const data = (secret as { data?: Record<string, string> } | undefined)?.data?.['nats.creds'];
     if (!data) throw new Error(`no ${AGENT_NS}/${SECRET} with nats.creds on ${spoke}`);
-    return new Uint8Array(Buffer.from(data, 'base64'));
+    const creds = new Uint8Array(Buffer.from(data, 'base64'));
+    rememberCreds(spoke, creds);
+    return creds;
+  }
+
+  /** Every secret an agent of this suite saw (registration tokens, creds JWTs and seeds): none may be in an agent log. */
+  const secrets = new Map<string, SecretValue>();
+  function rememberCreds(spoke: string, creds: Uint8Array): void {
+    const text = new TextDecoder().decode(creds);
+    for (const m of text.matchAll(/-{3,}BEGIN ([^\n-]+?)-{3,}\s*\n([^\n]+)\n/g)) {
+      secrets.set(m[2]!.trim(), { label: `${spoke} ${m[1]!.trim()}`, value: m[2]!.trim() });
+    }
   }
 
   async function waitForRevision(revision: string, spokes: readonly string[]): Promise<void> {
@@ -141,6 +155,7 @@ describe('enrollment: registration token → agent → NATS credentials → bund
     const created = await api.post<{ token: string; uses: number; maxUses: number }>('/api/v1/registration-tokens', { name: 'edge', maxUses: 2, labels: { enrolled: 'true' } });
     assert.match(created.token, /^gfr_/);
     token = created.token;
+    secrets.set(token, { label: 'registration token "edge"', value: token });
     const listed = await api.get<{ name: string; token?: string }[]>('/api/v1/registration-tokens');
     assert.equal(listed.find((t) => t.name === 'edge')?.token, undefined, 'the value is shown once, never listed');
 
@@ -193,6 +208,7 @@ describe('enrollment: registration token → agent → NATS credentials → bund
     assert.match(usedUp.body.message ?? '', /registration token "edge" is used up \(2 of 2 enrollments\)/);
 
     const shortLived = await api.post<{ token: string }>('/api/v1/registration-tokens', { name: 'short', expiresAt: new Date(Date.now() + 1500).toISOString() });
+    secrets.set(shortLived.token, { label: 'registration token "short"', value: shortLived.token });
     await new Promise((r) => setTimeout(r, 2000));
     const expired = await enrollRaw(hub.url, { token: shortLived.token, cluster: 'spoke9', userPublicKey: key() });
     assert.equal(expired.status, 401);
@@ -300,5 +316,15 @@ describe('enrollment: registration token → agent → NATS credentials → bund
     }
     assert.ok(limited, 'a flood of enrollment attempts is answered with 429');
     assert.ok(Number(limited.retryAfter) > 0, 'with Retry-After');
+  });
+
+  it('no agent log line holds a registration token or NATS credentials (JWT, seed)', async () => {
+    for (const s of SPOKES) await storedCreds(s).catch(() => undefined);
+    const logDir = path.join(testbed.stateDir, 'logs', 'e2e');
+    const files = readdirSync(logDir).filter((f) => /^enroll-agent-.*\.log$/.test(f)).map((f) => path.join(logDir, f));
+    assert.ok(files.length >= 3, `agent logs: ${files.join(', ')}`);
+    assert.ok(secrets.size >= 4, `secrets to look for: ${[...secrets.values()].map((x) => x.label).join(', ')}`);
+    const hits = scanFiles(files, [...secrets.values()]);
+    assert.deepEqual(hits, [], describeHits(hits));
   });
 });

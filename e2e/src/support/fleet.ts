@@ -21,6 +21,11 @@ export interface FleetOptions {
   agentArgsFor?: Record<string, string[]>;
   /** extra environment of the hub (e.g. GITFLEET_SECRETS_KEY, GITFLEET_LOG_LEVEL) */
   hubEnv?: NodeJS.ProcessEnv;
+  /**
+   * user and password written into the agents' NATS URL (`nats://user:password@…`); the suite's
+   * nats-server requires no authentication, so it accepts them (a secret the agents must not log)
+   */
+  agentNatsUserInfo?: { user: string; password: string };
 }
 
 /**
@@ -34,6 +39,22 @@ export class Fleet {
   private readonly agentArgs = new Map<string, string[]>();
   /** log files of every agent process started so far (restarts write new ones) */
   private readonly agentLogs = new Set<string>();
+  /** the NATS URL the agents are given (with FleetOptions.agentNatsUserInfo when set) */
+  private agentNatsUrlWithUserInfo = '';
+
+  /** `nats`'s URL with `userInfo` written in. */
+  private static agentNatsUrl(nats: NatsServer, userInfo?: { user: string; password: string }): string {
+    if (!userInfo) return nats.url;
+    const u = new URL(nats.url);
+    u.username = userInfo.user;
+    u.password = userInfo.password;
+    return u.toString().replace(/\/$/, '');
+  }
+
+  /** Log files of every agent process started so far (restarts too). */
+  agentLogFiles(): string[] {
+    return [...this.agentLogs];
+  }
 
   private constructor(
     readonly testbed: Testbed,
@@ -68,7 +89,8 @@ export class Fleet {
       const api = new HubApi(hub.url, hub.adminToken);
       for (const [name, labels] of Object.entries(options.clusters)) await api.createCluster(name, labels);
       const agentArgs = new Map(Object.keys(options.clusters).map((s) => [s, ['--bundle-public-keys', keys.publicKeyFile, ...(options.agentArgs ?? []), ...(options.agentArgsFor?.[s] ?? [])]]));
-      agents = new Map([...agentArgs].map(([s, args]) => [s, startAgent(testbed, s, args, false, nats.url)]));
+      const agentNatsUrl = Fleet.agentNatsUrl(nats, options.agentNatsUserInfo);
+      agents = new Map([...agentArgs].map(([s, args]) => [s, startAgent(testbed, s, args, false, agentNatsUrl)]));
       const repo = await GitRepo.create(testbed, options.name);
       parts = { database, keys, hub, api, agentArgs, repo };
     } catch (err) {
@@ -79,6 +101,7 @@ export class Fleet {
     }
     const { database, keys, api, agentArgs, repo } = parts;
     const fleet = new Fleet(testbed, nats, keys, parts.hub, api, agents, repo, kube, database);
+    fleet.agentNatsUrlWithUserInfo = Fleet.agentNatsUrl(nats, options.agentNatsUserInfo);
     for (const [s, args] of agentArgs) fleet.agentArgs.set(s, args);
     for (const a of agents.values()) fleet.agentLogs.add(a.logFile);
     return fleet;
@@ -99,7 +122,7 @@ export class Fleet {
     const current = this.agents.get(spoke);
     if (!args) throw new Error(`spoke ${spoke} has no agent in this fleet`);
     if (current && current.child.exitCode === null && current.child.signalCode === null) throw new Error(`the agent of ${spoke} still runs`);
-    const agent = startAgent(this.testbed, spoke, args, false, this.nats.url, `agent-${spoke}-${this.agentLogs.size + 1}`);
+    const agent = startAgent(this.testbed, spoke, args, false, this.agentNatsUrlWithUserInfo, `agent-${spoke}-${this.agentLogs.size + 1}`);
     this.agents.set(spoke, agent);
     this.agentLogs.add(agent.logFile);
     return agent;
