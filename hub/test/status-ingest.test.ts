@@ -156,8 +156,8 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
   it('dead-letters poison reports with their reason; the reports behind them are stored within 1 s', async () => {
     await settled();
     await ds.query('DELETE FROM status_dead_letters');
-    // generation 2^64-1 overflows PostgreSQL bigint (SQLSTATE 22003): the database refuses this report forever
-    await res.js.publish(statusSubject('c1'), report('poison-bigint', 2n ** 64n - 1n), { msgID: 'poison-bigint' });
+    // generation 2^63-1 (int64 max) becomes 9223372036854776000 as a JS number, above PostgreSQL bigint (SQLSTATE 22003): the database refuses this report forever
+    await res.js.publish(statusSubject('c1'), report('poison-bigint', 2n ** 63n - 1n), { msgID: 'poison-bigint' });
     await res.js.publish(statusSubject('c1'), new Uint8Array([0xff, 0xff, 0xff, 0x00]), { msgID: 'poison-garbage' });
     const sent = performance.now();
     await res.js.publish(statusSubject('c2'), report('behind-other-cluster', 1, 'c2'), { msgID: 'behind-other-cluster' });

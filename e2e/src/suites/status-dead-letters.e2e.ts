@@ -67,7 +67,7 @@ describe('status dead letters: a poison report never blocks the ones behind it (
     const js = jetstream(nc);
     // 1. bytes that are no StatusReport; 2. a report whose generation PostgreSQL's bigint cannot hold
     await js.publish(statusSubject('spoke1'), new Uint8Array([0xff, 0xfe, 0x00, 0x01]), { msgID: 'dl-garbage' });
-    await js.publish(statusSubject('spoke1'), probeReport('spoke1', 'dl-bigint', { generation: 2n ** 64n - 1n }), { msgID: 'dl-bigint' });
+    await js.publish(statusSubject('spoke1'), probeReport('spoke1', 'dl-bigint', { generation: 2n ** 63n - 1n }), { msgID: 'dl-bigint' });
     // 3. a report with NUL characters in health_message: repaired and stored
     await js.publish(statusSubject('spoke1'), probeReport('spoke1', 'dl-nul', { healthMessage: 'crash\u0000loop' }), { msgID: 'dl-nul' });
     // right behind them: another cluster's report and the same cluster's
