@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: every test. Sets up the machine and the test bed when needed (idempotent), then runs
 # lint and typecheck of every project, the unit and integration tests (hub, agent and proto on the
-# real test bed), and the end-to-end suites (e2e/) on the real test bed.
+# real test bed), the admin API fuzz run (schemathesis, tools/fuzz-api.sh) and the end-to-end
+# suites (e2e/) on the real test bed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -12,4 +13,6 @@ run() { bash tools/run.sh "$@"; }
 run node e2e/dist/demo/main.js --stop >/dev/null 2>&1 || true
 run nx run-many -t lint typecheck --outputStyle=static
 run nx run-many -t test --outputStyle=static --parallel=1 --skip-nx-cache
+run nx run e2e:build --outputStyle=static
+bash tools/fuzz-api.sh
 run nx run e2e:e2e --outputStyle=static --skip-nx-cache

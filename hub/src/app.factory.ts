@@ -7,6 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { BODY_LIMIT } from './api/body-limit.js';
 import { DomainExceptionFilter } from './api/domain-exception.filter.js';
+import { finishOpenApiDocument } from './api/openapi.js';
 import { AppModule } from './app.module.js';
 import type { HubConfig } from './config/config.js';
 
@@ -29,10 +30,10 @@ export async function createHubApp(config: HubConfig, options: HubAppOptions = {
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new DomainExceptionFilter());
   app.enableShutdownHooks();
-  const doc = SwaggerModule.createDocument(
+  const doc = finishOpenApiDocument(SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle('gitfleet hub').setDescription('Admin API of the gitfleet hub').setVersion('v1').addBearerAuth().addSecurityRequirements('bearer').build(),
-  );
+  ));
   SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/v1/openapi.json' });
   return app;
 }

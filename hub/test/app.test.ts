@@ -86,6 +86,44 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
     assert.equal((await api('DELETE', '/api/v1/clusters/dup')).status, 204);
   });
 
+  it('answers a cluster group without a selector, or a PUT without a body, with 400 naming the selector (not 500)', async () => {
+    const noSelector = await api('POST', '/api/v1/clustergroups', { name: 'prod' });
+    assert.equal(noSelector.status, 400, JSON.stringify(noSelector.body));
+    assert.match(JSON.stringify(noSelector.body.message), /selector is required/);
+    assert.equal((await api('POST', '/api/v1/clustergroups', { name: 'prod', selector: {} })).status, 201);
+    const noBody = await fetch(`${base}/api/v1/clustergroups/prod`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.equal(noBody.status, 400);
+    assert.match(await noBody.text(), /selector is required/);
+    const badKey = await api('PUT', '/api/v1/clustergroups/prod', { selector: { matchExpressions: [{ key: 'bad key!', operator: 'Exists' }] } });
+    assert.equal(badKey.status, 400);
+    assert.match(JSON.stringify(badKey.body.message), /matchExpressions key must be a Kubernetes label key/);
+    assert.equal((await api('DELETE', '/api/v1/clustergroups/prod')).status, 204);
+    // a value the validators allow but a column cannot hold is a 400, not a 500
+    const huge = await api('POST', '/api/v1/registration-tokens', { name: 'huge', maxUses: 9546043237963 });
+    assert.equal(huge.status, 400);
+    assert.match(JSON.stringify(huge.body.message), /maxUses must be at most 1000000/);
+  });
+
+  it('documents what it validates: OpenAPI 3.1 with patterns, closed request bodies, label maps and error answers', async () => {
+    const doc = (await api('GET', '/api/v1/openapi.json')).body;
+    assert.equal(doc.openapi, '3.1.0');
+    const create = doc.components.schemas.CreateClusterDto;
+    assert.equal(create.additionalProperties, false);
+    assert.deepEqual(create.required, ['name']);
+    assert.equal(create.properties.name.pattern, '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$');
+    assert.equal(create.properties.labels.propertyNames.maxLength, 317);
+    assert.equal(create.properties.labels.additionalProperties.maxLength, 63);
+    assert.deepEqual(doc.components.schemas.CreateClusterGroupDto.required.sort(), ['name', 'selector']);
+    const post = doc.paths['/api/v1/clustergroups'].post.responses;
+    for (const code of ['400', '401', '403', '409', '413']) assert.equal(post[code]?.content['application/json'].schema.$ref, '#/components/schemas/ErrorView', code);
+    assert.ok(doc.paths['/api/v1/clustergroups/{name}'].put.responses['404']);
+    const limit = doc.paths['/api/v1/targets/{cluster}/{bundleId}/history'].get.parameters.find((p: { name: string }) => p.name === 'limit');
+    assert.equal(limit.schema.type, 'integer');
+    // nullable fields are 3.1 type unions
+    assert.deepEqual(doc.components.schemas.ClusterView.properties.lastSeenAt.type, ['string', 'null']);
+    assert.ok(doc.paths['/api/v1/status/dead-letters'].get);
+  });
+
   it('fetches a source, publishes its bundle, and a webhook push reaches the KV well under 1 s', async () => {
     const kv = await new Kvm(nc).open(DESIRED_STATE_BUCKET);
     assert.equal((await api('POST', '/api/v1/clusters', { name: 'spoke-a', labels: { env: 'prod' } })).status, 201);

@@ -58,13 +58,13 @@ describe('database (real PostgreSQL)', () => {
     const tables: Array<{ table_name: string }> = await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
     assert.deepEqual(
       tables.map((t) => t.table_name),
-      ['api_tokens', 'audit_log', 'bundles', 'cluster_credentials', 'cluster_groups', 'clusters', 'migrations', 'registration_tokens', 'sources', 'status_history', 'target_status', 'targets'],
+      ['api_tokens', 'audit_log', 'bundle_gc_candidates', 'bundles', 'cluster_credentials', 'cluster_groups', 'clusters', 'migrations', 'registration_tokens', 'sources', 'status_dead_letters', 'status_history', 'target_revisions', 'target_status', 'targets'],
     );
     assert.deepEqual(await ds.runMigrations(), []);
     const idx: Array<{ indexdef: string }> = await ds.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'status_history_target_idx'`);
     assert.match(idx[0]!.indexdef, /\(cluster, bundle_id, observed_at\)/);
     const applied: Array<{ name: string }> = await ds.query(`SELECT name FROM migrations ORDER BY id`);
-    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1767225600000', 'SyncDriftHealth1767312000000', 'ClusterKubernetesVersion1767398400000', 'TargetTakeOwnership1767488400000', 'AuthAuditCredentials1767571200000', 'SourceCommitSignatures1767657600000', 'Enrollment1767744000000']);
+    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1767225600000', 'SyncDriftHealth1767312000000', 'ClusterKubernetesVersion1767398400000', 'TargetTakeOwnership1767488400000', 'AuthAuditCredentials1767571200000', 'SourceCommitSignatures1767657600000', 'Enrollment1767744000000', 'DeadLettersKeptRevisions1767873600000']);
   });
 
   it('the sync/drift/health, cluster Kubernetes version, take ownership, auth/audit and commit signature migrations add their columns, and revert cleanly', async () => {
@@ -81,7 +81,9 @@ describe('database (real PostgreSQL)', () => {
     assert.ok((await columns('sources')).includes('webhook_secret_enc'));
     assert.ok((await columns('sources')).includes('commit_signatures'));
     assert.ok((await columns('sources')).includes('commit_signature'));
-    // down then up again on the live schema, newest first (enrollment, commit signatures, then auth/audit, …)
+    // down then up again on the live schema, newest first (dead letters and kept revisions, enrollment, commit signatures, then auth/audit, …)
+    await ds.undoLastMigration({ transaction: 'each' });
+    assert.deepEqual(await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_name IN ('status_dead_letters', 'target_revisions', 'bundle_gc_candidates')`), []);
     await ds.undoLastMigration({ transaction: 'each' });
     assert.deepEqual(await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_name IN ('registration_tokens', 'cluster_credentials')`), []);
     await ds.undoLastMigration({ transaction: 'each' });
@@ -96,7 +98,7 @@ describe('database (real PostgreSQL)', () => {
     assert.ok(!(await columns('clusters')).includes('kubernetes_version'));
     await ds.undoLastMigration({ transaction: 'each' });
     assert.ok(!(await columns('targets')).includes('sync_request'));
-    assert.equal((await ds.runMigrations()).length, 6);
+    assert.equal((await ds.runMigrations()).length, 7);
     assert.ok((await columns('sources')).includes('webhook_secret_enc'));
     assert.ok((await columns('sources')).includes('commit_signatures'));
     assert.ok((await columns('targets')).includes('sync_request'));

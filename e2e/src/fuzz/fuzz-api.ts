@@ -2,25 +2,29 @@
  * Admin API fuzzing (tools/fuzz-api.sh): starts a hub for the purpose on the test bed (a throwaway
  * database, a private nats-server, no agents: the spokes are not touched), runs schemathesis
  * (GITFLEET_SCHEMATHESIS, installed by the script) against its `/api/v1/openapi.json` with the
- * admin token, and exits with schemathesis' exit code. The bar: no server error (5xx), and every
- * response conforms to the document (status code, content type, response schema). Arguments after
+ * admin token, and exits with schemathesis' exit code. The checks (tools/fuzz-api.toml): no
+ * server error (5xx), every response conforms to the document (status code, content type,
+ * response schema), and schema-valid requests are accepted. Arguments after
  * the script are passed to `schemathesis run`. FUZZ_MAX_EXAMPLES sets examples per operation (25).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NatsServer } from '../support/nats-server.js';
+import { run } from '../support/exec.js';
 import { createDatabase, startHub } from '../support/processes.js';
-import { loadTestbed } from '../support/testbed.js';
-
-const CHECKS = ['not_a_server_error', 'status_code_conformance', 'content_type_conformance', 'response_schema_conformance'];
+import { loadTestbed, repoRoot } from '../support/testbed.js';
 
 async function main(): Promise<number> {
   const schemathesis = process.env['GITFLEET_SCHEMATHESIS'];
   if (!schemathesis) throw new Error('GITFLEET_SCHEMATHESIS is not set: run tools/fuzz-api.sh');
   const testbed = loadTestbed();
-  const nats = await NatsServer.start(testbed, 'fuzz-api');
+  // NATS in operator mode, as a hub with agent enrollment runs: every operation is configured
+  const natsDir = mkdtempSync(path.join(tmpdir(), 'gitfleet-fuzz-api-operator-'));
+  await run(process.execPath, [path.join(repoRoot(), 'hub/dist/src/main.js'), 'nats-bootstrap', '--out', natsDir]);
+  const nats = await NatsServer.start(testbed, 'fuzz-api', { dir: natsDir });
   let hub: Awaited<ReturnType<typeof startHub>> | undefined;
   try {
     const db = await createDatabase(testbed, 'gitfleet_fuzz_api');
@@ -28,6 +32,10 @@ async function main(): Promise<number> {
       natsUrl: nats.url,
       env: {
         GITFLEET_SECRETS_KEY: randomBytes(32).toString('base64'),
+        GITFLEET_NATS_CREDS_FILE: path.join(natsDir, 'hub.creds'),
+        GITFLEET_NATS_ACCOUNT_SIGNING_KEY_FILE: path.join(natsDir, 'account-signing.nk'),
+        GITFLEET_NATS_OPERATOR_SIGNING_KEY_FILE: path.join(natsDir, 'operator-signing.nk'),
+        GITFLEET_NATS_SYSTEM_CREDS_FILE: path.join(natsDir, 'system.creds'),
         // the fuzzer enrolls far more often than a person would
         GITFLEET_ENROLLMENT_RATE_LIMIT: '100000',
         GITFLEET_LOG_LEVEL: 'warn',
@@ -36,10 +44,10 @@ async function main(): Promise<number> {
     const reportDir = path.join(testbed.stateDir, 'logs', 'e2e', 'fuzz-api');
     mkdirSync(reportDir, { recursive: true });
     const args = [
+      '--config-file', path.join(repoRoot(), 'tools', 'fuzz-api.toml'),
       'run', `${hub.url}/api/v1/openapi.json`,
       '--url', hub.url,
       '--header', `Authorization: Bearer ${hub.adminToken}`,
-      '--checks', CHECKS.join(','),
       '--max-examples', process.env['FUZZ_MAX_EXAMPLES'] ?? '25',
       '--seed', process.env['FUZZ_SEED'] ?? '1',
       '--request-timeout', '15',
@@ -59,6 +67,7 @@ async function main(): Promise<number> {
   } finally {
     await hub?.stop();
     await nats.dispose();
+    rmSync(natsDir, { recursive: true, force: true });
   }
 }
 

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { BODY_LIMIT_TEXT } from './body-limit.js';
+import { sqlState } from '../database/sql-state.js';
 import { AgentReplyError, AgentUnavailableError, ConflictError, DomainError, ForbiddenError, InvalidInputError, NotConfiguredError, NotFoundError, UnauthenticatedError } from './errors.js';
 
 /** JSON body of every API error response. */
@@ -12,7 +13,8 @@ export interface ErrorBody {
 
 /**
  * The one place that maps errors to HTTP: NotFoundError → 404, ConflictError → 409,
- * InvalidInputError → 400, AgentUnavailableError → 504, AgentReplyError → 502 (both logged as
+ * InvalidInputError → 400, a PostgreSQL data exception (SQLSTATE class 22, e.g. a number out
+ * of range) → 400, a unique violation (23505) → 409, AgentUnavailableError → 504, AgentReplyError → 502 (both logged as
  * warnings, with their message in the body), UnauthenticatedError → 401 with
  * `WWW-Authenticate: Bearer` (RFC 6750), ForbiddenError → 403, NotConfiguredError → 503, Nest HttpExceptions (validation
  * 400, unknown route 404, …) as they are, a body over the size limit → 413, anything else → 500
@@ -49,6 +51,11 @@ export class DomainExceptionFilter implements ExceptionFilter {
     if (exception instanceof InvalidInputError || exception instanceof DomainError) {
       return { statusCode: HttpStatus.BAD_REQUEST, error: 'Bad Request', message: exception.message };
     }
+    // a value the validation let through but PostgreSQL refuses (a number out of its column's
+    // range, a NUL character): the request's fault, named by PostgreSQL's message
+    const state = sqlState(exception);
+    if (state?.startsWith('22')) return { statusCode: HttpStatus.BAD_REQUEST, error: 'Bad Request', message: `a value was refused by the database: ${(exception as Error).message}` };
+    if (state === '23505') return { statusCode: HttpStatus.CONFLICT, error: 'Conflict', message: 'already exists' };
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const r = exception.getResponse();

@@ -36,7 +36,7 @@ export class CreatedTokenView extends TokenView {
 
 /** Query of GET /api/v1/audit. */
 export class AuditQueryDto {
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AgentRequestsRepository } from '../agents/agent-requests.repository.js';
-import { ConflictError, InvalidInputError, NotConfiguredError } from '../api/errors.js';
+import { AgentUnavailableError, ConflictError, InvalidInputError, NotConfiguredError } from '../api/errors.js';
 import { ClusterCredentialsRepository } from './cluster-credentials.repository.js';
 import type { ClusterCredentialView } from './clusters.dto.js';
 
@@ -98,11 +98,17 @@ export class ClusterCredentialsService {
   /**
    * Asks the agent of `cluster` to rotate its credentials (it fetches new ones over NATS and
    * confirms; the old ones are revoked on confirmation, so the agent is never without working
-   * credentials). @throws NotConfiguredError; AgentUnavailableError when the agent does not answer.
+   * credentials). @throws NotConfiguredError; ConflictError (409) when the agent does not answer (not connected, or no reply in time).
    */
   async rotate(cluster: string): Promise<void> {
     this.requireAuthority();
-    await this.agents.rotateCredentials(cluster);
+    try {
+      await this.agents.rotateCredentials(cluster);
+    } catch (err) {
+      // the hub is fine; the cluster is not in a state to rotate (its agent is not connected)
+      if (err instanceof AgentUnavailableError) throw new ConflictError(`cannot rotate now: ${err.message}; try again when the agent is connected`, { cause: err });
+      throw err;
+    }
   }
 
   /**

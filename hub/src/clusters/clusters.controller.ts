@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ERROR_REF } from '../api/openapi.js';
 import { ClusterCredentialView, ClusterDetailView, ClusterGroupView, ClusterView, CreateClusterDto, CreateClusterGroupDto, PatchClusterDto, RevokedCredentialsView, UpdateClusterGroupDto } from './clusters.dto.js';
 import { ClusterCredentialsService } from './cluster-credentials.service.js';
 import { Roles } from '../auth/roles.js';
@@ -72,12 +73,15 @@ export class ClustersController {
   /**
    * Asks the cluster's agent to rotate its NATS credentials (202): it gets a new user JWT over
    * NATS, reconnects with it and confirms; the old one is revoked then, so the agent is never
-   * without working credentials. 504 when the agent does not answer, 503 without operator mode.
-   * Role operator.
+   * without working credentials. 409 when the agent does not answer (not connected: the hub is
+   * fine, the cluster is not in a state to rotate), 503 without operator mode. Role operator.
    */
   @Post(':name/credentials/rotate')
   @Roles('operator')
   @HttpCode(202)
+  @ApiAcceptedResponse({ description: 'the agent took the request; it confirms over NATS' })
+  @ApiConflictResponse({ description: 'the cluster\'s agent is not connected or did not answer', schema: ERROR_REF })
+  @ApiServiceUnavailableResponse({ description: 'the hub runs without NATS operator mode', schema: ERROR_REF })
   async rotateCredentials(@Param('name') name: string): Promise<void> {
     await this.service.assertExists(name);
     await this.credentials.rotate(name);

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsObject, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 import { NAME_PATTERN } from '@gitfleet/proto';
-import { IsLabelMap } from '../api/validators.js';
+import { IsLabelMap, LABEL_KEY, LABEL_VALUE } from '../api/validators.js';
 import { SYNC_STATUS_NAMES, type SyncStatusName } from '../status/status.types.js';
 import { countsSchema, HealthRollUpView, TargetHealthView, TargetView } from '../targets/targets.dto.js';
 
@@ -58,12 +58,52 @@ export class ClusterDetailView extends ClusterView {
 
 /** One requirement of a label selector (Kubernetes LabelSelectorRequirement). */
 export class LabelSelectorRequirementDto {
-  @ApiProperty() @IsString() key: string;
+  @ApiProperty({ description: 'a label key' })
+  @IsString()
+  @Matches(LABEL_KEY, { message: 'matchExpressions key must be a Kubernetes label key' })
+  key: string;
+
   @ApiProperty({ enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] })
   @IsIn(['In', 'NotIn', 'Exists', 'DoesNotExist'])
   operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true }) values?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'In/NotIn: one or more label values; Exists/DoesNotExist: none' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Matches(LABEL_VALUE, { each: true, message: 'matchExpressions values must be Kubernetes label values' })
+  values?: string[];
 }
+
+/**
+ * OpenAPI schema of one LabelSelectorRequirement: apimachinery's rule that In/NotIn take one or
+ * more values and Exists/DoesNotExist none (label-selector.ts checkSelector), as two variants.
+ */
+const REQUIREMENT_SCHEMA = {
+  oneOf: [
+    {
+      type: 'object',
+      required: ['key', 'operator', 'values'],
+      additionalProperties: false,
+      properties: {
+        key: { type: 'string', pattern: LABEL_KEY.source, maxLength: 317 },
+        operator: { type: 'string', enum: ['In', 'NotIn'] },
+        values: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', pattern: LABEL_VALUE.source, maxLength: 63 } },
+      },
+    },
+    {
+      type: 'object',
+      required: ['key', 'operator'],
+      additionalProperties: false,
+      properties: {
+        key: { type: 'string', pattern: LABEL_KEY.source, maxLength: 317 },
+        operator: { type: 'string', enum: ['Exists', 'DoesNotExist'] },
+        values: { type: 'array', maxItems: 0, items: { type: 'string' } },
+      },
+    },
+  ],
+};
 
 /** A Kubernetes label selector. */
 export class LabelSelectorDto {
@@ -72,7 +112,7 @@ export class LabelSelectorDto {
   @IsLabelMap()
   matchLabels?: Record<string, string>;
 
-  @ApiPropertyOptional({ type: [LabelSelectorRequirementDto] })
+  @ApiPropertyOptional({ type: 'array', maxItems: 100, items: REQUIREMENT_SCHEMA as never })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
@@ -88,6 +128,8 @@ export class CreateClusterGroupDto {
   name: string;
 
   @ApiProperty({ type: LabelSelectorDto })
+  @IsDefined({ message: 'selector is required (a label selector: {matchLabels?, matchExpressions?})' })
+  @IsObject({ message: 'selector must be an object (a label selector: {matchLabels?, matchExpressions?})' })
   @ValidateNested()
   @Type(() => LabelSelectorDto)
   selector: LabelSelectorDto;
@@ -96,6 +138,8 @@ export class CreateClusterGroupDto {
 /** Body of PUT /api/v1/clustergroups/:name. */
 export class UpdateClusterGroupDto {
   @ApiProperty({ type: LabelSelectorDto })
+  @IsDefined({ message: 'selector is required (a label selector: {matchLabels?, matchExpressions?})' })
+  @IsObject({ message: 'selector must be an object (a label selector: {matchLabels?, matchExpressions?})' })
   @ValidateNested()
   @Type(() => LabelSelectorDto)
   selector: LabelSelectorDto;

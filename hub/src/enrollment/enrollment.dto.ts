@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsISO8601, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { NAME_PATTERN } from '@gitfleet/proto';
 import { IsLabelMap } from '../api/validators.js';
 
@@ -16,10 +16,11 @@ export class CreateRegistrationTokenDto {
   @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
   expiresAt?: string;
 
-  @ApiPropertyOptional({ description: 'enrollments allowed in all; absent = unlimited until expiry', minimum: 1 })
+  @ApiPropertyOptional({ description: 'enrollments allowed in all; absent = unlimited until expiry', minimum: 1, maximum: 1_000_000 })
   @IsOptional()
   @IsInt({ message: 'maxUses must be an integer' })
   @Min(1, { message: 'maxUses must be at least 1' })
+  @Max(1_000_000, { message: 'maxUses must be at most 1000000' })
   maxUses?: number;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'labels stamped on every cluster that enrolls with this token', example: { env: 'edge' } })

@@ -11,7 +11,7 @@ export class DeadLettersQuery {
   @Matches(NAME_PATTERN, { message: 'cluster must be a DNS-1123 label' })
   cluster?: string;
 
-  @ApiPropertyOptional({ description: 'number of dead letters, newest first (1-1000)', default: 100, minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', description: 'number of dead letters, newest first (1-1000)', default: 100, minimum: 1, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -3,6 +3,7 @@
  * database errors mean "this report can never be stored" (poison) rather than "try again"
  * (transient), and the redelivery backoff. No I/O.
  */
+import { sqlState } from '../database/sql-state.js';
 import type { StatusRecord } from './status.repository.js';
 
 /** Largest status message the hub stores, bytes (1 MiB, nats-server's default max_payload); larger → dead letter. */
@@ -41,13 +42,6 @@ export function retryDelayMs(deliveryCount: number, policy: RetryPolicy): number
 export function isDataError(err: unknown): boolean {
   const code = sqlState(err);
   return code !== undefined && /^(22|23|54)/.test(code);
-}
-
-/** The SQLSTATE of a pg error (also when wrapped by TypeORM's QueryFailedError), if any. */
-export function sqlState(err: unknown): string | undefined {
-  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
-  const code = e?.code ?? e?.driverError?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
 /**

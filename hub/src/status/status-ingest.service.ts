@@ -16,7 +16,8 @@ import {
 import { ClustersRepository, type HeartbeatUpdate } from '../clusters/clusters.repository.js';
 import { DeploymentService } from '../deployments/deployment.service.js';
 import { DeadLettersRepository } from './dead-letters.repository.js';
-import { DEFAULT_RETRY_POLICY, isDataError, MAX_STATUS_MESSAGE_BYTES, retryDelayMs, sanitizeRecord, sqlState, type RetryPolicy } from './ingest-policy.js';
+import { DEFAULT_RETRY_POLICY, isDataError, MAX_STATUS_MESSAGE_BYTES, retryDelayMs, sanitizeRecord, type RetryPolicy } from './ingest-policy.js';
+import { sqlState } from '../database/sql-state.js';
 import { StatusStreamRepository } from './status-stream.repository.js';
 import { healthName, objectDriftJson, objectRefJson, reportApplied, rollUpResourceHealth, syncStatusName } from './status-mapping.js';
 import { StatusRepository, type StatusRecord } from './status.repository.js';

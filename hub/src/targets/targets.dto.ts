@@ -18,12 +18,12 @@ import type { IgnoreDifferenceJson } from './target.entity.js';
 
 /** Query of GET /api/v1/targets. */
 export class ListTargetsQuery {
-  @ApiPropertyOptional({ description: 'only targets of this cluster' })
+  @ApiPropertyOptional({ description: 'only targets of this cluster', pattern: NAME_PATTERN.source })
   @IsOptional()
   @Matches(NAME_PATTERN, { message: 'cluster must be a DNS-1123 label' })
   cluster?: string;
 
-  @ApiPropertyOptional({ description: 'only targets of this bundle id' })
+  @ApiPropertyOptional({ description: 'only targets of this bundle id', pattern: NAME_PATTERN.source })
   @IsOptional()
   @Matches(NAME_PATTERN, { message: 'bundle must be a DNS-1123 label' })
   bundle?: string;
@@ -79,7 +79,7 @@ export class IgnoreDifferenceView implements IgnoreDifferenceJson {
 
 /** Query of GET /api/v1/targets/:cluster/:bundleId/history. */
 export class HistoryQuery {
-  @ApiPropertyOptional({ description: 'number of reports, newest first (1-1000)', default: 50, minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', description: 'number of reports, newest first (1-1000)', default: 50, minimum: 1, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
