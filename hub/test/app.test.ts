@@ -102,6 +102,11 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
     const huge = await api('POST', '/api/v1/registration-tokens', { name: 'huge', maxUses: 9546043237963 });
     assert.equal(huge.status, 400);
     assert.match(JSON.stringify(huge.body.message), /maxUses must be at most 1000000/);
+    // a refused write whose error names a property holding NUL is still audited (without the NUL)
+    const nul = await api('POST', '/api/v1/clusters', { name: 'nul', 'x\u0000y': 1 });
+    assert.equal(nul.status, 400);
+    const audit = await eventually(async () => (await api('GET', '/api/v1/audit?limit=5')).body.find((e: { path: string; outcome: number }) => e.path === '/api/v1/clusters' && e.outcome === 400 && /xy should not exist/.test(String((e as { message?: string }).message))), 5000, 'audit entry of the NUL request');
+    assert.ok(!String(audit.message).includes('\u0000'));
   });
 
   it('documents what it validates: OpenAPI 3.1 with patterns, closed request bodies, label maps and error answers', async () => {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { pgText } from '../database/text.js';
 
 /** Largest part of a dead letter's raw bytes that is stored, bytes (64 KiB); the rest is cut off. */
 export const DEAD_LETTER_MAX_BYTES = 64 * 1024;
@@ -51,8 +52,8 @@ export class DeadLettersRepository {
     const params: unknown[] = [];
     const values = letters.map((l) => {
       const data = Buffer.from(l.data.buffer, l.data.byteOffset, Math.min(l.data.byteLength, DEAD_LETTER_MAX_BYTES));
-      params.push(cleanText(l.cluster).slice(0, 253), cleanText(l.subject).slice(0, 1024), l.streamSequence, l.deliveryCount,
-        cleanText(l.reason).slice(0, 2000), l.receivedAt, l.data.byteLength, data, l.data.byteLength > DEAD_LETTER_MAX_BYTES);
+      params.push(pgText(l.cluster).slice(0, 253), pgText(l.subject).slice(0, 1024), l.streamSequence, l.deliveryCount,
+        pgText(l.reason).slice(0, 2000), l.receivedAt, l.data.byteLength, data, l.data.byteLength > DEAD_LETTER_MAX_BYTES);
       const n = params.length;
       return `(${Array.from({ length: 9 }, (_, i) => `$${n - 8 + i}`).join(', ')})`;
     });
@@ -89,9 +90,4 @@ export class DeadLettersRepository {
       truncated: r.truncated as boolean,
     }));
   }
-}
-
-/** `s` without NUL characters and with lone surrogates replaced (PostgreSQL text accepts neither). */
-export function cleanText(s: string): string {
-  return s.replaceAll('\u0000', '').toWellFormed();
 }

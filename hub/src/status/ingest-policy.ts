@@ -4,6 +4,7 @@
  * (transient), and the redelivery backoff. No I/O.
  */
 import { sqlState } from '../database/sql-state.js';
+import { pgText } from '../database/text.js';
 import type { StatusRecord } from './status.repository.js';
 
 /** Largest status message the hub stores, bytes (1 MiB, nats-server's default max_payload); larger → dead letter. */
@@ -54,7 +55,7 @@ export function sanitizeRecord(record: StatusRecord): string[] {
   const changed: string[] = [];
   const walk = (value: unknown, path: string): unknown => {
     if (typeof value === 'string') {
-      const clean = value.includes('\u0000') || !value.isWellFormed() ? value.replaceAll('\u0000', '').toWellFormed() : value;
+      const clean = pgText(value);
       if (clean !== value) changed.push(path);
       return clean;
     }
