@@ -127,6 +127,10 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
     // nullable fields are 3.1 type unions
     assert.deepEqual(doc.components.schemas.ClusterView.properties.lastSeenAt.type, ['string', 'null']);
     assert.ok(doc.paths['/api/v1/status/dead-letters'].get);
+    assert.deepEqual((await api('GET', '/api/v1/status/dead-letters')).body, []);
+    const badLimit = await api('GET', '/api/v1/status/dead-letters?limit=0');
+    assert.equal(badLimit.status, 400);
+    assert.match(JSON.stringify(badLimit.body.message), /limit must not be less than 1/);
   });
 
   it('fetches a source, publishes its bundle, and a webhook push reaches the KV well under 1 s', async () => {

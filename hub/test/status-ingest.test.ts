@@ -225,4 +225,29 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
     await eventually(async () => (await historyCount('during-outage').catch(() => 0)) === 1, 10_000, 'report stored after the outage');
     assert.deepEqual(await deadLetters(), []);
   });
+
+  it('stores 10,000 applied reports of 1,000 targets with their kept revisions (throughput)', async (t) => {
+    await settled();
+    const n = 10_000;
+    const messages = Array.from({ length: n }, (_, i) => {
+      const bundleId = `b${i % 1000}`;
+      const gen = Math.floor(i / 1000) + 1;
+      return toBinary(StatusReportSchema, create(StatusReportSchema, {
+        contractVersion: CONTRACT_VERSION, reportId: `tp-${i}`, cluster: 'c1', bundleId, revision: `rev${gen}`, digest: `sha256-tp-${gen}`,
+        generation: BigInt(gen), state: SyncState.SYNCED, trigger: 'update', observedAt: new Date(Date.now() + i).toISOString(), agentVersion: '0.1.0',
+      }));
+    });
+    // publish first with the consumer paused by stopping the service, then measure the drain alone
+    await ingest.onApplicationShutdown();
+    for (let i = 0; i < n; i += 500) await Promise.all(messages.slice(i, i + 500).map((m, j) => res.js.publish(statusSubject('c1'), m, { msgID: `tp-${i + j}` })));
+    const started = performance.now();
+    ingest.onApplicationBootstrap();
+    await eventually(async () => Number((await ds.query(`SELECT count(*) AS n FROM status_history WHERE report_id LIKE 'tp-%'`))[0].n) === n, 60_000, 'all stored');
+    const seconds = (performance.now() - started) / 1000;
+    t.diagnostic(`${n} reports stored in ${seconds.toFixed(2)} s: ${Math.round(n / seconds)} reports/s`);
+    // 10 applied digests per target, the default N kept
+    const kept = await ds.query(`SELECT count(*)::int AS n, count(DISTINCT bundle_id)::int AS targets FROM target_revisions WHERE bundle_id LIKE 'b%'`);
+    assert.deepEqual(kept, [{ n: 10_000, targets: 1000 }]);
+    assert.ok(n / seconds > 1000, `${Math.round(n / seconds)} reports/s`);
+  });
 });
