@@ -65,6 +65,7 @@ export class ClustersController {
   @Post(':name/credentials/revoke')
   @HttpCode(200)
   @ApiOkResponse({ type: RevokedCredentialsView })
+  @ApiServiceUnavailableResponse({ description: 'the hub runs without NATS operator mode (and the cluster has credentials to revoke)', schema: ERROR_REF })
   async revokeCredentials(@Param('name') name: string): Promise<RevokedCredentialsView> {
     await this.service.assertExists(name);
     return { revoked: await this.credentials.revokeAll(name) };

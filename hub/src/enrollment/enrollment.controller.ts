@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ERROR_REF } from '../api/openapi.js';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { AuditService } from '../auth/audit.service.js';
@@ -32,6 +33,7 @@ export class EnrollmentController {
   @ApiOkResponse({ type: EnrollmentView })
   @ApiUnauthorizedResponse({ description: 'registration token unknown, expired or used up' })
   @ApiTooManyRequestsResponse({ description: 'too many enrollment attempts from this address' })
+  @ApiServiceUnavailableResponse({ description: 'the hub runs without NATS operator mode', schema: ERROR_REF })
   enroll(@Body() dto: EnrollDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<EnrollmentView> {
     this.audit.recordWhenDone(req, res, null);
     return this.service.enroll(dto, (tokenName) => { res.locals.auditActor = `registration-token/${tokenName}`; });
