@@ -26,8 +26,10 @@ async function main(): Promise<number> {
   await run(process.execPath, [path.join(repoRoot(), 'hub/dist/src/main.js'), 'nats-bootstrap', '--out', natsDir]);
   const nats = await NatsServer.start(testbed, 'fuzz-api', { dir: natsDir });
   let hub: Awaited<ReturnType<typeof startHub>> | undefined;
+  // a database of this run only (two runs at once must not drop each other's)
+  const dbName = `gitfleet_fuzz_api_${process.pid}`;
   try {
-    const db = await createDatabase(testbed, 'gitfleet_fuzz_api');
+    const db = await createDatabase(testbed, dbName);
     hub = await startHub(testbed, 'hub-fuzz-api', db, {
       natsUrl: nats.url,
       env: {
@@ -68,6 +70,7 @@ async function main(): Promise<number> {
     await hub?.stop();
     await nats.dispose();
     rmSync(natsDir, { recursive: true, force: true });
+    await run('psql', [testbed.databaseUrl, '-qc', `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`]).catch(() => undefined);
   }
 }
 
