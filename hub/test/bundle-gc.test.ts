@@ -74,8 +74,9 @@ describe('bundle object GC and kept revisions (real NATS + PostgreSQL)', () => {
     // a: a target's digest; b: only the latest DesiredState in the KV; c: only a kept revision;
     // d: the agent's last report and a kept revision; x: nothing
     for (const d of ['sha256-a', 'sha256-b', 'sha256-c', 'sha256-d', 'sha256-x']) await put(d);
+    // c1/src-web (whose reports made c and d kept revisions) and c2/src-web are targets, both at a
     await ds.query(`INSERT INTO targets (cluster, bundle_id, source, revision, digest, generation, sync_policy, published_at)
-                    VALUES ('c2', 'src-web', 'src', 'rev-a', 'sha256-a', 1, '{}'::jsonb, now())`);
+                    VALUES ('c1', 'src-web', 'src', 'rev-a', 'sha256-a', 3, '{}'::jsonb, now()), ('c2', 'src-web', 'src', 'rev-a', 'sha256-a', 1, '{}'::jsonb, now())`);
     await publishing.putDesiredState(desiredStateKey('c3', 'src-web'), create(DesiredStateSchema, { bundleId: 'src-web', cluster: 'c3', digest: 'sha256-b', revision: 'rev-b', generation: 1n }));
     // an older DesiredState of a key, overwritten since: references nothing any more
     await put('sha256-old');
@@ -109,7 +110,7 @@ describe('bundle object GC and kept revisions (real NATS + PostgreSQL)', () => {
   it('keeps an object that is referenced again within the grace period, and republishes a deleted one', async () => {
     await put('sha256-f');
     await sleep(GRACE_MS / 2);
-    await ds.query(`UPDATE targets SET digest = 'sha256-f' WHERE cluster = 'c2'`);
+    await ds.query(`UPDATE targets SET digest = 'sha256-f'`);
     // a is unreferenced now, f referenced
     await eventually(async () => !(await stored()).has('sha256-a'), 10_000, 'a deleted');
     await sleep(GRACE_MS);
@@ -117,5 +118,21 @@ describe('bundle object GC and kept revisions (real NATS + PostgreSQL)', () => {
     // publishing a (e.g. a revert) writes the object again: the publisher does not trust its cache
     assert.equal(await put('sha256-a'), true);
     assert.ok((await stored()).has('sha256-a'));
+  });
+
+  it('a withdrawn target\'s kept revisions and last report keep no object alive', async () => {
+    // c1/src-web keeps d and e as revisions (e is also its last report); withdrawing it frees them
+    assert.deepEqual([...(await stored())].sort(), ['sha256-a', 'sha256-b', 'sha256-d', 'sha256-e', 'sha256-f']);
+    await ds.query(`DELETE FROM targets WHERE cluster = 'c1'`);
+    await eventually(async () => {
+      const s = await stored();
+      return !s.has('sha256-d') && !s.has('sha256-e');
+    }, 10_000, 'd and e deleted');
+    await sleep(5 * INTERVAL_MS);
+    // f: c2's target; b: the KV; a was published again in the previous test and is unreferenced
+    // since, so it may still be within its grace period or gone: only the referenced ones are asserted
+    const left = await stored();
+    assert.ok(left.has('sha256-f') && left.has('sha256-b'));
+    assert.equal((await statuses.keptRevisions('c1', 'src-web')).length, 2, 'the revisions themselves stay recorded');
   });
 });

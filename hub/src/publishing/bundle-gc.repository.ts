@@ -10,12 +10,16 @@ export class BundleGcRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Digests referenced by a row of PostgreSQL: a target's published digest (`targets`), a kept
-   * applied revision (`target_revisions`) and the digest an agent last reported (`target_status`).
+   * Digests referenced by a row of PostgreSQL: a target's published digest (`targets`), and, of a
+   * target that still exists, a kept applied revision (`target_revisions`) and the digest its
+   * agent last reported (`target_status`). A withdrawn target's revisions and reports stay in
+   * their tables but keep no object alive.
    */
   async referencedDigests(): Promise<Set<string>> {
     const rows: Array<{ digest: string }> = await this.dataSource.query(
-      `SELECT digest FROM targets UNION SELECT digest FROM target_revisions UNION SELECT digest FROM target_status`,
+      `SELECT digest FROM targets
+       UNION SELECT r.digest FROM target_revisions r JOIN targets t ON t.cluster = r.cluster AND t.bundle_id = r.bundle_id
+       UNION SELECT s.digest FROM target_status s JOIN targets t ON t.cluster = s.cluster AND t.bundle_id = s.bundle_id`,
     );
     return new Set(rows.map((r) => r.digest).filter(Boolean));
   }

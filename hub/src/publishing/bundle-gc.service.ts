@@ -23,10 +23,10 @@ export interface BundleGcResult {
  * Bundle object GC: every `bundleGcIntervalMs` (one hub replica at a time, under a PostgreSQL
  * advisory lock) deletes the objects of the `fleet_bundles` store that nothing references and
  * that have been unreferenced for `bundleGcGraceMs`. Referenced means: the digest of a target
- * (`targets`), of a latest DesiredState in the KV `fleet_desired`, of an applied revision kept for
- * rollback (`target_revisions`, GITFLEET_KEEP_REVISIONS per target) or of an agent's last report
- * (`target_status`). References are read again right before deleting, so an object published
- * again in the meantime stays.
+ * (`targets`), of a latest DesiredState in the KV `fleet_desired`, or, for a target that still
+ * exists, of an applied revision kept for rollback (`target_revisions`, GITFLEET_KEEP_REVISIONS per
+ * target) or of its agent's last report (`target_status`). References are read again right
+ * before deleting, so an object published again in the meantime stays.
  */
 @Injectable()
 export class BundleGcService implements OnApplicationBootstrap, OnApplicationShutdown {
