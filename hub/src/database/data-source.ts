@@ -23,6 +23,7 @@ import { AuthAuditCredentials1767571200000 } from './migrations/1767571200000-au
 import { SourceCommitSignatures1767657600000 } from './migrations/1767657600000-source-commit-signatures.js';
 import { Enrollment1767744000000 } from './migrations/1767744000000-enrollment.js';
 import { DeadLettersKeptRevisions1767873600000 } from './migrations/1767873600000-dead-letters-kept-revisions.js';
+import { SourceWithdrawalHold1767916800000 } from './migrations/1767916800000-source-withdrawal-hold.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -49,6 +50,7 @@ export const MIGRATIONS = [
   SourceCommitSignatures1767657600000,
   Enrollment1767744000000,
   DeadLettersKeptRevisions1767873600000,
+  SourceWithdrawalHold1767916800000,
 ];
 
 /**

@@ -90,8 +90,9 @@ export class PublishingRepository implements OnModuleInit {
   }
 
   /**
-   * Highest DesiredState generation still in the KV history of `key` (0 when none): a target
-   * deleted and later re-created continues above it, so an agent never sees a generation go back.
+   * Highest DesiredState generation still in the KV history of `key` (0 when none), tombstones
+   * included: a target withdrawn and later re-created continues above it, so an agent never sees
+   * a generation go back. (The hub never deletes a desired-state key: withdrawals are tombstones.)
    */
   async lastPublishedGeneration(key: string): Promise<number> {
     let max = 0;
@@ -107,11 +108,6 @@ export class PublishingRepository implements OnModuleInit {
     return max;
   }
 
-  /** Deletes the DesiredState at `key` (a delete marker: the agent prunes the target). */
-  deleteDesiredState(key: string): Promise<void> {
-    return this.storesOf().desired.delete(key);
-  }
-
   /** Names (digests) and modification times of the bundle objects in the object store (deleted ones left out). */
   async listBundleObjects(): Promise<Array<{ digest: string; mtime: Date; size: number }>> {
     const infos = await this.storesOf().bundles.list();
@@ -120,7 +116,7 @@ export class PublishingRepository implements OnModuleInit {
 
   /**
    * The digests the latest DesiredState of every key in the desired-state KV points at (deleted
-   * keys and tombstones without a digest contribute nothing; an undecodable value is skipped).
+   * keys and tombstones, `withdrawn`, contribute nothing; an undecodable value is skipped).
    */
   async publishedDigests(): Promise<Set<string>> {
     const { desired } = this.storesOf();
@@ -131,8 +127,8 @@ export class PublishingRepository implements OnModuleInit {
       const e = await desired.get(k);
       if (!e || e.operation !== 'PUT' || e.length === 0) continue;
       try {
-        const digest = fromBinary(DesiredStateSchema, e.value).digest;
-        if (digest) out.add(digest);
+        const d = fromBinary(DesiredStateSchema, e.value);
+        if (!d.withdrawn && d.digest) out.add(d.digest);
       } catch {
         // not a DesiredState: references nothing
       }
