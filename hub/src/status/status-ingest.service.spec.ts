@@ -194,6 +194,16 @@ describe('StatusIngestService.handleBatch', () => {
     assert.deepEqual([r!.healthMessage, r!.errors], ['badnews', ['e']]);
   });
 
+  it('stores a heartbeat whose versions hold NUL characters without them', async () => {
+    const t = build(async () => 0);
+    const hb = toBinary(HeartbeatSchema, create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'c1', agentVersion: '0.2\u0000.0', kubernetesVersion: 'v1\u0000.36' }));
+    const m = msg('fleet.heartbeat.c1', hb);
+    await t.service.handleBatch([m.m]);
+    assert.deepEqual(m.calls, ['ack']);
+    const [u] = t.clusters.recordHeartbeats.mock.calls[0]!.arguments[0];
+    assert.deepEqual([u!.agentVersion, u!.kubernetesVersion], ['0.2.0', 'v1.36']);
+  });
+
   it('naks with a growing delay when the database is down, and dead-letters after maxDeliveries', async () => {
     const t = build(async () => {
       throw new Error('db down');

@@ -18,6 +18,7 @@ import { DeploymentService } from '../deployments/deployment.service.js';
 import { DeadLettersRepository } from './dead-letters.repository.js';
 import { DEFAULT_RETRY_POLICY, isDataError, MAX_STATUS_MESSAGE_BYTES, retryDelayMs, sanitizeRecord, type RetryPolicy } from './ingest-policy.js';
 import { sqlState } from '../database/sql-state.js';
+import { pgText } from '../database/text.js';
 import { StatusStreamRepository } from './status-stream.repository.js';
 import { healthName, objectDriftJson, objectRefJson, reportApplied, rollUpResourceHealth, syncStatusName } from './status-mapping.js';
 import { StatusRepository, type StatusRecord } from './status.repository.js';
@@ -169,6 +170,9 @@ export class StatusIngestService implements OnApplicationBootstrap, OnApplicatio
     for (const { d } of entries) {
       // a report proves the agent alive as much as a heartbeat does (but carries no Kubernetes version)
       const hb: HeartbeatUpdate = d.kind === 'report' ? { cluster: d.record.cluster, agentVersion: d.agentVersion, seenAt: d.record.receivedAt } : { ...d.update };
+      // versions are free text from the agent: storable in PostgreSQL text (no NUL)
+      hb.agentVersion = pgText(hb.agentVersion);
+      if (hb.kubernetesVersion) hb.kubernetesVersion = pgText(hb.kubernetesVersion);
       if (d.kind === 'report') records.push(d.record);
       const prev = seen.get(hb.cluster);
       if (!hb.kubernetesVersion && prev?.kubernetesVersion) hb.kubernetesVersion = prev.kubernetesVersion;
