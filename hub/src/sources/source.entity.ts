@@ -64,6 +64,13 @@ export class SourceEntity {
   @Column({ name: 'commit_signature', type: 'jsonb', nullable: true })
   commitSignature: CommitSignatureReport | null;
 
+  /**
+   * Kustomize remote bases (a `resources`/`bases`/`components` entry that is a Git or HTTP URL)
+   * may be fetched while rendering this source's bundles; false (the default) refuses them.
+   */
+  @Column({ name: 'kustomize_remote_bases', type: 'boolean', default: false })
+  kustomizeRemoteBases: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }
