@@ -326,6 +326,19 @@ async function strategicMerge(original: Record<string, unknown>, p: Record<strin
 // ---- objects -----------------------------------------------------------------------------
 
 /**
+ * The objects of one manifest text (`file` = its repo-relative path), validated as renderBundle
+ * validates a plain YAML file: YAML parsed (duplicate keys and alias bombs refused), empty
+ * documents dropped, `List` kinds expanded, apiVersion, kind and a valid metadata.name required,
+ * identities unique. Pure.
+ * @throws BundleError(file, reason) only.
+ */
+export function parseManifests(text: string, file: string): RenderedObject[] {
+  const placed = toObjects(parseYamlDocumentsAt(text, file), file, file);
+  checkUniqueIdentities(placed);
+  return placed.map(({ file: f, object }) => ({ file: f, object }));
+}
+
+/**
  * Documents → validated objects; `List` kinds expanded, empty documents dropped. Places read
  * "document N (line L)" (line 0 = unknown, left out); `firstIndex` numbers the first document.
  */
