@@ -52,7 +52,8 @@ export function mayBeRepository(ref: string): boolean {
 }
 
 /**
- * Checks the kustomization in `dirRel` (repo-relative) and, recursively, every local base,
+ * Checks the kustomization in `dirRel` (repo-relative; named in errors by its real path, symlinks
+ * resolved, as kustomize resolves its entries from there) and, recursively, every local base,
  * component, generator or transformer directory it names, BEFORE kustomize runs:
  * - every local path (resources, bases, components, generators, transformers, validators, crds,
  *   configurations, patchesStrategicMerge, patches[].path, patchesJson6902[].path,
@@ -68,13 +69,15 @@ export function mayBeRepository(ref: string): boolean {
  * @throws BundleError(kustomization file, '<field>[i]: …') naming the entry and the reason.
  */
 export async function checkKustomization(root: CheckoutRoot, dirRel: string, opts: KustomizeCheckOptions = {}, seen = new Set<string>()): Promise<void> {
-  const dirReal = await realInside(root, dirRel, dirRel || '.');
-  if (seen.has(dirReal!)) return;
-  seen.add(dirReal!);
-  await refuseEscapingSymlinks(root, dirRel);
-  const name = await kustomizationIn(dirReal!);
+  const dirReal = (await realInside(root, dirRel, dirRel || '.'))!;
+  if (seen.has(dirReal)) return;
+  seen.add(dirReal);
+  // kustomize resolves a kustomization's paths from its real directory (symlinks resolved)
+  const realRel = path.relative(root.real, dirReal).split(path.sep).join('/');
+  await refuseEscapingSymlinks(root, realRel);
+  const name = await kustomizationIn(dirReal);
   if (!name) return; // kustomize reports a directory without a kustomization itself
-  const file = dirRel === '' ? name : `${dirRel}/${name}`;
+  const file = realRel === '' ? name : `${realRel}/${name}`;
   const docs = parseYamlDocuments(await readCheckoutText(root, file), file).filter((d) => d !== null && d !== undefined);
   if (docs.length === 0) return;
   if (docs.length > 1 || !isObject(docs[0])) throw new BundleError(file, 'a kustomization must be one mapping');
@@ -85,7 +88,7 @@ export async function checkKustomization(root: CheckoutRoot, dirRel: string, opt
   };
   /** Repo-relative path of an entry, or a refusal; undefined when it names nothing on disk. */
   const local = async (field: string, ref: string): Promise<{ rel: string; isDir: boolean } | undefined> => {
-    const rel = path.relative(root.abs, path.resolve(root.abs, dirRel, ref));
+    const rel = path.relative(root.abs, path.resolve(root.abs, realRel, ref));
     let real: string | undefined;
     try {
       real = await realInside(root, rel, file, true);
