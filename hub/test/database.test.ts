@@ -64,10 +64,10 @@ describe('database (real PostgreSQL)', () => {
     const idx: Array<{ indexdef: string }> = await ds.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'status_history_target_idx'`);
     assert.match(idx[0]!.indexdef, /\(cluster, bundle_id, observed_at\)/);
     const applied: Array<{ name: string }> = await ds.query(`SELECT name FROM migrations ORDER BY id`);
-    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1767225600000', 'SyncDriftHealth1767312000000', 'ClusterKubernetesVersion1767398400000', 'TargetTakeOwnership1767488400000', 'AuthAuditCredentials1767571200000', 'SourceCommitSignatures1767657600000', 'Enrollment1767744000000']);
+    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1767225600000', 'SyncDriftHealth1767312000000', 'ClusterKubernetesVersion1767398400000', 'TargetTakeOwnership1767488400000', 'AuthAuditCredentials1767571200000', 'SourceCommitSignatures1767657600000', 'Enrollment1767744000000', 'SourceKustomizeRemoteBases1767830400000']);
   });
 
-  it('the sync/drift/health, cluster Kubernetes version, take ownership, auth/audit and commit signature migrations add their columns, and revert cleanly', async () => {
+  it('the sync/drift/health, cluster Kubernetes version, take ownership, auth/audit, commit signature and kustomize remote bases migrations add their columns, and revert cleanly', async () => {
     const columns = async (table: string) =>
       ((await ds.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1`, [table])) as Array<{ column_name: string }>).map((c) => c.column_name);
     const added = ['sync_status', 'health', 'health_message', 'drift', 'orphaned', 'trigger', 'sync_request'];
@@ -81,7 +81,10 @@ describe('database (real PostgreSQL)', () => {
     assert.ok((await columns('sources')).includes('webhook_secret_enc'));
     assert.ok((await columns('sources')).includes('commit_signatures'));
     assert.ok((await columns('sources')).includes('commit_signature'));
-    // down then up again on the live schema, newest first (enrollment, commit signatures, then auth/audit, …)
+    assert.ok((await columns('sources')).includes('kustomize_remote_bases'));
+    // down then up again on the live schema, newest first (kustomize remote bases, enrollment, commit signatures, then auth/audit, …)
+    await ds.undoLastMigration({ transaction: 'each' });
+    assert.ok(!(await columns('sources')).includes('kustomize_remote_bases'));
     await ds.undoLastMigration({ transaction: 'each' });
     assert.deepEqual(await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_name IN ('registration_tokens', 'cluster_credentials')`), []);
     await ds.undoLastMigration({ transaction: 'each' });
@@ -96,7 +99,8 @@ describe('database (real PostgreSQL)', () => {
     assert.ok(!(await columns('clusters')).includes('kubernetes_version'));
     await ds.undoLastMigration({ transaction: 'each' });
     assert.ok(!(await columns('targets')).includes('sync_request'));
-    assert.equal((await ds.runMigrations()).length, 6);
+    assert.equal((await ds.runMigrations()).length, 7);
+    assert.ok((await columns('sources')).includes('kustomize_remote_bases'));
     assert.ok((await columns('sources')).includes('webhook_secret_enc'));
     assert.ok((await columns('sources')).includes('commit_signatures'));
     assert.ok((await columns('targets')).includes('sync_request'));
