@@ -1,11 +1,15 @@
 // Property-based tests (fast-check): fleet.yaml and manifest parsing fail only with BundleError, and finish.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { BundleError } from './bundle-error.js';
 import { parseFleetYaml } from './fleet-yaml.js';
-import { parseManifests } from './render.js';
+import { scanBundles } from './bundle-scan.js';
+import { parseManifests, renderBundle } from './render.js';
 
 const RUNS = 300;
 /** Each property must finish well inside this (node:test fails the test on timeout: a hang is a failure). */
@@ -126,5 +130,40 @@ describe('property: manifest parsing throws only BundleError', () => {
   });
   it('arbitrary JSON documents', { timeout: TIME_LIMIT_MS }, () => {
     fc.assert(fc.property(fc.jsonValue(), (v) => onlyBundleErrors(() => parseManifests(JSON.stringify(v), 'app/x.yaml'))), { numRuns: RUNS });
+  });
+});
+
+describe('property: scan and render of a checkout with arbitrary files throw only BundleError', () => {
+  /** Bytes of a file: garbled YAML, raw bytes, or a valid-looking object. */
+  const content = fc.oneof(
+    yamlish.map((t) => Buffer.from(t)),
+    fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+    objectish.map((o) => Buffer.from(stringify(o))),
+  );
+  const files = fc.dictionary(fc.constantFrom('a.yaml', 'b.yml', 'c.json', 'sub/d.yaml', 'fleet.yaml', 'overlays/x/a.yaml', 'overlays/x/a_patch.yaml'), content, { minKeys: 1, maxKeys: 5 });
+
+  it('real temp checkouts', { timeout: 60_000 }, async () => {
+    const base = await mkdtemp(path.join(os.tmpdir(), 'gitfleet-prop-'));
+    let n = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(files, fc.boolean(), async (tree, withOverlay) => {
+          const repo = path.join(base, String(n++));
+          for (const [rel, bytes] of Object.entries(tree)) {
+            await mkdir(path.dirname(path.join(repo, 'app', rel)), { recursive: true });
+            await writeFile(path.join(repo, 'app', rel), bytes);
+          }
+          try {
+            const [bundle] = await scanBundles(repo, 'app');
+            if (bundle && !bundle.error) await renderBundle(repo, 'app', { overlays: withOverlay && tree['overlays/x/a.yaml'] ? ['x'] : [] });
+          } catch (err) {
+            if (!(err instanceof BundleError)) throw new Error(`threw ${(err as Error)?.name}: ${(err as Error)?.message}`, { cause: err });
+          }
+        }),
+        { numRuns: 60 },
+      );
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
   });
 });
