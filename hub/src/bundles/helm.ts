@@ -262,7 +262,7 @@ async function readsFleetGlobalsAt(root: string, dir: string, seen: Set<string>,
     if (e.isDirectory() && (await readsFleetGlobalsAt(root, path.join(dir, 'charts', e.name), seen, depth + 1))) return true;
   }
   for (const name of ['Chart.yaml', 'requirements.yaml']) {
-    const deps = await readDepsFile(dir, name);
+    const deps = await readDepsFile(dir, name, root);
     if (!deps || deps.deps === 0) continue;
     const parsed = parseDocument(deps.text).toJS() as { dependencies?: Array<{ repository?: unknown }> };
     for (const d of parsed.dependencies ?? []) {
@@ -519,8 +519,8 @@ function releaseNameOf(chart: string): string {
 
 /** Copies a chart that declares dependencies to `copy` and builds them there; undefined when it declares none. */
 async function withBuiltDependencies(root: string, abs: string, chartRel: string, copy: string, scrub: (m: string) => string): Promise<string | undefined> {
-  const chartYaml = await readDepsFile(abs, 'Chart.yaml');
-  const reqYaml = await readDepsFile(abs, 'requirements.yaml');
+  const chartYaml = await readDepsFile(abs, 'Chart.yaml', root);
+  const reqYaml = await readDepsFile(abs, 'requirements.yaml', root);
   const declared = [chartYaml, reqYaml].filter((d) => d !== undefined && d.deps > 0);
   if (declared.length === 0) return undefined;
   await cp(abs, copy, { recursive: true, dereference: false });
@@ -560,10 +560,13 @@ async function withBuiltDependencies(root: string, abs: string, chartRel: string
   return copy;
 }
 
-async function readDepsFile(dir: string, name: string): Promise<{ name: string; text: string; deps: number } | undefined> {
+/** Reads `dir/name` when it is a file of at most MAX_FILE_BYTES whose real path is inside `root`; else undefined. */
+async function readDepsFile(dir: string, name: string, root: string): Promise<{ name: string; text: string; deps: number } | undefined> {
   let text: string;
   try {
-    text = await readFile(path.join(dir, name), 'utf8');
+    const real = await realpath(path.join(dir, name));
+    if (!isWithin(await realpath(root), real) || (await stat(real)).size > MAX_FILE_BYTES) return undefined;
+    text = await readFile(real, 'utf8');
   } catch {
     return undefined;
   }
