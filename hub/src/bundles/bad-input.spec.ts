@@ -9,7 +9,7 @@ import { scanBundles } from './bundle-scan.js';
 import { MAX_BUNDLE_BYTES, MAX_FILE_BYTES } from './checkout-files.js';
 import { checkKustomization, looksRemote } from './kustomize-check.js';
 import { nameProblem } from './object-checks.js';
-import { renderBundle, type RenderVariant } from './render.js';
+import { renderBundle, variantKey, type RenderVariant } from './render.js';
 
 /** A file's content, or `{ link }`: a symlink to that target (`$OUT` = the dir outside the checkout, `$REPO` = the checkout). */
 type Spec = string | Uint8Array | { link: string };
@@ -142,6 +142,7 @@ describe('bad input: kustomize', () => {
     ['a remote file (crds over https)', { 'app/kustomization.yaml': 'crds:\n- https://example.org/crd.yaml\n' }, false, 'app/kustomization.yaml', /^crds\[0\]: .* is a remote file/],
     ['duplicate keys in kustomization.yaml', { 'app/kustomization.yaml': 'resources:\n- a.yaml\nresources:\n- b.yaml\n' }, false, 'app/kustomization.yaml', /^line 3 col 1: Map keys must be unique/],
     ['a binary kustomization.yaml', { 'app/kustomization.yaml': new Uint8Array([0x72, 0, 0]) }, false, 'app/kustomization.yaml', /binary file/],
+    ['a kustomize resource above 10 MiB', { 'app/kustomization.yaml': 'resources:\n- big.yaml\n', 'app/big.yaml': `# ${'k'.repeat(MAX_FILE_BYTES)}\n${cm('big')}` }, false, 'app/kustomization.yaml', /^resources\[0\]: "big\.yaml": file is 10\.0 MiB, above the 10 MiB limit per file$/],
     ['kustomize output with an invalid name', { 'app/kustomization.yaml': 'resources:\n- cm.yaml\n', 'app/cm.yaml': cm('Bad_Name') }, false, 'app/kustomization.yaml', /invalid metadata\.name/],
   ];
   for (const [name, files, remote, file, reason] of table) {
@@ -174,6 +175,11 @@ describe('bad input: kustomize', () => {
     } finally {
       await rm(base, { recursive: true, force: true });
     }
+  });
+
+  it('the source setting is part of the variant key (flipping it re-renders)', () => {
+    assert.notEqual(variantKey({ overlays: [] }), variantKey({ overlays: [], kustomizeRemoteBases: true }));
+    assert.equal(variantKey({ overlays: [] }), variantKey({ overlays: [], kustomizeRemoteBases: false }));
   });
 
   it('looksRemote', () => {
@@ -244,6 +250,8 @@ describe('bad input: helm charts', () => {
       ...chart('dup', `${cm('same')}---\n${cm('same')}`),
       ...chart('badname', cm('Not_Valid')),
       ...chart('linked', cm('ok')),
+      ...chart('bigchart', cm('ok')),
+      'bigchart/files/blob.txt': 'b'.repeat(MAX_FILE_BYTES + 1),
       'linked/templates/evil.yaml': { link: '$OUT/secret.yaml' },
       'outlink/fleet.yaml': 'helm:\n  chart: ./c\n',
       'outlink/c': { link: '$OUT/dir' },
@@ -253,6 +261,7 @@ describe('bad input: helm charts', () => {
   const helm = (chart: string): RenderVariant => ({ overlays: [], helm: { chart, namespace: 'default', values: {}, releaseName: 'r' } });
 
   it('a chart template holding a symlink out of the checkout', () => refused(renderBundle(repo, 'linked', helm('.')), 'linked/templates/evil.yaml', /points outside the repository/));
+  it('a chart holding a file above 10 MiB', () => refused(renderBundle(repo, 'bigchart', helm('.')), 'bigchart/files/blob.txt', /above the 10 MiB limit per file/));
   it('a chart path that is a symlink out of the checkout', () => refused(renderBundle(repo, 'outlink', helm('./c')), 'outlink/c', /points outside the repository/));
   it('helm output with the same object twice', () => refused(renderBundle(repo, 'dup', helm('.')), 'dup/templates/t.yaml', /is defined twice/));
   it('helm output with an invalid name', () => refused(renderBundle(repo, 'badname', helm('.')), 'badname/templates/t.yaml', /invalid metadata\.name/));
