@@ -82,10 +82,11 @@ describe('sources: kustomizeRemoteBases (API, PostgreSQL, pipeline)', () => {
     const patched = await api('PATCH', '/api/v1/sources/kr', { kustomizeRemoteBases: true });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     assert.equal(patched.body.kustomizeRemoteBases, true);
+    // the bundle row is written before its targets are published: wait for both
     const ready = await eventually(async () => {
       const b = (await api('GET', '/api/v1/bundles/kr-app')).body;
-      return b?.state === 'Ready' ? b : undefined;
-    }, 60_000, 'kr-app Ready');
-    assert.equal(ready.targetCount, 1);
+      return b?.state === 'Ready' && b.targetCount === 1 ? b : undefined;
+    }, 60_000, 'kr-app Ready and published');
+    assert.deepEqual(ready.errors, []);
   });
 });

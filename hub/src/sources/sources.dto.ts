@@ -152,6 +152,32 @@ export class CommitSignatureView implements CommitSignatureReport {
   @ApiProperty({ description: 'when this outcome was first seen (ISO 8601)' }) checkedAt: string;
 }
 
+/** One target a held change would withdraw. */
+export class HeldWithdrawalView {
+  @ApiProperty() cluster: string;
+  @ApiProperty() bundleId: string;
+  @ApiProperty({ description: 'why it would be withdrawn' }) reason: string;
+}
+
+/** Withdrawals held by the mass-deletion guard, waiting for confirmation. */
+export class WithdrawalHoldView {
+  @ApiProperty({ description: 'commit the held change was planned at' }) revision: string;
+  @ApiProperty({ description: 'RFC 3339 time it was first held' }) heldAt: string;
+  @ApiProperty({ description: 'targets of the source published before the change' }) total: number;
+  @ApiProperty({ description: 'why it is held' }) reason: string;
+  @ApiProperty({ type: [HeldWithdrawalView] }) targets: HeldWithdrawalView[];
+  @ApiProperty({ nullable: true, type: String, description: 'RFC 3339 time an operator confirmed it; null while unconfirmed' }) confirmedAt: string | null;
+}
+
+/** Body of POST /sources/:name/confirm-withdrawal. */
+export class ConfirmWithdrawalDto {
+  @ApiPropertyOptional({ description: 'the held revision being confirmed (409 when the hold has moved to another commit); default: the current hold', pattern: '^[0-9a-f]{40}$' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9a-f]{40}$/, { message: 'revision must be a 40-character lower-case hex commit SHA' })
+  revision?: string;
+}
+
 /** A source as returned by the API (the URL with any password masked). */
 export class SourceView {
   @ApiProperty() name: string;
@@ -173,6 +199,12 @@ export class SourceView {
   })
   commitSignature: CommitSignatureView | null;
   @ApiProperty({ description: 'true when kustomize remote bases may be fetched for this source' }) kustomizeRemoteBases: boolean;
+  @ApiProperty({
+    type: WithdrawalHoldView,
+    nullable: true,
+    description: 'a change the mass-deletion guard holds (nothing of it is withdrawn until confirmed); null when none',
+  })
+  withdrawalHold: WithdrawalHoldView | null;
   @ApiProperty() createdAt: string;
 }
 

@@ -9,7 +9,7 @@ import type { SourceEntity } from './source.entity.js';
 import { checkSelector } from '../clusters/label-selector.js';
 import type { TargetRule } from '../targeting/index.js';
 import { parseTrustedKeys, type CommitSignaturePolicy } from './commit-signature.js';
-import type { CommitSignaturesDto, CreateSourceDto, SourceCredentialsDto, SourceView, TargetRuleDto, UpdateSourceDto, WebhookResult } from './sources.dto.js';
+import type { CommitSignaturesDto, ConfirmWithdrawalDto, CreateSourceDto, SourceCredentialsDto, SourceView, TargetRuleDto, UpdateSourceDto, WebhookResult } from './sources.dto.js';
 import { SourcesRepository } from './sources.repository.js';
 import { decideWebhook, verifyWebhookSecret } from './webhook.js';
 
@@ -128,6 +128,30 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
     this.deployed.delete(name);
     await this.git.remove(name);
     this.deployments.trigger(name).catch(() => undefined); // logged by the pipeline
+  }
+
+  /**
+   * Confirms the withdrawals the mass-deletion guard holds for a source (role operator; the
+   * request is audited like every change): records the held set as confirmed and runs the
+   * pipeline for the source at once, which withdraws them unless the plan has grown beyond
+   * what was confirmed (a newer commit, a relabel): then a new hold replaces it. Resolves after
+   * that run with the source view.
+   * @throws NotFoundError; ConflictError when nothing is held, or the hold is not at `revision`.
+   */
+  async confirmWithdrawal(name: string, dto: ConfirmWithdrawalDto): Promise<SourceView> {
+    const source = await this.require(name);
+    const hold = source.withdrawalHold;
+    if (!hold) throw new ConflictError(`source "${name}" holds no withdrawal to confirm`);
+    if (dto.revision !== undefined && dto.revision !== hold.revision) {
+      throw new ConflictError(`source "${name}" holds a withdrawal at ${hold.revision}, not at ${dto.revision}: review the current hold and confirm again`);
+    }
+    const confirmation = { revision: hold.revision, targets: hold.targets.map((t) => `${t.cluster}/${t.bundleId}`), confirmedAt: new Date().toISOString() };
+    if (!(await this.repo.confirmWithdrawal(name, confirmation))) {
+      throw new ConflictError(`the withdrawal held for source "${name}" changed meanwhile: review the current hold and confirm again`);
+    }
+    this.logger.warn({ source: name, revision: hold.revision, withdrawals: hold.targets.length }, 'held withdrawal confirmed');
+    await this.deployments.trigger(name);
+    return this.get(name);
   }
 
   /**
@@ -332,6 +356,12 @@ function toView(s: SourceEntity): SourceView {
       : null,
     commitSignature: s.commitSignatures ? s.commitSignature : null,
     kustomizeRemoteBases: s.kustomizeRemoteBases,
+    withdrawalHold: s.withdrawalHold
+      ? {
+          ...s.withdrawalHold,
+          confirmedAt: s.withdrawalConfirmation?.revision === s.withdrawalHold.revision ? s.withdrawalConfirmation.confirmedAt : null,
+        }
+      : null,
     createdAt: s.createdAt.toISOString(),
   };
 }
