@@ -205,10 +205,12 @@ export async function run(config: AgentConfig): Promise<void> {
   reconciler.start();
 
   // cold start: every target's last verified desired state, as a replayed KV entry (verified
-  // again on the normal path; the KV watch's replay of the same entry is then skipped)
+  // again on the normal path). Revision 0: the KV watch's replay of the same entry is handled
+  // again (cheap when applied: observe), so a cached record that failed verification never
+  // hides the real entry
   const cached = await stateCache.load();
   for (const t of cached) {
-    reconciler.onDesiredEvent({ key: desiredStateKey(config.cluster, t.bundleId), operation: 'PUT', value: t.desired, revision: t.revision, replay: true });
+    reconciler.onDesiredEvent({ key: desiredStateKey(config.cluster, t.bundleId), operation: 'PUT', value: t.desired, revision: 0, replay: true });
   }
   if (cached.length > 0) log.info({ targets: cached.map((t) => t.bundleId) }, 'enforcing the cached desired states until NATS answers');
 

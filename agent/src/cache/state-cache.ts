@@ -11,10 +11,11 @@
  *     record when it changed; `forget` (after a target's delete) removes it. Writes run one at a
  *     time per target, in the background; a failure is logged and retried on the next remember.
  *   - `load` reads every record at start; the caller hands each to the reconciler as a replayed
- *     KV entry (same key, same revision), so it goes through the normal path: decode, signature
+ *     KV entry (same key, revision 0), so it goes through the normal path: decode, signature
  *     check, bundle verification, then apply — or observe when the inventory shows it applied, and
- *     the keeper heals drift at once. When the KV watch later delivers the same entry it is
- *     skipped; a newer one takes over as usual.
+ *     the keeper heals drift at once. When the KV watch later delivers the entry it takes over
+ *     as usual (the same entry again is a cheap observe; a record that failed verification
+ *     never hides it).
  */
 import type { BundleManifest } from '@gitfleet/proto';
 import type { Logger } from 'pino';
@@ -107,7 +108,7 @@ export class StateCache implements BundleSource {
   remember(bundleId: string, revision: number, desired: Uint8Array, digest: string): void {
     if (!this.store) return;
     const prev = this.saved.get(bundleId);
-    if (prev && prev.revision === revision && sameBytes(prev.desired, desired)) return;
+    if (prev && (revision === 0 || prev.revision === revision) && sameBytes(prev.desired, desired)) return;
     const bundle = this.bytes.get(digest);
     if (!bundle) {
       this.log.debug({ bundleId, digest }, 'state cache: bundle bytes not at hand; not recorded');
