@@ -24,6 +24,7 @@ import { FIELD_MANAGER } from '../labels.js';
 import { decodeDesired, effectiveSyncPolicy } from './desired.js';
 import { verifyDesiredSignature } from './signature.js';
 import { classifyHook } from './hooks.js';
+import { selfProtectionRefusal } from './self-protection.js';
 import { mapLimit } from './pool.js';
 import { type NamespaceOptions, parseManifestObject, placeObject } from './prepare.js';
 import type { ReconcileDeps } from './reconcile.js';
@@ -138,6 +139,12 @@ export async function planObject(deps: ReconcileDeps, p: PlacedObject, ignore: P
 export async function planDesired(deps: ReconcileDeps, desired: DesiredState, manifest: BundleManifest, previous: Inventory | null, opts: PlanOptions): Promise<Plan> {
   const { placed, errors } = await placeAll(deps, desired, manifest);
   const items = await mapLimit(placed, deps.applyConcurrency, async (p) => {
+    // the agent's own objects would be refused by an apply (self-protection.ts)
+    const refused = selfProtectionRefusal(p.ref, deps.selfObjects);
+    if (refused !== undefined) {
+      errors.push(refused);
+      return undefined;
+    }
     try {
       return await planObject(deps, p, opts.ignore, opts.write ?? opts.ignore);
     } catch (err) {
