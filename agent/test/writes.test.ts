@@ -31,6 +31,11 @@ const agentOwns = (obj: KubeJson | null, ...path: string[]): boolean => {
   return cur !== undefined;
 };
 
+/** The object with its managedFields (kubectl hides them unless asked). */
+async function withManagers(ctx: SuiteContext, kind: string, name: string, namespace: string): Promise<KubeJson> {
+  return JSON.parse(await kubectl(ctx.tb, 'get', kind, name, '-n', namespace, '--show-managed-fields', '-o', 'json')) as KubeJson;
+}
+
 describe('writes', () => {
   let ctx: SuiteContext;
   let ns: string;
@@ -84,8 +89,8 @@ describe('writes', () => {
     const t0 = Date.now();
     await sleep((3 * RESYNC_S + 1.5) * 1000);
     await eventually('3 resyncs after the scale', async () => resyncsSince(t0) >= 3, 20_000);
-    const web = await kubeGet(ctx.tb, 'deployment', 'web', ns);
-    assert.equal(web?.spec.replicas, 5, 'the resyncs left the autoscaler\'s replicas alone');
+    const web = await withManagers(ctx, 'deployment', 'web', ns);
+    assert.equal(web.spec.replicas, 5, 'the resyncs left the autoscaler\'s replicas alone');
     assert.ok(!agentOwns(web, 'spec', 'replicas'), 'the agent does not own spec.replicas');
     assert.ok(agentOwns(web, 'spec', 'template'), 'the agent still owns the rest');
   });
@@ -112,8 +117,9 @@ describe('writes', () => {
     const t0 = Date.now();
     await sleep((3 * RESYNC_S + 1.5) * 1000);
     await eventually('3 resyncs after the patch', async () => resyncsSince(t0) >= 3, 20_000);
-    const cm = await kubeGet(ctx.tb, 'configmap', 'settings', ns);
-    assert.deepEqual(cm?.data, { mode: 'slow', other: 'x' });
+    const cm = await withManagers(ctx, 'configmap', 'settings', ns);
+    assert.deepEqual(cm.data, { mode: 'slow', other: 'x' });
+    assert.ok(agentOwns(cm, 'data', 'other'), 'the agent still owns data.other');
     assert.ok(!agentOwns(cm, 'data', 'mode'), 'the agent let go of data.mode');
   });
 
@@ -122,15 +128,15 @@ describe('writes', () => {
     ctx.bundles.add(BUNDLE2);
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'legacy', namespace: ns }, data: { a: '1', b: '2' } };
     await kubectl(ctx.tb, 'apply', '-f', file('legacy.json', cm));
-    const before = await kubeGet(ctx.tb, 'configmap', 'legacy', ns);
+    const before = await withManagers(ctx, 'configmap', 'legacy', ns);
     assert.ok(managersOf(before).some((m) => m.manager === 'kubectl-client-side-apply'), 'made client-side');
     assert.ok(before?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']);
     const digest = await ctx.hub.putBundle(BUNDLE2, 'rev1', [configMap('legacy', { a: '1' }, ns)]);
     await ctx.hub.putDesired(ctx.cluster, BUNDLE2, digest, { generation: 1n });
     const r = await waitBundleReport(ctx, BUNDLE2, 'adoption', (x) => x.generation === 1n);
     assert.equal(r.state, SyncState.SYNCED, JSON.stringify(r.errors));
-    const live = await kubeGet(ctx.tb, 'configmap', 'legacy', ns);
-    assert.deepEqual(live?.data, { a: '1' }, 'key b removed by the agent\'s apply');
+    const live = await withManagers(ctx, 'configmap', 'legacy', ns);
+    assert.deepEqual(live.data, { a: '1' }, 'key b removed by the agent\'s apply');
     assert.equal(live?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'], undefined, 'last-applied annotation removed');
     assert.ok(!managersOf(live).some((m) => m.manager === 'kubectl-client-side-apply'), 'no client-side manager left');
   });
