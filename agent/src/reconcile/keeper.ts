@@ -195,7 +195,10 @@ export class Keeper {
       this.send(v, o.trigger ?? 'update', resources);
       return;
     }
-    v.base = { ...o, resources: [] };
+    // an observed state is one the inventory shows applied (and synced): later drift/health
+    // reports carry SYNCED, never SKIPPED (which has no report: a heal right after a restart
+    // used to crash the agent here)
+    v.base = { ...o, resources: [], ...(o.mode === 'observe' && o.state === 'SKIPPED' ? { state: 'SYNCED' as const } : {}) };
 
     if (o.mode === 'delete') {
       if (o.state !== 'SKIPPED') this.send(v, 'delete', o.resources);
