@@ -104,9 +104,10 @@ spec:
 
   it('test 5: replicas stay where a real HPA and an ignore-rule manager put them through resyncs, a heal and a manual sync', async () => {
     await eventually('the HPA scaled by-hpa to its minReplicas 4', async () => assert.equal(await replicas('by-hpa'), 4), 60_000, 500);
-    const hpaWriter = ((await k().get('deployment', 'by-hpa', NS))?.metadata as { managedFields?: Array<{ manager: string; subresource?: string }> }).managedFields
-      ?.find((m) => m.subresource === 'scale');
-    assert.ok(hpaWriter, 'the HPA wrote replicas through the scale subresource');
+    const managed = JSON.parse(await k().run('get', 'deployment', 'by-hpa', '-n', NS, '--show-managed-fields', '-o', 'json')) as { metadata: { managedFields?: Array<{ manager: string; subresource?: string }> } };
+    const hpaWriter = managed.metadata.managedFields?.find((m) => m.subresource === 'scale');
+    assert.ok(hpaWriter, `the HPA wrote replicas through the scale subresource: ${JSON.stringify(managed.metadata.managedFields?.map((m) => m.manager))}`);
+    process.stderr.write(`HPA's field manager on the scale subresource: ${hpaWriter.manager}\n`);
     const scale = join(dir, 'scale.json');
     writeFileSync(scale, JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'by-manager', namespace: NS }, spec: { replicas: 5 } }));
     await k().run('apply', '--server-side', '--force-conflicts', '--field-manager', 'my-autoscaler', '-f', scale);
