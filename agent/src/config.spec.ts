@@ -10,7 +10,20 @@ describe('parseConfig', () => {
       resyncIntervalMs: 300_000, heartbeatIntervalMs: 10_000, healthPort: undefined, logLevel: 'info', concurrency: 4, applyConcurrency: 8,
       ignoreManagers: ['kube-controller-manager', 'horizontal-pod-autoscaler'], bundlePublicKeys: [],
       enrollmentUrl: undefined, enrollmentToken: undefined, clusterLabels: {}, natsCredsFile: undefined, credentialsSecret: 'gitfleet-agent-nats',
+      stateCache: { kind: 'secret' }, allowSelfManagement: false, selfName: 'gitfleet-agent', serviceAccount: 'gitfleet-agent',
     });
+  });
+  it('reads the state cache, self-protection and self names', () => {
+    assert.deepEqual(parseConfig({ cluster: 'c', stateCache: 'none' }).stateCache, { kind: 'none' });
+    assert.deepEqual(parseConfig({ cluster: 'c', stateCache: '/var/lib/gitfleet' }).stateCache, { kind: 'dir', dir: '/var/lib/gitfleet' });
+    assert.equal(parseConfig({ cluster: 'c', allowSelfManagement: true }).allowSelfManagement, true);
+    assert.equal(parseConfig({ cluster: 'c', allowSelfManagement: 'true' }).allowSelfManagement, true);
+    assert.equal(parseConfig({ cluster: 'c', allowSelfManagement: 'false' }).allowSelfManagement, false);
+    assert.throws(() => parseConfig({ cluster: 'c', allowSelfManagement: 'yes' }), /--allow-self-management must be true or false, got "yes"/);
+    const c = parseConfig({ cluster: 'c', selfName: 'fleet-agent' });
+    assert.deepEqual([c.selfName, c.serviceAccount], ['fleet-agent', 'fleet-agent']);
+    assert.equal(parseConfig({ cluster: 'c', selfName: 'a', serviceAccount: 'sa' }).serviceAccount, 'sa');
+    assert.throws(() => parseConfig({ cluster: 'c', selfName: 'Bad_Name' }), /--self-name "Bad_Name" must be a DNS-1123 subdomain/);
   });
   it('reads the bundle public key files: --bundle-public-keys plus GITFLEET_BUNDLE_PUBLIC_KEY_FILE, deduplicated', () => {
     assert.deepEqual(parseConfig({ cluster: 'c', bundlePublicKeys: '/a.pub, /b.pub,,' }).bundlePublicKeys, ['/a.pub', '/b.pub']);

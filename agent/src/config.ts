@@ -41,6 +41,17 @@ export interface AgentConfig {
   natsCredsFile: string | undefined;
   /** name of the Secret in `namespace` holding the NATS creds (`nats.creds`) */
   credentialsSecret: string;
+  /**
+   * where each target's last verified desired state is kept for a cold start while NATS is down
+   * (cache/): 'secret' (Secrets in `namespace`), a local directory, or 'none'
+   */
+  stateCache: { kind: 'secret' } | { kind: 'dir'; dir: string } | { kind: 'none' };
+  /** let bundles change the agent's own Deployment, ServiceAccount, RBAC and credentials */
+  allowSelfManagement: boolean;
+  /** the agent chart's full name: its Deployment, RBAC and Secret names (reconcile/self-protection.ts) */
+  selfName: string;
+  /** the agent's ServiceAccount */
+  serviceAccount: string;
 }
 
 /** Raw option values as commander hands them over (strings or undefined). */
@@ -66,6 +77,12 @@ export interface RawOptions {
   clusterLabels?: string;
   natsCredsFile?: string;
   credentialsSecret?: string;
+  /** --state-cache: secret | none | <directory> */
+  stateCache?: string;
+  /** --allow-self-management (a flag: true; GITFLEET_ALLOW_SELF_MANAGEMENT: "true"/"false") */
+  allowSelfManagement?: string | boolean;
+  selfName?: string;
+  serviceAccount?: string;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -110,7 +127,29 @@ export function parseConfig(raw: RawOptions): AgentConfig {
     natsCredsFile: raw.natsCredsFile || undefined,
     credentialsSecret: checkSecretName(raw.credentialsSecret || 'gitfleet-agent-nats'),
     bundlePublicKeys: [...new Set([...(raw.bundlePublicKeys ?? '').split(','), raw.bundlePublicKeyFile ?? ''].map((f) => f.trim()).filter(Boolean))],
+    stateCache: stateCache(raw.stateCache),
+    allowSelfManagement: bool('--allow-self-management', raw.allowSelfManagement),
+    selfName: checkName('--self-name', raw.selfName || 'gitfleet-agent'),
+    serviceAccount: checkName('--service-account', raw.serviceAccount || raw.selfName || 'gitfleet-agent'),
   };
+}
+
+function stateCache(raw: string | undefined): AgentConfig['stateCache'] {
+  const v = (raw ?? 'secret').trim();
+  if (v === '' || v === 'secret') return { kind: 'secret' };
+  if (v === 'none') return { kind: 'none' };
+  return { kind: 'dir', dir: v };
+}
+
+function bool(name: string, raw: string | boolean | undefined): boolean {
+  if (raw === undefined || raw === false || raw === '' || raw === 'false') return false;
+  if (raw === true || raw === 'true') return true;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+function checkName(flag: string, name: string): string {
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) throw new Error(`${flag} "${name}" must be a DNS-1123 subdomain`);
+  return name;
 }
 
 function enrollmentUrl(raw: string | undefined): string | undefined {

@@ -11,8 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { agentInboxPrefix, heartbeatSubject, statusSubject } from '@gitfleet/proto';
+import { agentInboxPrefix, desiredStateKey, heartbeatSubject, statusSubject } from '@gitfleet/proto';
 import type { Logger } from 'pino';
+import { DeferredStatusSink, DirStateStore, SecretStateStore, StateCache } from './cache/index.js';
 import { type AgentConfig, parseConfig, type RawOptions } from './config.js';
 import { CredentialsRotator, FileCredentialsStore, resolveCredentials, SecretCredentialsStore, type CredentialsHolder } from './credentials/index.js';
 import { DEFAULT_IGNORE_MANAGERS } from './drift/ignore.js';
@@ -61,6 +62,10 @@ export function cli(argv: string[]): AgentConfig {
     .addOption(new Option('--cluster-labels <labels>', 'labels to ask for at enrollment, k=v,k2=v2').env('GITFLEET_CLUSTER_LABELS'))
     .addOption(new Option('--nats-creds-file <file>', 'NATS creds file to use, and to store enrolled credentials in (default: the credentials Secret)').env('GITFLEET_NATS_CREDS_FILE'))
     .addOption(new Option('--credentials-secret <name>', 'Secret in the agent namespace holding the enrolled NATS credentials').env('GITFLEET_CREDENTIALS_SECRET').default('gitfleet-agent-nats'))
+    .addOption(new Option('--state-cache <where>', 'keep each target\'s last verified desired state for a cold start while NATS is down: secret (Secrets in the agent namespace), none, or a local directory').env('GITFLEET_STATE_CACHE').default('secret'))
+    .addOption(new Option('--allow-self-management', 'let bundles change the agent\'s own Deployment, ServiceAccount, RBAC and credentials Secrets (refused by default)').env('GITFLEET_ALLOW_SELF_MANAGEMENT'))
+    .addOption(new Option('--self-name <name>', 'the agent chart\'s full name: names of the agent\'s Deployment, RBAC and Secret, protected from bundles').env('GITFLEET_SELF_NAME').default('gitfleet-agent'))
+    .addOption(new Option('--service-account <name>', 'the agent\'s ServiceAccount, protected from bundles (default: --self-name)').env('GITFLEET_SERVICE_ACCOUNT'))
     .addOption(new Option('--bundle-public-keys <files>', 'comma-separated files of the hub\'s ed25519 public keys (PEM); desired states must be signed by one of them (also GITFLEET_BUNDLE_PUBLIC_KEY_FILE)').env('GITFLEET_BUNDLE_PUBLIC_KEYS'));
   program.parse(argv);
   try {
@@ -168,6 +173,53 @@ export async function run(config: AgentConfig): Promise<void> {
   void ensureAgentNamespace(kube, config.namespace, log, shutdown.signal);
   void readKubernetesVersion(kube, log, shutdown.signal);
 
+  // keeper (drift, health, self-heal, reports) over shared live watches, and the reconciler;
+  // they start before NATS: the state cache lets them enforce the last verified desired states
+  // at once (cache/), reports wait in a buffer until NATS is connected
+  const stateCache = new StateCache(
+    config.stateCache.kind === 'secret' ? new SecretStateStore(kube, config.namespace)
+      : config.stateCache.kind === 'dir' ? new DirStateStore(config.stateCache.dir) : undefined,
+    log,
+  );
+  const sink = new DeferredStatusSink();
+  const deps: ReconcileDeps = {
+    kube,
+    inventory: new InventoryStore(kube, config.namespace),
+    bundles: stateCache,
+    log,
+    crdTimeoutMs: CRD_TIMEOUT_MS,
+    applyConcurrency: config.applyConcurrency,
+    ignoreManagers: config.ignoreManagers,
+    trustedKeys,
+    ...(config.allowSelfManagement ? {} : {
+      selfObjects: { namespace: config.namespace, name: config.selfName, serviceAccount: config.serviceAccount, secrets: [config.credentialsSecret, config.selfName] },
+    }),
+  };
+  if (config.allowSelfManagement) log.warn('self-management allowed: bundles may change the agent\'s own Deployment, ServiceAccount, RBAC and credentials');
+  const keeper = new Keeper(kube, sink, { cluster: config.cluster, agentVersion: AGENT_VERSION, ignoreManagers: config.ignoreManagers }, log);
+  parts.keeper = keeper;
+  parts.live = new LiveWatcher(kube, (e) => keeper.onLiveEvent(e), log);
+  keeper.attach(parts.live);
+  parts.reconciler = new Reconciler(
+    deps,
+    sink,
+    { cluster: config.cluster, agentVersion: AGENT_VERSION, resyncIntervalMs: config.resyncIntervalMs, concurrency: config.concurrency, stateCache },
+    log,
+    keeper,
+  );
+  const reconciler = parts.reconciler;
+  reconciler.start();
+
+  // cold start: every target's last verified desired state, as a replayed KV entry (verified
+  // again on the normal path). Revision 0: the KV watch's replay of the same entry is handled
+  // again (cheap when applied: observe), so a cached record that failed verification never
+  // hides the real entry
+  const cached = await stateCache.load();
+  for (const t of cached) {
+    reconciler.onDesiredEvent({ key: desiredStateKey(config.cluster, t.bundleId), operation: 'PUT', value: t.desired, revision: 0, replay: true });
+  }
+  if (cached.length > 0) log.info({ targets: cached.map((t) => t.bundleId) }, 'enforcing the cached desired states until NATS answers');
+
   // NATS identity: stored creds (Secret or file), else enroll with the registration token;
   // neither a creds file nor an enrollment URL → NATS without a user (no Secret is read, so the
   // agent starts and reports even while the apiserver is unreachable)
@@ -210,6 +262,9 @@ export async function run(config: AgentConfig): Promise<void> {
   parts.monitor = new ConnectionMonitor(parts.nc, log);
   const js = jetstream(parts.nc, { timeout: 5000 });
   parts.publisher = new StatusPublisher(js, parts.monitor, { subject: statusSubject(config.cluster) }, log);
+  if (sink.buffered > 0) log.info({ reports: sink.buffered }, 'sending the reports made before NATS answered');
+  sink.attach(parts.publisher);
+  stateCache.attach(new BundleFetcher(parts.nc, undefined, undefined, (digest, bytes) => stateCache.onFetched(digest, bytes)));
   parts.heartbeat = new HeartbeatSender(js, parts.monitor, {
     subject: heartbeatSubject(config.cluster), cluster: config.cluster, agentVersion: AGENT_VERSION,
     intervalMs: config.heartbeatIntervalMs, targets: () => parts.reconciler?.size ?? 0,
@@ -223,34 +278,9 @@ export async function run(config: AgentConfig): Promise<void> {
     parts.rotator.start();
   }
 
-  // keeper (drift, health, self-heal, reports) over shared live watches; reconciler, fed by the
-  // desired-state watch; the diff endpoint
-  const deps: ReconcileDeps = {
-    kube,
-    inventory: new InventoryStore(kube, config.namespace),
-    bundles: new BundleFetcher(parts.nc),
-    log,
-    crdTimeoutMs: CRD_TIMEOUT_MS,
-    applyConcurrency: config.applyConcurrency,
-    ignoreManagers: config.ignoreManagers,
-    trustedKeys,
-  };
-  const keeper = new Keeper(kube, parts.publisher, { cluster: config.cluster, agentVersion: AGENT_VERSION, ignoreManagers: config.ignoreManagers }, log);
-  parts.keeper = keeper;
-  parts.live = new LiveWatcher(kube, (e) => keeper.onLiveEvent(e), log);
-  keeper.attach(parts.live);
-  parts.reconciler = new Reconciler(
-    deps,
-    parts.publisher,
-    { cluster: config.cluster, agentVersion: AGENT_VERSION, resyncIntervalMs: config.resyncIntervalMs, concurrency: config.concurrency },
-    log,
-    keeper,
-  );
-  const forDiff = parts.reconciler;
-  parts.diff = new DiffResponder(parts.nc, config.cluster, (bundleId) => diffDesired(deps, config.cluster, bundleId, forDiff.desiredValue(bundleId)), log);
+  // the diff endpoint and the desired-state watch
+  parts.diff = new DiffResponder(parts.nc, config.cluster, (bundleId) => diffDesired(deps, config.cluster, bundleId, reconciler.desiredValue(bundleId)), log);
   parts.diff.start();
-  parts.reconciler.start();
-  const reconciler = parts.reconciler;
   parts.watcher = new DesiredStateWatcher(parts.nc, config.cluster, (e) => reconciler.onDesiredEvent(e), log);
   parts.watcher.start();
 }

@@ -168,9 +168,12 @@ check "hub natsOperator.enabled: the four operator-mode files mounted from the S
   "(['GITFLEET_NATS_ACCOUNT_SIGNING_KEY_FILE', 'GITFLEET_NATS_CREDS_FILE', 'GITFLEET_NATS_OPERATOR_SIGNING_KEY_FILE', 'GITFLEET_NATS_SYSTEM_CREDS_FILE'], ['hub.creds', 'system.creds', 'account-signing.nk', 'operator-signing.nk'])"
 check "hub without natsOperator: no NATS operator env (the hub runs against NATS without auth)" eqs "$HUB" \
   '[e["name"] for c in by[("Deployment","'"$P-h-hub"'")]["spec"]["template"]["spec"]["containers"] for e in c["env"] if e["name"].startswith("GITFLEET_NATS_") and e["name"] != "GITFLEET_NATS_URL"]' "[]"
-check "agent: enrolled credentials kept in the Secret <release>-nats; the agent may write only that Secret" eqs "$AC" \
-  '([e.get("value") for c in by[("Deployment","'"$P-c-agent"'")]["spec"]["template"]["spec"]["containers"] for e in c["env"] if e["name"] == "GITFLEET_CREDENTIALS_SECRET"], [r.get("resourceNames") for r in by[("Role","'"$P-c-agent-inventory"'")]["rules"] if "secrets" in r["resources"]])' \
-  "(['$P-c-agent-nats'], [None, ['$P-c-agent-nats']])"
+check "agent: enrolled credentials kept in the Secret <release>-nats; Secrets only in its own namespace (credentials, state cache)" eqs "$AC" \
+  '([e.get("value") for c in by[("Deployment","'"$P-c-agent"'")]["spec"]["template"]["spec"]["containers"] for e in c["env"] if e["name"] == "GITFLEET_CREDENTIALS_SECRET"], [(r.get("resourceNames"), r["verbs"]) for r in by[("Role","'"$P-c-agent-inventory"'")]["rules"] if "secrets" in r["resources"]], by[("Role","'"$P-c-agent-inventory"'")]["metadata"]["namespace"])' \
+  "(['$P-c-agent-nats'], [(None, ['create']), (['$P-c-agent-nats'], ['get', 'update', 'patch']), (None, ['get', 'list', 'update', 'patch', 'delete'])], '$SYS')"
+check "agent: self-protection and state cache settings reach the agent (names as the chart makes them)" eqs "$AC" \
+  '{e["name"]: e.get("value") for c in by[("Deployment","'"$P-c-agent"'")]["spec"]["template"]["spec"]["containers"] for e in c["env"] if e["name"] in ("GITFLEET_SELF_NAME","GITFLEET_SERVICE_ACCOUNT","GITFLEET_ALLOW_SELF_MANAGEMENT","GITFLEET_STATE_CACHE")}' \
+  "{'GITFLEET_SELF_NAME': '$P-c-agent', 'GITFLEET_SERVICE_ACCOUNT': '$P-c-agent', 'GITFLEET_ALLOW_SELF_MANAGEMENT': 'false', 'GITFLEET_STATE_CACHE': 'secret'}"
 check "agent cluster scope: ClusterRole * on * bound to the agent's ServiceAccount" eqs "$AC" \
   '(by[("ClusterRole","'"$P-c-agent-deploy"'")]["rules"], by[("ClusterRoleBinding","'"$P-c-agent-deploy"'")]["subjects"])' \
   "([{'apiGroups': ['*'], 'resources': ['*'], 'verbs': ['*']}], [{'kind': 'ServiceAccount', 'name': '$P-c-agent', 'namespace': '$SYS'}])"

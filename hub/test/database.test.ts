@@ -68,7 +68,7 @@ describe('database (real PostgreSQL)', () => {
     assert.deepEqual(applied.map((m) => m.name), MIGRATIONS.map((m) => m.name));
   });
 
-  it('the sync/drift/health, cluster Kubernetes version, take ownership, auth/audit and commit signature migrations add their columns, and revert cleanly', async () => {
+  it('the sync/drift/health, cluster Kubernetes version, take ownership, auth/audit, commit signature and kustomize remote bases migrations add their columns, and revert cleanly', async () => {
     const columns = async (table: string) =>
       ((await ds.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1`, [table])) as Array<{ column_name: string }>).map((c) => c.column_name);
     const added = ['sync_status', 'health', 'health_message', 'drift', 'orphaned', 'trigger', 'sync_request'];
@@ -82,6 +82,7 @@ describe('database (real PostgreSQL)', () => {
     assert.ok((await columns('sources')).includes('webhook_secret_enc'));
     assert.ok((await columns('sources')).includes('commit_signatures'));
     assert.ok((await columns('sources')).includes('commit_signature'));
+    assert.ok((await columns('sources')).includes('kustomize_remote_bases'));
     assert.ok((await columns('sources')).includes('withdrawal_hold'));
     assert.ok((await columns('sources')).includes('withdrawal_confirmation'));
     // down then up again on the live schema, newest first: first the migrations after enrollment
@@ -91,6 +92,7 @@ describe('database (real PostgreSQL)', () => {
     assert.ok(!(await columns('sources')).includes('withdrawal_hold'));
     assert.ok(!(await columns('sources')).includes('withdrawal_confirmation'));
     assert.deepEqual(await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_name IN ('status_dead_letters', 'target_revisions', 'bundle_gc_candidates')`), []);
+    assert.ok(!(await columns('sources')).includes('kustomize_remote_bases'));
     await ds.undoLastMigration({ transaction: 'each' });
     assert.deepEqual(await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_name IN ('registration_tokens', 'cluster_credentials')`), []);
     await ds.undoLastMigration({ transaction: 'each' });
@@ -107,6 +109,7 @@ describe('database (real PostgreSQL)', () => {
     assert.ok(!(await columns('targets')).includes('sync_request'));
     assert.equal((await ds.runMigrations()).length, 6 + newer);
     assert.ok((await columns('sources')).includes('withdrawal_hold'));
+    assert.ok((await columns('sources')).includes('kustomize_remote_bases'));
     assert.ok((await columns('sources')).includes('webhook_secret_enc'));
     assert.ok((await columns('sources')).includes('commit_signatures'));
     assert.ok((await columns('targets')).includes('sync_request'));

@@ -1,9 +1,12 @@
 /**
  * Drift: the pure parts of keeping a cluster true to Git — field comparison (desired ⊆ live),
- * managedFields owner lookup, ignore rules, the self-heal conflict tracker — and the watcher that
- * feeds them live objects.
+ * managedFields owner lookup, ignore rules, the body every apply sends under those rules, the
+ * client-side-apply takeover, the self-heal conflict tracker — and the watcher that feeds them
+ * live objects.
  */
+export * from './apply-body.js';
 export * from './compare.js';
+export * from './csa-upgrade.js';
 export * from './conflict.js';
 export * from './drift.js';
 export * from './ignore.js';

@@ -1,8 +1,13 @@
 /**
  * Server-side apply of one object and the result classification (Flux ssa: created /
- * configured / unchanged), prune of one object, and the CRD Established wait.
+ * configured / unchanged), prune of one object, and the CRD Established wait. Every apply
+ * respects the ignore rules (drift/apply-body.ts) and takes over client-side-applied objects
+ * (drift/csa-upgrade.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { applyBody } from '../drift/apply-body.js';
+import { csaUpgradePatch } from '../drift/csa-upgrade.js';
+import { type IgnoreRule, ignoresFor } from '../drift/ignore.js';
 import { FIELD_MANAGER } from '../labels.js';
 import type { KubeClient } from './client.js';
 import { classifyKubeError, type KubeErrorClass } from './errors.js';
@@ -26,19 +31,69 @@ export function classifyApply(before: string | undefined, after: string | undefi
   return before === after ? 'unchanged' : 'configured';
 }
 
+/** A check run on the live object (null: none) before a write; a message refuses the write. */
+export type ApplyGuard = (ref: ObjectRef, live: KubeObject | null) => string | undefined;
+
+/** The ignore rules a write respects: the target's rules and `--ignore-managers`. */
+export interface WriteIgnores {
+  rules: readonly IgnoreRule[];
+  managers: readonly string[];
+}
+
+/** How `applyObject` writes. */
+export interface ApplyPolicy {
+  /** refuses the write for an object (ownership, self-protection); see ownershipGuard */
+  guard?: ApplyGuard;
+  /** ignore rules every write respects (drift/apply-body.ts); undefined → none but the defaults of the caller */
+  ignore?: WriteIgnores;
+  /**
+   * take over fields written by client-side apply, Helm or Argo CD (drift/csa-upgrade.ts);
+   * default true (every bundle object the agent applies)
+   */
+  takeOverClientSideApply?: boolean;
+}
+
+/**
+ * The body to server-side apply for `obj` over `live` under `ignore` (drift/apply-body.ts).
+ * Every write path goes through here: apply, self-heal, dry-run plan and hooks.
+ */
+export function bodyFor(obj: KubeObject, live: KubeObject | null, ignore: WriteIgnores | undefined): KubeObject {
+  if (!ignore) return obj;
+  const ignores = ignoresFor(ignore.rules, ignore.managers, refOf(obj));
+  return applyBody(obj, live, ignores, FIELD_MANAGER).body as KubeObject;
+}
+
+/**
+ * Migrates an object written client-side (kubectl apply, Helm, Argo CD) to the agent's field
+ * manager (drift/csa-upgrade.ts) with a JSON patch guarded by the resourceVersion read. Returns
+ * the object after the patch, or `live` unchanged when there was nothing to migrate.
+ * @throws the client's error (409 when the object changed since it was read)
+ */
+export async function takeOverClientSideApply(client: KubeClient, live: KubeObject): Promise<KubeObject> {
+  const patch = csaUpgradePatch(live, FIELD_MANAGER);
+  if (!patch) return live;
+  return client.patchObject(refOf(live), patch, FIELD_MANAGER);
+}
+
 /**
  * Reads the live object, then server-side applies `obj` (field manager `gitfleet-agent`,
- * force: the agent owns the fields it declares). `guard`, when given, sees the live object
- * (null: none) first; a message it returns refuses the apply (class `failed`, nothing written;
- * see ownershipGuard). Never throws: failures come back classified.
+ * force: the agent owns the fields it declares). Steps:
+ *   1. `policy.guard` sees the live object (null: none) first; a message it returns refuses the
+ *      apply (class `failed`, nothing written; see ownershipGuard, selfProtectionGuard);
+ *   2. an object written client-side is taken over (takeOverClientSideApply);
+ *   3. the body leaves out what the ignore rules leave to others (bodyFor); an object that does
+ *      not exist yet is created whole.
+ * Never throws: failures come back classified.
  */
-export async function applyObject(client: KubeClient, obj: KubeObject, guard?: (ref: ObjectRef, live: KubeObject | null) => string | undefined): Promise<ApplyOutcome> {
+export async function applyObject(client: KubeClient, obj: KubeObject, policy: ApplyPolicy = {}): Promise<ApplyOutcome> {
   try {
-    const before = await client.getObject(refOf(obj));
-    const refused = guard?.(refOf(obj), before);
+    let before = await client.getObject(refOf(obj));
+    const refused = policy.guard?.(refOf(obj), before);
     if (refused !== undefined) return { ok: false, errorClass: 'failed', message: refused };
-    const live = await client.applyObject(obj, { fieldManager: FIELD_MANAGER, force: true });
-    return { ok: true, action: classifyApply(before?.metadata.resourceVersion, live.metadata?.resourceVersion), live };
+    const readVersion = before?.metadata.resourceVersion;
+    if (before && policy.takeOverClientSideApply !== false) before = await takeOverClientSideApply(client, before);
+    const live = await client.applyObject(bodyFor(obj, before, policy.ignore), { fieldManager: FIELD_MANAGER, force: true });
+    return { ok: true, action: classifyApply(readVersion, live.metadata?.resourceVersion), live };
   } catch (err) {
     const f = classifyKubeError(err);
     return { ok: false, errorClass: f.errorClass, message: f.message };

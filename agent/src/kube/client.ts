@@ -251,6 +251,15 @@ export class KubeClient {
     });
   }
 
+  /**
+   * Patches an object with a JSON Patch (RFC 6902, `application/json-patch+json`); returns the
+   * object after the patch. A stale `/metadata/resourceVersion` in the patch fails with 409.
+   */
+  async patchObject(ref: ObjectRef, patch: readonly unknown[], fieldManager: string): Promise<KubeObject> {
+    const path = await this.objectPath(ref.apiVersion, ref.kind, ref.namespace, ref.name);
+    return this.requestJson<KubeObject>({ method: 'PATCH', path, contentType: 'application/json-patch+json', body: JSON.stringify(patch), query: { fieldManager } });
+  }
+
   /** Creates an object (POST). */
   async createObject(obj: KubeObject, fieldManager: string): Promise<KubeObject> {
     const path = await this.objectPath(obj.apiVersion, obj.kind, obj.metadata.namespace ?? '', '');

@@ -55,6 +55,8 @@ export class BundleFetcher implements BundleSource {
     private readonly nc: NatsConnection,
     private readonly maxCached = 32,
     private readonly storeName = BUNDLE_STORE,
+    /** sees the bytes of every verified fetch (the state cache keeps them: cache/state-cache.ts) */
+    private readonly onVerified?: (digest: string, bytes: Uint8Array) => void,
   ) {}
 
   async fetch(digest: string): Promise<BundleManifest> {
@@ -75,6 +77,7 @@ export class BundleFetcher implements BundleSource {
     }
     if (bytes === null) throw new TransientError(`bundle ${digest} not found in object store ${this.storeName}`);
     const manifest = verifyBundle(digest, bytes);
+    this.onVerified?.(digest, bytes);
     this.cache.set(digest, manifest);
     while (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
     return manifest;

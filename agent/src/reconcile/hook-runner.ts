@@ -12,7 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { applyObject } from '../kube/apply.js';
+import { type ApplyGuard, applyObject, type WriteIgnores } from '../kube/apply.js';
 import type { KubeClient } from '../kube/client.js';
 import { classifyKubeError, type KubeErrorClass } from '../kube/errors.js';
 import { type ObjectRef, refString } from '../kube/types.js';
@@ -35,6 +35,10 @@ export interface HookRunDeps {
   log: Logger;
   /** how long one hook may run (and a delete may take), ms (default HOOK_TIMEOUT_MS) */
   hookTimeoutMs?: number;
+  /** ignore rules a hook's write respects, as every apply (kube/apply.ts) */
+  ignore?: WriteIgnores;
+  /** refuses a hook's write (self-protection) */
+  guard?: ApplyGuard;
 }
 
 /** The outcome of one event's hooks: per-hook results, and the failure that stopped it. */
@@ -122,7 +126,7 @@ export async function runHooks(deps: HookRunDeps, hooks: readonly PlacedHook[], 
       results.push(result(h, 'failed', `${name(h)}: ${e.message}`, e.errorClass));
       return { results, error: `${name(h)} failed: ${e.message}`, errorClass: e.errorClass };
     }
-    const applied = await applyObject(deps.kube, h.obj);
+    const applied = await applyObject(deps.kube, h.obj, { ignore: deps.ignore, ...(deps.guard ? { guard: deps.guard } : {}) });
     if (!applied.ok) {
       results.push(result(h, 'failed', `${name(h)}: ${applied.message}`, applied.errorClass));
       return { results, error: `${name(h)} failed: ${applied.message}`, errorClass: applied.errorClass };

@@ -10,8 +10,8 @@
  * apply):
  *   1. health: objectHealth(live); a workload that is not Healthy gets its pods' causes;
  *   2. drift: cheap desired ⊆ live check, confirmed by a server-side dry run (drift/);
- *   3. self-heal (automated and selfHeal): re-apply the object (server-side apply, force; fields
- *      left out as ignored are not re-applied) unless the conflict tracker says another manager
+ *   3. self-heal (automated and selfHeal): re-apply the object (server-side apply, force; the
+ *      body every apply sends: fields the ignore rules leave to others are left out, apply-body.ts) unless the conflict tracker says another manager
  *      keeps writing it back — then the fight is reported and healing pauses (drift/conflict.ts).
  * A change of any object's health or drift schedules a report for its target, debounced
  * (200 ms); a state identical to the last one sent is not sent again. Reconcile outcomes are
@@ -23,9 +23,8 @@ import type { Logger } from 'pino';
 import { ConflictTracker, type HealField } from '../drift/conflict.js';
 import { candidateDrift, confirmDrift, jsonText } from '../drift/drift.js';
 import { ignoresFor } from '../drift/ignore.js';
-import { removeMember } from '../drift/pointer.js';
 import { objectHealth, rollUpHealth, withPodCauses, ownedPods } from '../health/index.js';
-import { applyObject } from '../kube/apply.js';
+import { applyObject, bodyFor } from '../kube/apply.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorMessage } from '../kube/errors.js';
 import { type KubeObject, type ObjectRef, refKey, refString } from '../kube/types.js';
@@ -196,7 +195,10 @@ export class Keeper {
       this.send(v, o.trigger ?? 'update', resources);
       return;
     }
-    v.base = { ...o, resources: [] };
+    // an observed state is one the inventory shows applied (and synced): later drift/health
+    // reports carry SYNCED, never SKIPPED (which has no report: a heal right after a restart
+    // used to crash the agent here)
+    v.base = { ...o, resources: [], ...(o.mode === 'observe' && o.state === 'SKIPPED' ? { state: 'SYNCED' as const } : {}) };
 
     if (o.mode === 'delete') {
       if (o.state !== 'SKIPPED') this.send(v, 'delete', o.resources);
@@ -378,7 +380,8 @@ export class Keeper {
     if (live && diffs.length > 0) {
       // confirm with a dry run: normalised values (quantities, int-or-string) are not drift
       try {
-        const dry = await this.kube.applyObject(st.desired, { fieldManager: FIELD_MANAGER, force: true, dryRun: true });
+        const body = bodyFor(st.desired, live, { rules: v.base.ignore ?? [], managers: this.opts.ignoreManagers });
+        const dry = await this.kube.applyObject(body, { fieldManager: FIELD_MANAGER, force: true, dryRun: true });
         diffs = confirmDrift(diffs, dry, live);
       } catch (err) {
         this.log.debug({ object: refString(st.ref), reason: errorMessage(err) }, 'drift dry run failed; keeping the cheap comparison');
@@ -404,9 +407,8 @@ export class Keeper {
       }
       return { ...item, conflictManager: conflict.manager, conflictMessage: conflict.message };
     }
-    const body = structuredClone(st.desired);
-    for (const p of [...c.ignoredByManager, ...c.ignoredByPointer]) removeMember(body, p);
-    const res = await applyObject(this.kube, body);
+    // the heal writes what every apply writes: ignored fields are left to their owners
+    const res = await applyObject(this.kube, st.desired, { ignore: { rules: v.base.ignore ?? [], managers: this.opts.ignoreManagers } });
     if (!res.ok) {
       this.log.warn({ bundleId: v.bundleId, object: refString(st.ref), reason: res.message }, 'self-heal failed');
       return item;

@@ -2,8 +2,9 @@
  * Plan: what applying a desired state would change, computed with server-side dry runs and
  * nothing written (automated=false, a resync without self-heal, and the hub's DiffRequest).
  *
- * Per object: resolve its scope, place it (prepare.ts), read live, dry-run apply it (dryRun=All,
- * field manager gitfleet-agent, force) and compare the result with live after dropping what is
+ * Per object: resolve its scope, place it (prepare.ts), read live, dry-run apply the body a real
+ * apply would send (kube/apply.ts bodyFor: ignored fields left out; dryRun=All, field manager
+ * gitfleet-agent, force) and compare the result with live after dropping what is
  * never a difference (status, server metadata): every remaining field is one the apply would
  * change; an object that does not exist would be created (missing). Objects of the previous
  * inventory that left the desired state would be pruned, or orphaned when the policy or the
@@ -16,12 +17,14 @@ import type { FieldDrift } from '../drift/drift.js';
 import { type IgnoreRule, ignoresFor, pathIgnored } from '../drift/ignore.js';
 import { fieldOwners, ownersOf, writerOf } from '../drift/managed-fields.js';
 import type { Inventory } from '../inventory/document.js';
+import { bodyFor } from '../kube/apply.js';
 import { classifyKubeError, errorMessage } from '../kube/errors.js';
 import { type KubeObject, type ObjectRef, refKey, refOf, refString } from '../kube/types.js';
 import { FIELD_MANAGER } from '../labels.js';
 import { decodeDesired, effectiveSyncPolicy } from './desired.js';
 import { verifyDesiredSignature } from './signature.js';
 import { classifyHook } from './hooks.js';
+import { selfProtectionRefusal } from './self-protection.js';
 import { mapLimit } from './pool.js';
 import { type NamespaceOptions, parseManifestObject, placeObject } from './prepare.js';
 import type { ReconcileDeps } from './reconcile.js';
@@ -50,6 +53,11 @@ export interface PlanOptions {
   policy: PolicyFlags;
   /** ignore rules of the desired state; undefined → report every difference (DiffRequest) */
   ignore?: { rules: readonly IgnoreRule[]; managers: readonly string[] };
+  /**
+   * ignore rules the dry-run body respects, as the real apply would (default: `ignore`); the
+   * DiffRequest passes them without `ignore`: it reports every field an apply would change
+   */
+  write?: { rules: readonly IgnoreRule[]; managers: readonly string[] };
 }
 
 /** True when a desired object asks not to be pruned (`gitfleet.io/prune: "false"`). */
@@ -101,13 +109,18 @@ function wouldChange(dryRun: KubeObject, live: KubeObject, ignore: PlanOptions['
     .map((d) => ({ ...d, manager: writerOf(owners, d.path, FIELD_MANAGER) }));
 }
 
-/** Dry-runs one placed object: its would-change drift item, undefined when unchanged. */
-export async function planObject(deps: ReconcileDeps, p: PlacedObject, ignore: PlanOptions['ignore']): Promise<DriftItem | undefined> {
+/**
+ * Dry-runs one placed object: its would-change drift item, undefined when unchanged. `ignore`
+ * filters the reported fields; `write` (default: `ignore`) shapes the dry-run body as every
+ * apply does (kube/apply.ts bodyFor).
+ */
+export async function planObject(deps: ReconcileDeps, p: PlacedObject, ignore: PlanOptions['ignore'], write: PlanOptions['ignore'] = ignore): Promise<DriftItem | undefined> {
   const item = (missing: boolean, diffs: FieldDrift[]): DriftItem => ({ ref: p.ref, missing, diffs, healed: false, conflictManager: '', conflictMessage: '' });
   const live = await deps.kube.getObject(p.ref);
   let dry: KubeObject;
   try {
-    dry = await deps.kube.applyObject(p.obj, { fieldManager: FIELD_MANAGER, force: true, dryRun: true });
+    // the body an apply would send: what the ignore rules leave to others is left out
+    dry = await deps.kube.applyObject(bodyFor(p.obj, live, write), { fieldManager: FIELD_MANAGER, force: true, dryRun: true });
   } catch (err) {
     // an object that does not exist yet may need what the apply creates first (its namespace)
     if (!live && classifyKubeError(err).status === 404) return item(true, []);
@@ -126,8 +139,14 @@ export async function planObject(deps: ReconcileDeps, p: PlacedObject, ignore: P
 export async function planDesired(deps: ReconcileDeps, desired: DesiredState, manifest: BundleManifest, previous: Inventory | null, opts: PlanOptions): Promise<Plan> {
   const { placed, errors } = await placeAll(deps, desired, manifest);
   const items = await mapLimit(placed, deps.applyConcurrency, async (p) => {
+    // the agent's own objects would be refused by an apply (self-protection.ts)
+    const refused = selfProtectionRefusal(p.ref, deps.selfObjects);
+    if (refused !== undefined) {
+      errors.push(refused);
+      return undefined;
+    }
     try {
-      return await planObject(deps, p, opts.ignore);
+      return await planObject(deps, p, opts.ignore, opts.write ?? opts.ignore);
     } catch (err) {
       errors.push(`dry-run ${refString(p.ref)}: ${classifyKubeError(err).message}`);
       return undefined;
@@ -170,7 +189,8 @@ export async function diffDesired(deps: ReconcileDeps, cluster: string, bundleId
     out.revision = desired.revision;
     const previous = await deps.inventory.read(bundleId);
     const manifest = await deps.bundles.fetch(desired.digest);
-    const plan = await planDesired(deps, desired, manifest, previous, { policy: effectiveSyncPolicy(desired) });
+    const write = { rules: desired.ignoreDifferences.map((r) => ({ ...r, jsonPointers: [...r.jsonPointers], managers: [...r.managers] })), managers: deps.ignoreManagers };
+    const plan = await planDesired(deps, desired, manifest, previous, { policy: effectiveSyncPolicy(desired), write });
     Object.assign(out, { objects: plan.drift, prune: plan.prune });
     out.errors.push(...plan.errors);
   } catch (err) {

@@ -11,7 +11,7 @@ import type { IgnoreRule } from '../drift/ignore.js';
 import { errorClassOf, TransientError, WaitingError } from '../errors.js';
 import type { HookRecord } from '../inventory/document.js';
 import { nextInventory, staleObjects, type Inventory, type InventoryStore } from '../inventory/index.js';
-import { applyObject, ensureNamespace, pruneObject, waitEstablished } from '../kube/apply.js';
+import { type ApplyPolicy, applyObject, ensureNamespace, pruneObject, waitEstablished, type WriteIgnores } from '../kube/apply.js';
 import { ownershipGuard } from '../kube/ownership.js';
 import type { KubeClient } from '../kube/client.js';
 import { classifyKubeError, errorMessage } from '../kube/errors.js';
@@ -26,6 +26,7 @@ import { mapLimit } from './pool.js';
 import { keepsOnPrune, placeAll, planDesired } from './plan.js';
 import { guessRef, type NamespaceOptions, parseManifestObject, placeObject } from './prepare.js';
 import { nextStep, type ObjectResult, type ReconcileOutcome, syncStateOf } from './result.js';
+import { allGuards, type SelfObjects, selfProtectionGuard } from './self-protection.js';
 import { type TrustedKeys, verifyDesiredSignature } from './signature.js';
 
 /** What a reconcile needs from the outside world. */
@@ -47,6 +48,8 @@ export interface ReconcileDeps {
    * them. undefined: signatures are not checked (signature.ts)
    */
   trustedKeys: TrustedKeys | undefined;
+  /** the agent's own objects, refused in bundles (self-protection.ts); undefined → allowed (--allow-self-management) */
+  selfObjects?: SelfObjects;
 }
 
 /** Why a reconcile runs; a 'replay' may be skipped when the inventory shows it was done. */
@@ -335,6 +338,7 @@ interface BundleRun {
  */
 async function applyBundle(deps: ReconcileDeps, desired: DesiredState, manifest: BundleManifest, log: Logger, plan: HookPlan, previousRecord: HookRecord | undefined, inventory: readonly ObjectRef[]): Promise<BundleRun> {
   const ns: NamespaceOptions = { targetNamespace: desired.targetNamespace, defaultNamespace: desired.defaultNamespace };
+  const writeIgnores: WriteIgnores = { rules: ignoreRulesOf(desired), managers: deps.ignoreManagers };
   const results: ObjectResult[] = [];
   const errors: string[] = [];
   const objects: KubeObject[] = [];
@@ -384,16 +388,17 @@ async function applyBundle(deps: ReconcileDeps, desired: DesiredState, manifest:
 
   // pre hooks: a failure stops here
   if (plan.runPre) {
-    const pre = await runEvent(deps, hooksFor(hooks, events.pre), events.pre, ns, desired.bundleId, log);
+    const pre = await runEvent(deps, hooksFor(hooks, events.pre), events.pre, ns, desired.bundleId, log, writeIgnores);
     results.push(...pre.results);
     if (pre.error !== undefined) return { results, errors, preFailed: true, record: fail('pre', pre.error, pre.errorClass), hookKeys };
   }
 
   const normal: ObjectResult[] = [];
   // Helm's takeOwnership: existing objects gitfleet did not create are refused unless adopted
-  const guard = ownershipGuard(desired.takeOwnership, desired.bundleId, inventory);
+  // (and self-protection; every write respects the ignore rules: kube/apply.ts)
+  const policy: ApplyPolicy = { guard: allGuards(selfProtectionGuard(deps.selfObjects), ownershipGuard(desired.takeOwnership, desired.bundleId, inventory)), ignore: writeIgnores };
   for (const wave of applyWaves(objects, (o) => o.kind)) {
-    const waveResults = await mapLimit(wave, deps.applyConcurrency, (obj) => applyOne(deps, obj, ns, desired.bundleId, guard));
+    const waveResults = await mapLimit(wave, deps.applyConcurrency, (obj) => applyOne(deps, obj, ns, desired.bundleId, policy));
     // CRDs: wait until established before anything that may use them
     if (wave[0]?.kind === 'CustomResourceDefinition') await waitCrds(deps, waveResults);
     normal.push(...waveResults);
@@ -410,14 +415,14 @@ async function applyBundle(deps: ReconcileDeps, desired: DesiredState, manifest:
   }
   if (!plan.runPost) return { results, errors, preFailed: false, record: previousRecord ?? record('post', ''), hookKeys };
   if (results.some((r) => r.action === 'failed')) return { results, errors, preFailed: false, record: record('pre', ''), hookKeys };
-  const post = await runEvent(deps, hooksFor(hooks, events.post), events.post, ns, desired.bundleId, log);
+  const post = await runEvent(deps, hooksFor(hooks, events.post), events.post, ns, desired.bundleId, log, writeIgnores);
   results.push(...post.results);
   if (post.error !== undefined) return { results, errors, preFailed: false, record: fail('post', post.error, post.errorClass), hookKeys };
   return { results, errors, preFailed: false, record: record('post', ''), hookKeys };
 }
 
 /** Places the hooks of one event and runs them (hook-runner.ts). A hook that cannot be placed fails the event. */
-async function runEvent(deps: ReconcileDeps, hooks: ReadonlyArray<{ obj: KubeObject; hook: HookSpec }>, event: ReturnType<typeof hookEventsFor>['pre' | 'post'], ns: NamespaceOptions, bundleId: string, log: Logger): Promise<{ results: ObjectResult[]; error?: string; errorClass?: string }> {
+async function runEvent(deps: ReconcileDeps, hooks: ReadonlyArray<{ obj: KubeObject; hook: HookSpec }>, event: ReturnType<typeof hookEventsFor>['pre' | 'post'], ns: NamespaceOptions, bundleId: string, log: Logger, ignore?: WriteIgnores): Promise<{ results: ObjectResult[]; error?: string; errorClass?: string }> {
   if (hooks.length === 0) return { results: [] };
   const placed: PlacedHook[] = [];
   for (const h of hooks) {
@@ -429,7 +434,7 @@ async function runEvent(deps: ReconcileDeps, hooks: ReadonlyArray<{ obj: KubeObj
     placed.push({ ...h, obj: p.obj, ref: p.ref });
   }
   log.info({ event, hooks: placed.map((h) => refString(h.ref)) }, 'running hooks');
-  return runHooks({ kube: deps.kube, log, hookTimeoutMs: deps.hookTimeoutMs }, placed, event);
+  return runHooks({ kube: deps.kube, log, hookTimeoutMs: deps.hookTimeoutMs, ignore, guard: selfProtectionGuard(deps.selfObjects) }, placed, event);
 }
 
 /** Resolves an object's scope and places it; a failure comes back as its result. Never throws. */
@@ -453,11 +458,11 @@ async function placeOne(deps: ReconcileDeps, obj: KubeObject, ns: NamespaceOptio
 }
 
 /** Resolves scope, places and applies one object. Never throws. */
-async function applyOne(deps: ReconcileDeps, obj: KubeObject, ns: NamespaceOptions, bundleId: string, guard?: Parameters<typeof applyObject>[2]): Promise<ObjectResult> {
+async function applyOne(deps: ReconcileDeps, obj: KubeObject, ns: NamespaceOptions, bundleId: string, policy?: ApplyPolicy): Promise<ObjectResult> {
   const p = await placeOne(deps, obj, ns, bundleId);
   if (!p.ok) return p.result;
   const keep = keepsOnPrune(p.obj);
-  const res = await applyObject(deps.kube, p.obj, guard);
+  const res = await applyObject(deps.kube, p.obj, policy);
   if (res.ok) return { ref: p.ref, action: res.action, message: '', owned: true, scopeKnown: true, desired: p.obj, live: res.live, keep };
   return { ref: p.ref, action: 'failed', message: res.message, errorClass: res.errorClass, owned: false, scopeKnown: true, desired: p.obj, keep };
 }

@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseDesiredStateKey } from '@gitfleet/proto';
 import type { Logger } from 'pino';
+import type { StateCache } from '../cache/state-cache.js';
 import type { DesiredEvent } from '../nats/desired-watcher.js';
 import type { StatusSink } from '../nats/status-publisher.js';
 import { backoffDelay, RECONCILE_BACKOFF } from './backoff.js';
@@ -34,6 +35,8 @@ export interface ReconcilerOptions {
   resyncIntervalMs: number;
   /** targets reconciled at the same time */
   concurrency: number;
+  /** keeps each target's last verified desired state for a cold start without NATS (cache/) */
+  stateCache?: Pick<StateCache, 'remember' | 'forget'>;
 }
 
 interface TargetState {
@@ -198,6 +201,8 @@ export class Reconciler {
       log.error({ err }, 'keeper failed to take the outcome');
     }
     if (entry.operation === 'PUT' && o.verified === true) t.verified = entry;
+    if (entry.operation === 'PUT' && o.verified === true) this.opts.stateCache?.remember(t.bundleId, entry.revision, entry.value, o.digest);
+    if (o.state === 'DELETED') this.opts.stateCache?.forget(t.bundleId);
     if (entry.operation !== 'PUT') t.verified = undefined;
     if (t.latest !== entry) return; // a newer entry is pending (or this was a fallback); it decides what comes next
     switch (o.errorClass) {

@@ -37,13 +37,15 @@ export class Kubectl {
   }
 
   /**
-   * Deletes what earlier runs left: every object gitfleet labelled in the given namespaces and
-   * the agent's inventories. Namespaces themselves stay (the test bed runs no namespace controller).
+   * Deletes what earlier runs left: every object gitfleet labelled in the given namespaces, the
+   * agents' inventories and state caches. Namespaces themselves stay (the test bed runs no namespace controller).
    */
   async cleanNamespaces(namespaces: string[]): Promise<void> {
     for (const ns of namespaces) {
       await this.run('delete', 'deployments,services,configmaps,secrets', '-n', ns, '-l', 'app.kubernetes.io/managed-by=gitfleet', '--ignore-not-found', '--wait=false');
     }
     await this.run('delete', 'configmaps', '--all-namespaces', '-l', 'gitfleet.io/inventory=true', '--ignore-not-found', '--wait=false');
+    // the agents' state caches (cache/): an earlier suite's desired states, signed by its own key
+    await this.run('delete', 'secrets', '--all-namespaces', '-l', 'gitfleet.io/state-cache=v1', '--ignore-not-found', '--wait=false');
   }
 }

@@ -22,6 +22,7 @@ import { TargetTakeOwnership1767488400000 } from './migrations/1767488400000-tar
 import { AuthAuditCredentials1767571200000 } from './migrations/1767571200000-auth-audit-credentials.js';
 import { SourceCommitSignatures1767657600000 } from './migrations/1767657600000-source-commit-signatures.js';
 import { Enrollment1767744000000 } from './migrations/1767744000000-enrollment.js';
+import { SourceKustomizeRemoteBases1767830400000 } from './migrations/1767830400000-source-kustomize-remote-bases.js';
 import { DeadLettersKeptRevisions1767873600000 } from './migrations/1767873600000-dead-letters-kept-revisions.js';
 import { SourceWithdrawalHold1767916800000 } from './migrations/1767916800000-source-withdrawal-hold.js';
 
@@ -49,6 +50,7 @@ export const MIGRATIONS = [
   AuthAuditCredentials1767571200000,
   SourceCommitSignatures1767657600000,
   Enrollment1767744000000,
+  SourceKustomizeRemoteBases1767830400000,
   DeadLettersKeptRevisions1767873600000,
   SourceWithdrawalHold1767916800000,
 ];

@@ -412,6 +412,7 @@ export class DeploymentService implements BeforeApplicationShutdown {
     }
     // Helm: the release name defaults to the bundle id (Fleet: the bundle name)
     for (const t of resolved) if (t.variant.helm && !t.variant.helm.releaseName) t.variant.helm.releaseName = helmReleaseName(id);
+    if (source.kustomizeRemoteBases) for (const t of resolved) t.variant.kustomizeRemoteBases = true; // source setting, part of the render key
 
     // render every distinct variant once
     const byVariant = new Map<string, RenderedManifest>();

@@ -96,6 +96,13 @@ export class SourceEntity {
   commitSignature: CommitSignatureReport | null;
 
   /**
+   * Kustomize remote bases (a `resources`/`bases`/`components` entry that is a Git or HTTP URL)
+   * may be fetched while rendering this source's bundles; false (the default) refuses them.
+   */
+  @Column({ name: 'kustomize_remote_bases', type: 'boolean', default: false })
+  kustomizeRemoteBases: boolean;
+
+  /**
    * A change held by the mass-deletion guard (written by the pipeline): the withdrawals it would
    * make, waiting for POST /sources/:name/confirm-withdrawal; null when nothing is held.
    */

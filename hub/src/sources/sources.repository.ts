@@ -34,8 +34,8 @@ export class SourcesRepository {
    * @returns false when a source with that name exists already (nothing written).
    */
   async create(
-    source: Omit<SourceEntity, 'createdAt' | 'lastRevision' | 'lastFetchedAt' | 'lastError' | 'credentialsEnc' | 'webhookSecretEnc' | 'commitSignatures' | 'commitSignature' | 'withdrawalHold' | 'withdrawalConfirmation'> &
-      Partial<Pick<SourceEntity, 'credentialsEnc' | 'webhookSecretEnc' | 'commitSignatures'>>,
+    source: Omit<SourceEntity, 'createdAt' | 'lastRevision' | 'lastFetchedAt' | 'lastError' | 'credentialsEnc' | 'webhookSecretEnc' | 'commitSignatures' | 'commitSignature' | 'kustomizeRemoteBases' | 'withdrawalHold' | 'withdrawalConfirmation'> &
+      Partial<Pick<SourceEntity, 'credentialsEnc' | 'webhookSecretEnc' | 'commitSignatures' | 'kustomizeRemoteBases'>>,
   ): Promise<boolean> {
     const res = await this.repo
       .createQueryBuilder()
@@ -60,6 +60,12 @@ export class SourcesRepository {
    */
   async setCommitSignatures(name: string, policy: CommitSignaturePolicy | null): Promise<boolean> {
     const res = await this.repo.update({ name }, { commitSignatures: policy, commitSignature: null });
+    return (res.affected ?? 0) > 0;
+  }
+
+  /** Sets `kustomizeRemoteBases`; false when there is no such source. */
+  async setKustomizeRemoteBases(name: string, allowed: boolean): Promise<boolean> {
+    const res = await this.repo.update({ name }, { kustomizeRemoteBases: allowed });
     return (res.affected ?? 0) > 0;
   }
 

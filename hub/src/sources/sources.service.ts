@@ -77,6 +77,7 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
       path: normalizePath(dto.path ?? ''),
       pollIntervalSeconds: dto.pollIntervalSeconds ?? 15,
       targets: dto.targets ? dto.targets.map(toTargetRule) : null,
+      kustomizeRemoteBases: dto.kustomizeRemoteBases ?? false,
     });
     if (!created) throw new ConflictError(`source "${dto.name}" already exists`);
     await this.git.remove(dto.name); // a stale checkout of an earlier source of that name
@@ -97,6 +98,11 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
       const policy = dto.commitSignatures === null ? null : await commitSignaturePolicy(dto.commitSignatures);
       if (!(await this.repo.setCommitSignatures(name, policy))) throw new NotFoundError('source', name);
       this.logger.log({ source: name, trustedKeys: policy?.trustedKeys.map((k) => k.fingerprint) ?? null }, 'commit signature policy changed');
+      this.deployments.trigger(name).catch(() => undefined); // logged by the pipeline
+    }
+    if (dto.kustomizeRemoteBases !== undefined) {
+      if (!(await this.repo.setKustomizeRemoteBases(name, dto.kustomizeRemoteBases))) throw new NotFoundError('source', name);
+      this.logger.log({ source: name, kustomizeRemoteBases: dto.kustomizeRemoteBases }, 'kustomize remote bases setting changed');
       this.deployments.trigger(name).catch(() => undefined); // logged by the pipeline
     }
     return this.get(name);
@@ -349,6 +355,7 @@ function toView(s: SourceEntity): SourceView {
       ? { trustedKeys: s.commitSignatures.trustedKeys.map((k) => ({ fingerprint: k.fingerprint, keyId: k.keyId, userIds: k.userIds, expiresAt: k.expiresAt })) }
       : null,
     commitSignature: s.commitSignatures ? s.commitSignature : null,
+    kustomizeRemoteBases: s.kustomizeRemoteBases,
     withdrawalHold: s.withdrawalHold
       ? {
           ...s.withdrawalHold,
