@@ -60,7 +60,8 @@ async function main(): Promise<number> {
     console.log(`[fuzz-api] hub ${hub.url} (log: ${hub.logFile}); schemathesis ${args.filter((a) => !a.startsWith('Authorization')).join(' ')}`);
     const started = Date.now();
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn(schemathesis, args, { stdio: 'inherit' });
+      // its example cache (.schemathesis/) goes beside the reports, not into the repository
+      const child = spawn(schemathesis, args, { stdio: 'inherit', cwd: reportDir });
       child.once('error', reject);
       child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
     });
