@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Matches, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { NAME_PATTERN } from '@gitfleet/proto';
 import { LabelSelectorDto } from '../clusters/clusters.dto.js';
 import type { TargetRule } from '../targeting/index.js';
@@ -76,10 +76,11 @@ export class CreateSourceDto {
   @Matches(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).*$/, { message: 'path must be relative and stay inside the repository' })
   path?: string;
 
-  @ApiPropertyOptional({ description: 'poll interval in seconds', default: 15, minimum: 1 })
+  @ApiPropertyOptional({ description: 'poll interval in seconds (at most one day)', default: 15, minimum: 1, maximum: 86_400 })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(86_400)
   pollIntervalSeconds?: number;
 
   @ApiPropertyOptional({ description: 'Fleet GitRepo spec.targets rules; absent = every cluster', type: [TargetRuleDto] })
