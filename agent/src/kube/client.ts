@@ -259,12 +259,15 @@ export class KubeClient {
 
   /**
    * Deletes an object with the given propagation policy. Returns false when it did not exist
-   * (404), true when the delete was accepted.
+   * (404), true when the delete was accepted. `preconditions.uid`: the apiserver deletes only the
+   * object with that uid (DeleteOptions.preconditions) and answers 409 Conflict otherwise.
    */
-  async deleteObject(ref: ObjectRef, propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background'): Promise<boolean> {
+  async deleteObject(ref: ObjectRef, propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background', preconditions?: { uid: string }): Promise<boolean> {
     const path = await this.objectPath(ref.apiVersion, ref.kind, ref.namespace, ref.name);
     try {
-      await this.requestText({ method: 'DELETE', path, query: { propagationPolicy } });
+      await this.requestText(preconditions
+        ? { method: 'DELETE', path, contentType: 'application/json', body: JSON.stringify({ apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy, preconditions }) }
+        : { method: 'DELETE', path, query: { propagationPolicy } });
       return true;
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 404) return false;
