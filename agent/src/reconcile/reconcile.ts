@@ -224,6 +224,7 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
     out.syncRequest = desired.syncRequest > acted ? desired.syncRequest : acted;
     const keepNow = new Set(out.resources.filter((r) => r.keep && r.owned).map((r) => refKey(r.ref)));
     const appliedNow = new Set(out.resources.filter((r) => r.action !== 'failed').map((r) => refKey(r.ref)));
+    const unsure = out.resources.filter((r) => r.action === 'failed' && !r.owned && r.hook === undefined && r.scopeKnown && !ownedKeys.has(refKey(r.ref))).map((r) => plainRef(r.ref));
     await writeInventory(deps, {
       bundleId: input.bundleId, revision: desired.revision, digest: desired.digest,
       generation: String(desired.generation), synced: out.state === 'SYNCED', objects: owned,
@@ -232,6 +233,8 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
       orphaned: out.orphaned.map(plainRef),
       prune: policy.prune,
       ...(run.record ? { hooks: run.record } : {}),
+      // a failed apply may still have reached the apiserver (a lost answer): stays pending
+      ...(unsure.length > 0 ? { pending: unsure } : {}),
     });
     out.errorClass = nextStep(out.resources);
   } catch (err) {
