@@ -87,7 +87,8 @@ describe('safe prune', () => {
     });
     const gadget: TestObject = { obj: { apiVersion: `${group}/v2`, kind: 'Gadget', metadata: { name: 'g1', namespace: ns }, spec: { size: 1 } } };
     const d1 = await ctx.hub.putBundle(B, 'c1', [crd(true), gadget]);
-    await ctx.hub.putDesired(ctx.cluster, B, d1, { revision: 'c1', generation: 1n });
+    // selfHeal off: the hand edit of the CRD below must not be healed back
+    await ctx.hub.putDesired(ctx.cluster, B, d1, { revision: 'c1', generation: 1n, selfHeal: false });
     const r1 = await waitBundleReport(ctx, B, 'c1 applied', (x) => x.generation === 1n, { timeoutMs: 60_000 });
     assert.equal(r1.state, SyncState.SYNCED, JSON.stringify(r1.resources.map((x) => x.message)));
     const uid = (await kubeGet(ctx.tb, `gadgets.v1.${group}`, 'g1', ns))?.metadata.uid;
@@ -104,7 +105,7 @@ describe('safe prune', () => {
       }
     });
     const d2 = await ctx.hub.putBundle(B, 'c2', [crd(false)]);
-    await ctx.hub.putDesired(ctx.cluster, B, d2, { revision: 'c2', generation: 2n });
+    await ctx.hub.putDesired(ctx.cluster, B, d2, { revision: 'c2', generation: 2n, selfHeal: false });
     const r2 = await waitBundleReport(ctx, B, 'c2 reconciled', (x) => x.generation === 2n);
     const g = r2.resources.find((x) => x.kind === 'Gadget');
     assert.equal(g?.action, ResourceAction.FAILED, 'not reported pruned');
