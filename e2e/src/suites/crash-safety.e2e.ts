@@ -3,8 +3,10 @@
 // matches the cluster exactly (every object with the bundle's label is in the inventory, with its
 // uid, and vice versa); nothing leaked, nothing wrongly deleted. Twice: a first apply (all new
 // objects), and a commit that replaces half of them (the kept half keeps its uids, the dropped
-// half is pruned, the new half is owned). The agent applies two objects at a time so that the
-// kill lands mid-apply.
+// half is pruned, the new half is owned); and a commit that adds objects, killed mid-way, then
+// reverted by the next commit while the agent is down: what the killed run created is found (the
+// inventory recorded it as pending before the apply) and pruned, nothing leaks. The agent applies
+// two objects at a time so that the kill lands mid-apply.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Fleet, eventually, type Kubectl } from '../support/index.js';
@@ -56,6 +58,14 @@ describe('crash safety: SIGKILL in the middle of a 500-object apply', () => {
     assert.ok(done > 0 && done < N / 2, `killed in the middle: ${seen} seen, ${done} of ${N / 2} applied when it died`);
   }
 
+  /** Waits until the hub has published `revision` for the spoke (the agent may be down). */
+  async function published(revision: string): Promise<void> {
+    await eventually(`the hub to publish ${revision.slice(0, 8)}`, async () => {
+      const t = await fleet.api.target(SPOKE, BUNDLE);
+      if (t.desired.revision !== revision) throw new Error(`desired ${t.desired.revision.slice(0, 8)}`);
+    }, 60_000);
+  }
+
   /** Restarts the agent and checks convergence: the hub shows `revision` applied, inventory = cluster. */
   async function restartAndConverge(revision: string): Promise<Map<string, string>> {
     fleet.startAgent(SPOKE);
@@ -98,5 +108,20 @@ describe('crash safety: SIGKILL in the middle of a 500-object apply', () => {
       if (name.startsWith('keep-')) assert.equal(live.get(name), uid, `${name} was not deleted or re-created`);
     }
     assert.equal([...live.keys()].filter((n) => n.startsWith('new-')).length, N / 2);
+  });
+
+  it('objects a killed run created, then dropped by the next commit while the agent is down, are pruned: nothing leaks', async () => {
+    fleet.repo.write('app/extra.yaml', configMaps('extra', N, N + N / 2));
+    const adding = await fleet.repo.commitAndPush('add extra');
+    await killMidApply(adding, (live) => [...live.keys()].filter((n) => n.startsWith('extra-')).length);
+    const created = [...(await labelled()).keys()].filter((n) => n.startsWith('extra-'));
+    assert.ok(created.length > 0, 'the killed run created some extra objects');
+    fleet.repo.remove('app/extra.yaml');
+    const reverting = await fleet.repo.commitAndPush('drop extra again');
+    await fleet.api.pushWebhook(SOURCE, reverting);
+    await published(reverting);
+    const live = await restartAndConverge(reverting);
+    assert.deepEqual([...live.keys()].filter((n) => n.startsWith('extra-')), [], `the ${created.length} extra objects the killed run created are pruned`);
+    assert.equal(live.size, N);
   });
 });
