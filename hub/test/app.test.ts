@@ -127,26 +127,35 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
     assert.equal(cluster.body.targets.length, 1);
   });
 
-  it('relabelling a cluster out of the source targets deletes its key at once; deleting the cluster too', async () => {
+  it('relabelling a cluster out of the source targets writes a signed tombstone at once; deleting the cluster too', async () => {
     const kv = await new Kvm(nc).open(DESIRED_STATE_BUCKET);
     const key = desiredStateKey('spoke-a', 'demo-web');
+    // the key is never deleted: a withdrawal is a tombstone put (DesiredState.withdrawn)
     const gone = async () => {
       const e = await kv.get(key);
-      return e === null || e.operation !== 'PUT';
+      if (e?.operation !== 'PUT') return undefined;
+      const d = fromBinary(DesiredStateSchema, e.value);
+      return d.withdrawn ? d : undefined;
     };
     assert.equal((await api('PATCH', '/api/v1/clusters/spoke-a', { labels: { env: 'dev' } })).status, 200);
-    await eventually(gone, 3000, 'key deleted after relabel');
+    const tomb = await eventually(gone, 3000, 'tombstone after relabel');
+    assert.equal(tomb.generation, 3n); // published at 1, republished at 2 by the webhook test
+    assert.equal(tomb.digest, '');
+    assert.match(tomb.withdrawalReason, /cluster spoke-a is no longer targeted/);
     assert.deepEqual((await api('GET', '/api/v1/targets?cluster=spoke-a')).body, []);
 
     assert.equal((await api('PATCH', '/api/v1/clusters/spoke-a', { labels: { env: 'prod' } })).status, 200);
     const back = await eventually(async () => {
       const e = await kv.get(key);
-      return e?.operation === 'PUT' ? fromBinary(DesiredStateSchema, e.value) : undefined;
+      const d = e?.operation === 'PUT' ? fromBinary(DesiredStateSchema, e.value) : undefined;
+      return d && !d.withdrawn ? d : undefined;
     }, 3000, 'key back after relabel');
-    assert.equal(back.generation, 3n); // generations never go back for a re-created target
+    assert.equal(back.generation, 4n); // generations never go back for a re-created target (the tombstone had 3)
 
     assert.equal((await api('DELETE', '/api/v1/clusters/spoke-a')).status, 204);
-    await eventually(gone, 3000, 'key deleted after cluster delete');
+    const deleted = await eventually(gone, 3000, 'tombstone after cluster delete');
+    assert.equal(deleted.generation, 5n);
+    assert.equal(deleted.withdrawalReason, 'cluster spoke-a was deleted');
   });
 
   it('shows the Kubernetes version a heartbeat reports in the clusters API', async () => {

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { DataSource } from 'typeorm';
 import { ClusterGroupsRepository } from '../src/clusters/cluster-groups.repository.js';
 import { ClustersRepository } from '../src/clusters/clusters.repository.js';
-import { dataSourceOptions } from '../src/database/data-source.js';
+import { dataSourceOptions, MIGRATIONS } from '../src/database/data-source.js';
 import { BundlesRepository } from '../src/deployments/bundles.repository.js';
 import { SourcesRepository } from '../src/sources/sources.repository.js';
 import { StatusRepository, type StatusRecord } from '../src/status/status.repository.js';
@@ -56,18 +56,19 @@ describe('database (real PostgreSQL)', () => {
 
   it('applies every migration on an empty database, and a second run is a no-op', async () => {
     const tables: Array<{ table_name: string }> = await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
-    assert.deepEqual(
-      tables.map((t) => t.table_name),
-      ['api_tokens', 'audit_log', 'bundles', 'cluster_credentials', 'cluster_groups', 'clusters', 'migrations', 'registration_tokens', 'sources', 'status_history', 'target_status', 'targets'],
-    );
+    const names = tables.map((t) => t.table_name);
+    for (const t of ['api_tokens', 'audit_log', 'bundles', 'cluster_credentials', 'cluster_groups', 'clusters', 'migrations', 'registration_tokens', 'sources', 'status_history', 'target_status', 'targets']) {
+      assert.ok(names.includes(t), `table ${t}`);
+    }
     assert.deepEqual(await ds.runMigrations(), []);
     const idx: Array<{ indexdef: string }> = await ds.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'status_history_target_idx'`);
     assert.match(idx[0]!.indexdef, /\(cluster, bundle_id, observed_at\)/);
     const applied: Array<{ name: string }> = await ds.query(`SELECT name FROM migrations ORDER BY id`);
-    assert.deepEqual(applied.map((m) => m.name), ['InitialSchema1767225600000', 'SyncDriftHealth1767312000000', 'ClusterKubernetesVersion1767398400000', 'TargetTakeOwnership1767488400000', 'AuthAuditCredentials1767571200000', 'SourceCommitSignatures1767657600000', 'Enrollment1767744000000']);
+    // every migration, in the order of MIGRATIONS (a migration's name is its class name)
+    assert.deepEqual(applied.map((m) => m.name), MIGRATIONS.map((m) => m.name));
   });
 
-  it('the sync/drift/health, cluster Kubernetes version, take ownership, auth/audit and commit signature migrations add their columns, and revert cleanly', async () => {
+  it('the sync/drift/health, cluster Kubernetes version, take ownership, auth/audit, commit signature and kustomize remote bases migrations add their columns, and revert cleanly', async () => {
     const columns = async (table: string) =>
       ((await ds.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1`, [table])) as Array<{ column_name: string }>).map((c) => c.column_name);
     const added = ['sync_status', 'health', 'health_message', 'drift', 'orphaned', 'trigger', 'sync_request'];
@@ -81,7 +82,16 @@ describe('database (real PostgreSQL)', () => {
     assert.ok((await columns('sources')).includes('webhook_secret_enc'));
     assert.ok((await columns('sources')).includes('commit_signatures'));
     assert.ok((await columns('sources')).includes('commit_signature'));
-    // down then up again on the live schema, newest first (enrollment, commit signatures, then auth/audit, …)
+    assert.ok((await columns('sources')).includes('kustomize_remote_bases'));
+    assert.ok((await columns('sources')).includes('withdrawal_hold'));
+    assert.ok((await columns('sources')).includes('withdrawal_confirmation'));
+    // down then up again on the live schema, newest first: first the migrations after enrollment
+    // (each must revert cleanly), then enrollment, commit signatures, auth/audit, …
+    const newer = MIGRATIONS.length - 1 - MIGRATIONS.findIndex((m) => m.name === 'Enrollment1767744000000');
+    for (let i = 0; i < newer; i++) await ds.undoLastMigration({ transaction: 'each' });
+    assert.ok(!(await columns('sources')).includes('withdrawal_hold'));
+    assert.ok(!(await columns('sources')).includes('withdrawal_confirmation'));
+    assert.ok(!(await columns('sources')).includes('kustomize_remote_bases'));
     await ds.undoLastMigration({ transaction: 'each' });
     assert.deepEqual(await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_name IN ('registration_tokens', 'cluster_credentials')`), []);
     await ds.undoLastMigration({ transaction: 'each' });
@@ -96,7 +106,9 @@ describe('database (real PostgreSQL)', () => {
     assert.ok(!(await columns('clusters')).includes('kubernetes_version'));
     await ds.undoLastMigration({ transaction: 'each' });
     assert.ok(!(await columns('targets')).includes('sync_request'));
-    assert.equal((await ds.runMigrations()).length, 6);
+    assert.equal((await ds.runMigrations()).length, 6 + newer);
+    assert.ok((await columns('sources')).includes('withdrawal_hold'));
+    assert.ok((await columns('sources')).includes('kustomize_remote_bases'));
     assert.ok((await columns('sources')).includes('webhook_secret_enc'));
     assert.ok((await columns('sources')).includes('commit_signatures'));
     assert.ok((await columns('targets')).includes('sync_request'));

@@ -116,7 +116,7 @@ describe('publishing (real NATS + PostgreSQL)', () => {
     assert.equal(bundle.errors[0].file, 'apps/web/cm.yaml');
   });
 
-  it('a fixed manifest republishes with generation 2; a relabelled cluster loses its key', async () => {
+  it('a fixed manifest republishes with generation 2; a relabelled cluster gets a tombstone (the key stays)', async () => {
     write('apps/web/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  color: green\n');
     await sources.saveFetchResult('src', { lastRevision: '4'.repeat(40), lastFetchedAt: new Date(), lastError: null });
     await clusters.setLabels('c2', { env: 'dev' });
@@ -126,7 +126,10 @@ describe('publishing (real NATS + PostgreSQL)', () => {
     assert.equal(d1.generation, 2n);
     assert.equal(d1.revision, '4'.repeat(40));
     const e2 = await res.desired.get(desiredStateKey('c2', 'src-apps-web'));
-    assert.ok(e2 === null || e2.operation === 'DEL', 'c2 key deleted');
+    assert.equal(e2?.operation, 'PUT', 'never a KV delete');
+    const t2 = fromBinary(DesiredStateSchema, e2.value);
+    assert.deepEqual([t2.withdrawn, t2.digest, t2.generation, t2.revision], [true, '', 2n, '4'.repeat(40)]);
+    assert.match(t2.withdrawalReason, /cluster c2 is no longer targeted/);
     assert.equal(await objectCount(), 2);
   });
 });

@@ -1,8 +1,9 @@
 // Bundle discovery in a checkout, and bundle ids.
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BundleError } from './bundle-error.js';
+import { checkoutRoot, readCheckoutText, realInside, type CheckoutRoot } from './checkout-files.js';
 import { defaultBundleSpec, parseFleetYaml, type BundleSpec } from './fleet-yaml.js';
 import { prepareHelmSpec } from './helm.js';
 
@@ -42,12 +43,16 @@ export function isHidden(name: string): boolean {
  *   subdirectory not under a fleet.yaml dir, holds a manifest (*.yaml|*.yml|*.json);
  * - any other directory without fleet.yaml is part of the nearest bundle above it (so
  *   `overlays/` folders and kustomize bases are never bundles of their own).
- * Hidden directories (`.git`, …) and symlinks are skipped. A fleet.yaml that fails to parse
- * gives a bundle with default spec and `error` set; it never fails the scan.
+ * Hidden directories (`.git`, …) and symlinked directories are skipped. A fleet.yaml that
+ * fails to parse gives a bundle with default spec and `error` set; it never fails the scan.
+ * fleet.yaml is read like any manifest (readCheckoutText): a symlinked fleet.yaml still makes
+ * its directory a bundle, and one leading out of the checkout, larger than 10 MiB, binary, with
+ * duplicate keys or an alias bomb sets `error`.
  * Helm (prepareHelmSpec): a bundle dir holding Chart.yaml without `helm.chart` gets chart ".",
  * and `helm.valuesFiles` are read into `loadedValuesFiles`; a missing or malformed values file
  * sets `error` like a bad fleet.yaml.
- * @throws BundleError(subPath, …) when subPath escapes the checkout or is not a directory.
+ * @throws BundleError(subPath, …) when subPath escapes the checkout (also through a symlink) or
+ *   is not a directory.
  */
 export async function scanBundles(checkoutDir: string, subPath = ''): Promise<ScannedBundle[]> {
   const rootRel = normalizeRel(subPath);
@@ -55,6 +60,8 @@ export async function scanBundles(checkoutDir: string, subPath = ''): Promise<Sc
   if (rootRel.startsWith('..') || path.isAbsolute(rootRel)) {
     throw new BundleError(subPath, 'path leaves the repository');
   }
+  const root = await checkoutRoot(checkoutDir);
+  await realInside(root, rootRel, rootRel || '.', true);
   try {
     if (!(await stat(rootAbs)).isDirectory()) throw new BundleError(rootRel || '.', 'not a directory');
   } catch (cause) {
@@ -66,8 +73,8 @@ export async function scanBundles(checkoutDir: string, subPath = ''): Promise<Sc
   // Returns true when `dir` or a subdirectory not under a fleet.yaml dir holds a manifest.
   const walk = async (rel: string): Promise<boolean> => {
     const entries = await readdir(path.join(checkoutDir, rel), { withFileTypes: true });
-    const fleetYaml = FLEET_YAML_NAMES.find((n) => entries.some((e) => e.isFile() && e.name === n));
-    if (fleetYaml) bundles.push(await readBundle(checkoutDir, rel, fleetYaml));
+    const fleetYaml = FLEET_YAML_NAMES.find((n) => entries.some((e) => (e.isFile() || e.isSymbolicLink()) && e.name === n));
+    if (fleetYaml) bundles.push(await readBundle(root, checkoutDir, rel, fleetYaml));
     let loose = !fleetYaml && entries.some((e) => e.isFile() && isManifestFile(e.name));
     for (const e of entries) {
       if (!e.isDirectory() || isHidden(e.name)) continue;
@@ -85,10 +92,10 @@ export async function scanBundles(checkoutDir: string, subPath = ''): Promise<Sc
   return bundles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-async function readBundle(checkoutDir: string, rel: string, fleetYaml: string): Promise<ScannedBundle> {
+async function readBundle(root: CheckoutRoot, checkoutDir: string, rel: string, fleetYaml: string): Promise<ScannedBundle> {
   const file = joinRel(rel, fleetYaml);
   try {
-    const text = await readFile(path.join(checkoutDir, file), 'utf8');
+    const text = await readCheckoutText(root, file);
     const { spec, warnings } = parseFleetYaml(text, file);
     warnings.push(...(await prepareHelmSpec(checkoutDir, rel, spec, file)));
     return { path: rel, spec, warnings };

@@ -1,13 +1,14 @@
 // Helm bundles: Fleet's `helm:` options → per-cluster values → `helm template` → objects.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { canonicalJson } from '@gitfleet/proto';
 import { parseDocument } from 'yaml';
 import { BundleError } from './bundle-error.js';
 import { joinRel, normalizeRel } from './bundle-scan.js';
+import { ByteBudget, checkoutRoot, isWithin, MAX_FILE_BYTES, readCheckoutText, realInside, refuseEscapingSymlinks } from './checkout-files.js';
 import type { BundleSpec, HelmSpec, TargetCustomization } from './fleet-yaml.js';
 import { parseYamlDocuments } from './yaml-docs.js';
 
@@ -117,7 +118,8 @@ export function selectKubeVersion(cluster: { labels: Record<string, string>; kub
  * variant counts as remote anyway).
  * Mutates `spec`. Returns warnings (helm values with no chart to give them to).
  * @throws BundleError(values file, reason) for a values file that is missing, leaves the
- *   repository, is malformed YAML or is not a mapping.
+ *   repository (also through a symlink), is larger than 10 MiB, binary, malformed YAML (duplicate
+ *   keys, alias bombs included) or is not a mapping.
  */
 export async function prepareHelmSpec(checkoutDir: string, bundleRel: string, spec: BundleSpec, fleetYamlFile: string): Promise<string[]> {
   const warnings: string[] = [];
@@ -145,12 +147,9 @@ async function readValuesFile(checkoutDir: string, bundleRel: string, name: stri
   const abs = path.resolve(checkoutDir, file);
   const back = path.relative(path.resolve(checkoutDir), abs);
   if (back.startsWith('..') || path.isAbsolute(back)) throw new BundleError(name, 'values file path leaves the repository');
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (cause) {
-    throw new BundleError(file, 'values file not found (helm.valuesFiles)', { cause });
-  }
+  const root = await checkoutRoot(checkoutDir);
+  if (!(await realInside(root, file, file, true))) throw new BundleError(file, 'values file not found (helm.valuesFiles)');
+  const text = await readCheckoutText(root, file);
   const docs = parseYamlDocuments(text, file).filter((d) => d !== null && d !== undefined);
   if (docs.length === 0) return { file, values: {} };
   if (docs.length > 1 || !isObject(docs[0])) throw new BundleError(file, 'a values file must hold one mapping');
@@ -247,6 +246,9 @@ async function readsFleetGlobalsAt(root: string, dir: string, seen: Set<string>,
   const back = path.relative(root, dir);
   if (back.startsWith('..') || path.isAbsolute(back) || seen.has(dir) || depth > MAX_DEPTH) return false;
   seen.add(dir);
+  // a symlink out of the checkout is not looked into (rendering refuses it)
+  const real = await realpath(dir).catch(() => undefined);
+  if (real === undefined || !isWithin(await realpath(root).catch(() => root), real)) return false;
   let st;
   try {
     st = await stat(dir);
@@ -260,7 +262,7 @@ async function readsFleetGlobalsAt(root: string, dir: string, seen: Set<string>,
     if (e.isDirectory() && (await readsFleetGlobalsAt(root, path.join(dir, 'charts', e.name), seen, depth + 1))) return true;
   }
   for (const name of ['Chart.yaml', 'requirements.yaml']) {
-    const deps = await readDepsFile(dir, name);
+    const deps = await readDepsFile(dir, name, root);
     if (!deps || deps.deps === 0) continue;
     const parsed = parseDocument(deps.text).toJS() as { dependencies?: Array<{ repository?: unknown }> };
     for (const d of parsed.dependencies ?? []) {
@@ -278,7 +280,7 @@ async function anyFileContains(dir: string, text: string, depth: number): Promis
   for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const p = path.join(dir, e.name);
     if (e.isDirectory() && (await anyFileContains(p, text, depth + 1))) return true;
-    if (e.isFile() && (await readFile(p, 'utf8').catch(() => '')).includes(text)) return true;
+    if (e.isFile() && (await stat(p)).size <= MAX_FILE_BYTES && (await readFile(p, 'utf8').catch(() => '')).includes(text)) return true;
   }
   return false;
 }
@@ -422,8 +424,14 @@ export async function renderHelm(checkoutDir: string, bundleRel: string, v: Helm
       const back = path.relative(root, abs);
       if (back.startsWith('..') || path.isAbsolute(back)) throw new BundleError(v.chart, 'helm.chart path leaves the repository');
       chartArg = abs;
-      if (!(await exists(abs))) throw new BundleError(chartRel || '.', `chart not found: no such file or directory "${chartRel}"`);
-      if ((await stat(abs)).isDirectory() && !v.disableDependencyUpdate) {
+      const checkout = await checkoutRoot(root);
+      if (!(await realInside(checkout, chartRel, chartRel || '.', true))) {
+        throw new BundleError(chartRel || '.', `chart not found: no such file or directory "${chartRel}"`);
+      }
+      const isDir = (await stat(abs)).isDirectory();
+      // Helm follows symlinks inside a chart: none may lead out; every file is size-capped
+      if (isDir) await refuseEscapingSymlinks(checkout, chartRel, () => false, { maxFileBytes: MAX_FILE_BYTES });
+      if (isDir && !v.disableDependencyUpdate) {
         const copy = await withBuiltDependencies(root, abs, chartRel, chartDir, scrub);
         if (copy) chartArg = copy;
       }
@@ -439,6 +447,7 @@ export async function renderHelm(checkoutDir: string, bundleRel: string, v: Helm
       const msg = scrub(helmMessage(cause));
       throw new BundleError(blameOf(msg, chartRel), `helm template failed: ${msg}`, { cause });
     }
+    new ByteBudget().take(Buffer.byteLength(out), chartRel || '.');
     return parseHelmOutput(out, chartRel);
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -510,8 +519,8 @@ function releaseNameOf(chart: string): string {
 
 /** Copies a chart that declares dependencies to `copy` and builds them there; undefined when it declares none. */
 async function withBuiltDependencies(root: string, abs: string, chartRel: string, copy: string, scrub: (m: string) => string): Promise<string | undefined> {
-  const chartYaml = await readDepsFile(abs, 'Chart.yaml');
-  const reqYaml = await readDepsFile(abs, 'requirements.yaml');
+  const chartYaml = await readDepsFile(abs, 'Chart.yaml', root);
+  const reqYaml = await readDepsFile(abs, 'requirements.yaml', root);
   const declared = [chartYaml, reqYaml].filter((d) => d !== undefined && d.deps > 0);
   if (declared.length === 0) return undefined;
   await cp(abs, copy, { recursive: true, dereference: false });
@@ -526,7 +535,14 @@ async function withBuiltDependencies(root: string, abs: string, chartRel: string
       if (typeof repo !== 'string' || !repo.startsWith('file://')) continue;
       const target = path.resolve(abs, repo.slice('file://'.length));
       const back = path.relative(root, target);
-      if (back.startsWith('..') || path.isAbsolute(back)) throw new BundleError(joinRel(chartRel, d!.name), `dependency path "${repo}" leaves the repository`);
+      const blame = joinRel(chartRel, d!.name);
+      if (back.startsWith('..') || path.isAbsolute(back)) throw new BundleError(blame, `dependency path "${repo}" leaves the repository`);
+      const checkout = await checkoutRoot(root);
+      try {
+        if (await realInside(checkout, back, blame, true)) await refuseEscapingSymlinks(checkout, back, () => false, { maxFileBytes: MAX_FILE_BYTES });
+      } catch (cause) {
+        throw new BundleError(blame, `dependency "${repo}": ${cause instanceof BundleError ? `${cause.file}: ${cause.reason}` : String(cause)}`, { cause });
+      }
       node.set('repository', `file://${target}`);
     }
     await writeFile(path.join(copy, d!.name), doc.toString());
@@ -544,10 +560,13 @@ async function withBuiltDependencies(root: string, abs: string, chartRel: string
   return copy;
 }
 
-async function readDepsFile(dir: string, name: string): Promise<{ name: string; text: string; deps: number } | undefined> {
+/** Reads `dir/name` when it is a file of at most MAX_FILE_BYTES whose real path is inside `root`; else undefined. */
+async function readDepsFile(dir: string, name: string, root: string): Promise<{ name: string; text: string; deps: number } | undefined> {
   let text: string;
   try {
-    text = await readFile(path.join(dir, name), 'utf8');
+    const real = await realpath(path.join(dir, name));
+    if (!isWithin(await realpath(root), real) || (await stat(real)).size > MAX_FILE_BYTES) return undefined;
+    text = await readFile(real, 'utf8');
   } catch {
     return undefined;
   }
@@ -622,15 +641,6 @@ function helmMessage(cause: unknown): string {
   const lines = (e.stderr ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^(WARNING|walk\.go|install\.go):?/i.test(l) && !/^Use --debug flag/.test(l));
   const msg = lines.join('; ').replace(/^Error: /, '').replaceAll('; Error: ', '; ');
   return msg || e.message;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function isFile(p: string): Promise<boolean> {

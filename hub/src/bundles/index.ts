@@ -4,7 +4,9 @@ export { defaultBundleSpec, parseFleetYaml } from './fleet-yaml.js';
 export type { BundleSpec, HelmSpec, IgnoreDifferenceSpec, LabelSelector, LabelSelectorRequirement, SyncPolicySpec, TargetCustomization } from './fleet-yaml.js';
 export { bundleId, scanBundles } from './bundle-scan.js';
 export type { ScannedBundle } from './bundle-scan.js';
-export { renderBundle, variantKey } from './render.js';
+export { parseManifests, renderBundle, variantKey } from './render.js';
+export { MAX_BUNDLE_BYTES, MAX_FILE_BYTES } from './checkout-files.js';
+export { MAX_ALIAS_COUNT } from './yaml-docs.js';
 export type { RenderedObject, RenderVariant } from './render.js';
 export {
   helmReleaseName,

@@ -170,7 +170,7 @@ describe('renderBundle: failures are BundleErrors naming the file', () => {
     // [case, checkout, bundlePath, variant, error file, reason]
     ['malformed YAML', hubFixtures, 'bad-yaml', plain(), 'bad-yaml/deploy.yaml', /^line 7 col \d+: .+/],
     ['broken kustomization: kubectl message', hubFixtures, 'broken-kustomize', plain(), 'broken-kustomize/kustomization.yaml', /^kubectl kustomize failed: .*missing-deployment\.yaml/],
-    ['object without metadata.name', hubFixtures, 'missing-name', plain(), 'missing-name/cm.yaml', /^document 2: ConfigMap is missing metadata\.name$/],
+    ['object without metadata.name', hubFixtures, 'missing-name', plain(), 'missing-name/cm.yaml', /^document 2 \(line \d+\): ConfigMap is missing metadata\.name$/],
     ['patch without base file', hubFixtures, 'overlays-extra', plain('orphan'), 'overlays-extra/overlays/orphan/nothing_patch.yaml', /no base file overlays-extra\/nothing\.yaml to patch/],
     ['patch of a multi-document base', hubFixtures, 'overlays-extra', plain('multi'), 'overlays-extra/overlays/multi/multi_patch.yaml', /must hold exactly one document to be patched, it holds 2/],
     ['unknown overlay name', hubFixtures, 'overlays-extra', plain('nope'), 'overlays-extra/overlays/nope', /overlay "nope" not found/],

@@ -1,13 +1,16 @@
 // Rendering one bundle directory into Kubernetes objects: plain YAML with Fleet overlays, or kustomize.
 import { execFile } from 'node:child_process';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import jsonMergePatch from 'json-merge-patch';
 import { BundleError } from './bundle-error.js';
 import { FLEET_YAML_NAMES, isHidden, isManifestFile, joinRel, normalizeRel } from './bundle-scan.js';
+import { ByteBudget, checkoutRoot, readCheckoutText, realInside, refuseEscapingSymlinks, type CheckoutRoot } from './checkout-files.js';
 import { helmVariantHash, renderHelm, type HelmVariant } from './helm.js';
-import { parseYamlDocuments } from './yaml-docs.js';
+import { checkKustomization, KUSTOMIZATION_NAMES } from './kustomize-check.js';
+import { checkMetadata, checkUniqueIdentities, type ObjectPlace } from './object-checks.js';
+import { parseYamlDocuments, parseYamlDocumentsAt, type YamlDocument } from './yaml-docs.js';
 
 /**
  * What a target changes in the render: which kustomize dir, which `overlays/<name>` folders, and
@@ -20,6 +23,11 @@ export interface RenderVariant {
   overlays: string[];
   /** Set for Helm bundles: the bundle is rendered by `helm template` (renderHelm). */
   helm?: HelmVariant;
+  /**
+   * The source allows kustomize remote bases (source setting `kustomizeRemoteBases`, set on
+   * every variant by the pipeline); unset/false: a kustomization naming a remote base is refused.
+   */
+  kustomizeRemoteBases?: boolean;
 }
 
 /**
@@ -31,6 +39,7 @@ export interface RenderVariant {
 export function variantKey(v: RenderVariant): string {
   const key: unknown[] = [v.kustomizeDir === undefined ? null : normalizeRel(v.kustomizeDir), v.overlays];
   if (v.helm) key.push(`helm:${helmVariantHash(v.helm)}`);
+  if (v.kustomizeRemoteBases) key.push('kustomize-remote-bases');
   return JSON.stringify(key);
 }
 
@@ -46,20 +55,23 @@ export interface RenderedObject {
 /** The kubectl binary (override with GITFLEET_KUBECTL). */
 const KUBECTL = process.env.GITFLEET_KUBECTL ?? 'kubectl';
 const KUBECTL_TIMEOUT_MS = 60_000;
-const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 const OVERLAYS = 'overlays';
 
 /**
  * Renders the bundle at `checkoutDir/bundlePath` for one variant.
  *
  * Kustomize: when `variant.kustomizeDir` (relative to the bundle dir, must stay inside the
- * checkout) or else the bundle dir holds kustomization.yaml/.yml/Kustomization, runs
- * `kubectl kustomize <dir>` (60 s timeout) and returns its documents in output order, each with
- * `file` = that kustomization file. A kustomizeDir without a kustomization is an error.
+ * checkout) or else the bundle dir holds kustomization.yaml/.yml/Kustomization, the
+ * kustomization and its local bases are checked first (checkKustomization: no path out of the
+ * checkout, no remote base unless `variant.kustomizeRemoteBases`), then `kubectl kustomize
+ * --load-restrictor LoadRestrictionsRootOnly <dir>` runs (60 s timeout) and its documents are
+ * returned in output order, each with `file` = that kustomization file. A kustomizeDir without
+ * a kustomization is an error.
  *
  * Plain YAML otherwise: every *.yaml/*.yml/*.json below the bundle dir, except fleet.yaml,
  * kustomization files, hidden entries, the `overlays/` folder and any subdirectory that is a
- * bundle of its own (holds a fleet.yaml). Fleet's yaml.overlays (rancher/fleet
+ * bundle of its own (holds a fleet.yaml). A symlinked file is read when it stays inside the
+ * checkout; symlinked directories are not descended. Fleet's yaml.overlays (rancher/fleet
  * internal/helmdeployer/render/patch/patch.go), for each overlay name in order:
  * files of `overlays/<name>/` replace (or add) the bundle file at the same relative path — an
  * empty file so removes its objects — and then each `<base>_patch.<ext>` file patches
@@ -74,43 +86,71 @@ const OVERLAYS = 'overlays';
  * documents validated as below; yaml.overlays and kustomizeDir together with helm are errors
  * (Fleet post-renders charts with kustomize; gitfleet does not yet).
  *
+ * Input limits, for every kind of bundle: no symlink in the bundle dir (nested bundles aside)
+ * may point outside the checkout; each file read is at most MAX_FILE_BYTES (10 MiB), UTF-8 text
+ * without NUL bytes; the files read (plain) or the kustomize/helm output total at most
+ * MAX_BUNDLE_BYTES (32 MiB); YAML with duplicate keys or aliases expanding past MAX_ALIAS_COUNT
+ * is refused. Every object needs apiVersion, kind and a metadata.name valid for its kind
+ * (checkMetadata: DNS-1123 subdomain for most kinds), and no two objects may share
+ * group, kind, namespace and name (checkUniqueIdentities).
+ *
  * Deviations from Fleet, all failing loudly where Fleet is silent: an overlay name without an
  * `overlays/<name>/` folder, a patch of a multi-document or empty base, and yaml.overlays
  * together with kustomize are errors.
  *
  * @throws BundleError only: malformed YAML → (file, 'line L col C: …'); an object without
- *   apiVersion, kind or metadata.name → (file, 'document N: missing …'); a patch without base →
- *   (patch file, …); kubectl failure → (kustomization file, 'kubectl kustomize failed: <stderr>');
- *   Helm failure → (template or chart, 'helm template failed: <Helm's message>').
+ *   apiVersion, kind or metadata.name → (file, 'document N (line L): missing …'); a patch without
+ *   base → (patch file, …); kubectl failure → (kustomization file, 'kubectl kustomize failed:
+ *   <stderr>'); Helm failure → (template or chart, 'helm template failed: <Helm's message>');
+ *   each input limit above → (the file or symlink, reason).
  */
 export async function renderBundle(checkoutDir: string, bundlePath: string, variant: RenderVariant): Promise<RenderedObject[]> {
   const bundleRel = normalizeRel(bundlePath);
   try {
+    const root = await checkoutRoot(checkoutDir);
     const bundleAbs = insideCheckout(checkoutDir, bundleRel, bundleRel || '.');
+    if (!(await realInside(root, bundleRel, bundleRel || '.', true))) throw new BundleError(bundleRel || '.', 'no such directory');
+    // no symlink in the bundle may lead out of the checkout (nested bundles answer for themselves)
+    await refuseEscapingSymlinks(root, bundleRel, (rel) => rel !== bundleRel && holdsFleetYaml(path.join(root.abs, rel)).catch(() => false));
+    let placed: Placed[];
     if (variant.helm) {
       if (variant.overlays.length > 0 || variant.kustomizeDir !== undefined) {
         throw new BundleError(bundleRel || '.', 'yaml.overlays or kustomize.dir together with helm is not supported yet');
       }
       const docs = await renderHelm(checkoutDir, bundleRel, variant.helm);
-      return docs.flatMap((d) => toObjects([d.doc], d.file, d.file));
-    }
-    const kustomizeRel = variant.kustomizeDir === undefined ? undefined : normalizeRel(joinRel(bundleRel, variant.kustomizeDir));
-    const kustomizeAbs = kustomizeRel === undefined ? bundleAbs : insideCheckout(checkoutDir, kustomizeRel, kustomizeRel || '.');
-    const kustomization = await findKustomization(kustomizeAbs, kustomizeRel ?? bundleRel);
-    if (kustomization) {
-      if (variant.overlays.length > 0) {
-        throw new BundleError(bundleRel || '.', 'yaml.overlays together with kustomize is not supported yet');
+      const perFile = new Map<string, number>();
+      placed = docs.flatMap((d) => {
+        const n = (perFile.get(d.file) ?? 0) + 1;
+        perFile.set(d.file, n);
+        return toObjects([{ value: d.doc, line: 0 }], d.file, d.file, n);
+      });
+    } else {
+      const kustomizeRel = variant.kustomizeDir === undefined ? undefined : normalizeRel(joinRel(bundleRel, variant.kustomizeDir));
+      const kustomizeAbs = kustomizeRel === undefined ? bundleAbs : insideCheckout(checkoutDir, kustomizeRel, kustomizeRel || '.');
+      const kustomization = await findKustomization(kustomizeAbs, kustomizeRel ?? bundleRel);
+      if (kustomization) {
+        if (variant.overlays.length > 0) {
+          throw new BundleError(bundleRel || '.', 'yaml.overlays together with kustomize is not supported yet');
+        }
+        await checkKustomization(root, kustomizeRel ?? bundleRel, { remoteBases: variant.kustomizeRemoteBases === true });
+        placed = await renderKustomize(root, kustomizeAbs, joinRel(kustomizeRel ?? bundleRel, kustomization));
+      } else if (kustomizeRel !== undefined) {
+        throw new BundleError(kustomizeRel || '.', 'kustomize.dir holds no kustomization.yaml');
+      } else {
+        placed = await renderPlain(root, bundleAbs, bundleRel, variant.overlays);
       }
-      return await renderKustomize(path.resolve(checkoutDir), kustomizeAbs, joinRel(kustomizeRel ?? bundleRel, kustomization));
     }
-    if (kustomizeRel !== undefined) {
-      throw new BundleError(kustomizeRel || '.', 'kustomize.dir holds no kustomization.yaml');
-    }
-    return await renderPlain(bundleAbs, bundleRel, variant.overlays);
+    checkUniqueIdentities(placed);
+    return placed.map(({ file, object }) => ({ file, object }));
   } catch (cause) {
     if (cause instanceof BundleError) throw cause;
     throw new BundleError(bundleRel || '.', `cannot render: ${(cause as Error).message}`, { cause });
   }
+}
+
+/** A rendered object with the place to name in errors. */
+interface Placed extends RenderedObject {
+  place: ObjectPlace;
 }
 
 function insideCheckout(checkoutDir: string, rel: string, label: string): string {
@@ -133,16 +173,22 @@ async function findKustomization(dirAbs: string, dirRel: string): Promise<string
 
 // ---- kustomize ---------------------------------------------------------------------------
 
-/** `kubectl kustomize`; absolute checkout paths in its message are made repo-relative. */
-async function renderKustomize(checkoutAbs: string, dirAbs: string, kustomizationRel: string): Promise<RenderedObject[]> {
+/**
+ * `kubectl kustomize` with kustomize's default load restrictor spelled out (files only from
+ * the kustomization root; checkKustomization has already confined bases to the checkout);
+ * absolute checkout paths in its message are made repo-relative; output capped at MAX_BUNDLE_BYTES.
+ */
+async function renderKustomize(root: CheckoutRoot, dirAbs: string, kustomizationRel: string): Promise<Placed[]> {
   let out: string;
   try {
-    out = await runKubectl(['kustomize', dirAbs]);
+    out = await runKubectl(['kustomize', '--load-restrictor', 'LoadRestrictionsRootOnly', dirAbs]);
   } catch (cause) {
-    const msg = kubectlMessage(cause).replaceAll(`${checkoutAbs}${path.sep}`, '');
+    const msg = kubectlMessage(cause).replaceAll(`${root.abs}${path.sep}`, '').replaceAll(`${root.real}${path.sep}`, '');
     throw new BundleError(kustomizationRel, `kubectl kustomize failed: ${msg}`, { cause });
   }
-  return toObjects(parseYamlDocuments(out, kustomizationRel), kustomizationRel, kustomizationRel);
+  new ByteBudget().take(Buffer.byteLength(out), kustomizationRel);
+  // lines of kustomize's output mean nothing to the author: name documents only
+  return toObjects(parseYamlDocumentsAt(out, kustomizationRel).map((d) => ({ value: d.value, line: 0 })), kustomizationRel, kustomizationRel);
 }
 
 // ---- plain YAML + overlays ---------------------------------------------------------------
@@ -153,24 +199,27 @@ interface Entry {
   blame: string;
 }
 
-async function renderPlain(bundleAbs: string, bundleRel: string, overlays: string[]): Promise<RenderedObject[]> {
+async function renderPlain(root: CheckoutRoot, bundleAbs: string, bundleRel: string, overlays: string[]): Promise<Placed[]> {
   const content = new Map<string, Entry>();
-  await collect(bundleAbs, bundleRel, '', content);
+  await collect(root, bundleAbs, bundleRel, '', content, new ByteBudget());
 
   for (const overlay of overlays) await applyOverlay(content, bundleAbs, bundleRel, overlay);
 
-  const result: RenderedObject[] = [];
+  const result: Placed[] = [];
   for (const key of [...content.keys()].sort(compare)) {
     if (key.startsWith(`${OVERLAYS}/`) || !isManifestFile(key)) continue;
     const entry = content.get(key)!;
     const file = joinRel(bundleRel, key);
-    result.push(...toObjects(parseYamlDocuments(entry.text, entry.blame), file, entry.blame));
+    result.push(...toObjects(parseYamlDocumentsAt(entry.text, entry.blame), file, entry.blame));
   }
   return result;
 }
 
-/** Reads manifest files below `dirAbs` into `content`, skipping what is not part of this bundle. */
-async function collect(dirAbs: string, bundleRel: string, rel: string, content: Map<string, Entry>): Promise<void> {
+/**
+ * Reads manifest files below `dirAbs` into `content` (readCheckoutText: inside the checkout,
+ * size-capped, text only, charged to `budget`), skipping what is not part of this bundle.
+ */
+async function collect(root: CheckoutRoot, dirAbs: string, bundleRel: string, rel: string, content: Map<string, Entry>, budget: ByteBudget): Promise<void> {
   const entries = await readdir(path.join(dirAbs, rel), { withFileTypes: true });
   for (const e of entries) {
     if (isHidden(e.name)) continue;
@@ -178,13 +227,23 @@ async function collect(dirAbs: string, bundleRel: string, rel: string, content: 
     if (e.isDirectory()) {
       const inOverlays = childRel === OVERLAYS || childRel.startsWith(`${OVERLAYS}/`);
       if (!inOverlays && (await holdsFleetYaml(path.join(dirAbs, childRel)))) continue; // another bundle
-      await collect(dirAbs, bundleRel, childRel, content);
-    } else if (e.isFile() && isManifestFile(e.name)) {
+      await collect(root, dirAbs, bundleRel, childRel, content, budget);
+    } else if ((e.isFile() || (e.isSymbolicLink() && (await isFileTarget(path.join(dirAbs, childRel))))) && isManifestFile(e.name)) {
       if (rel === '' && (FLEET_YAML_NAMES as readonly string[]).includes(e.name)) continue;
       if ((KUSTOMIZATION_NAMES as readonly string[]).includes(e.name)) continue;
-      const text = await readFile(path.join(dirAbs, childRel), 'utf8');
-      content.set(childRel, { text, blame: joinRel(bundleRel, childRel) });
+      const blame = joinRel(bundleRel, childRel);
+      const text = await readCheckoutText(root, blame, { budget });
+      content.set(childRel, { text, blame });
     }
+  }
+}
+
+/** True when `p` (a symlink) leads to a regular file; a dangling link is false. */
+async function isFileTarget(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
   }
 }
 
@@ -266,39 +325,53 @@ async function strategicMerge(original: Record<string, unknown>, p: Record<strin
 
 // ---- objects -----------------------------------------------------------------------------
 
-/** Documents → validated objects; `List` kinds expanded, empty documents dropped. */
-function toObjects(docs: unknown[], file: string, blame: string): RenderedObject[] {
-  const out: RenderedObject[] = [];
-  docs.forEach((doc, i) => {
+/**
+ * The objects of one manifest text (`file` = its repo-relative path), validated as renderBundle
+ * validates a plain YAML file: YAML parsed (duplicate keys and alias bombs refused), empty
+ * documents dropped, `List` kinds expanded, apiVersion, kind and a valid metadata.name required,
+ * identities unique. Pure.
+ * @throws BundleError(file, reason) only.
+ */
+export function parseManifests(text: string, file: string): RenderedObject[] {
+  const placed = toObjects(parseYamlDocumentsAt(text, file), file, file);
+  checkUniqueIdentities(placed);
+  return placed.map(({ file: f, object }) => ({ file: f, object }));
+}
+
+/**
+ * Documents → validated objects; `List` kinds expanded, empty documents dropped. Places read
+ * "document N (line L)" (line 0 = unknown, left out); `firstIndex` numbers the first document.
+ */
+function toObjects(docs: YamlDocument[], file: string, blame: string, firstIndex = 1): Placed[] {
+  const out: Placed[] = [];
+  docs.forEach(({ value: doc, line }, i) => {
     if (doc === null || doc === undefined) return;
-    const where = `document ${i + 1}`;
+    const where = line > 0 ? `document ${i + firstIndex} (line ${line})` : `document ${i + firstIndex}`;
     const obj = checkObject(doc, blame, where);
     const kind = obj.kind as string;
     if (kind === 'List' || (kind.endsWith('List') && Array.isArray(obj.items))) {
       const items = obj.items ?? [];
       if (!Array.isArray(items)) throw new BundleError(blame, `${where}: List without items`);
-      items.forEach((item, j) => out.push({ file, object: checkObject(item, blame, `${where} item ${j + 1}`, true) }));
+      items.forEach((item, j) => {
+        const place = { file: blame, where: `${where} item ${j + 1}` };
+        const o = checkObject(item, blame, place.where);
+        checkMetadata(o, place);
+        out.push({ file, object: o, place });
+      });
       return;
     }
-    checkName(obj, blame, where);
-    out.push({ file, object: obj });
+    const place = { file: blame, where };
+    checkMetadata(obj, place);
+    out.push({ file, object: obj, place });
   });
   return out;
 }
 
-function checkObject(doc: unknown, blame: string, where: string, needName = false): Record<string, unknown> {
+function checkObject(doc: unknown, blame: string, where: string): Record<string, unknown> {
   if (!isObject(doc)) throw new BundleError(blame, `${where}: not a Kubernetes object (a mapping is needed)`);
   if (typeof doc.apiVersion !== 'string' || doc.apiVersion === '') throw new BundleError(blame, `${where}: missing apiVersion`);
   if (typeof doc.kind !== 'string' || doc.kind === '') throw new BundleError(blame, `${where}: missing kind`);
-  if (needName) checkName(doc, blame, where);
   return doc;
-}
-
-function checkName(obj: Record<string, unknown>, blame: string, where: string): void {
-  const meta = obj.metadata;
-  if (!isObject(meta) || typeof meta.name !== 'string' || meta.name === '') {
-    throw new BundleError(blame, `${where}: ${obj.kind as string} is missing metadata.name`);
-  }
 }
 
 // ---- helpers -----------------------------------------------------------------------------

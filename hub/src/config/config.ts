@@ -56,6 +56,12 @@ export interface HubConfig {
    * GITFLEET_OIDC_* settings, see auth/oidc.ts `loadOidcConfig`); undefined → bearer tokens only.
    */
   oidc?: OidcConfig;
+  /**
+   * Mass-deletion guard (deployments/withdrawal.ts): GITFLEET_WITHDRAWAL_GUARD_SHARE (0–1, default
+   * 0.5) and GITFLEET_WITHDRAWAL_GUARD_MIN (integer >= 1, default 5). A change that would withdraw
+   * at least `min` and more than `share` of a source's targets is held until confirmed.
+   */
+  withdrawalGuard?: { share: number; min: number };
 }
 
 /** Nest injection token of the `HubConfig`. */
@@ -88,6 +94,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * GITFLEET_SECRETS_KEY (optional, base64 of exactly 32 bytes, e.g. `openssl rand -base64 32`:
  * encrypts source credentials and webhook secrets; without it such sources are refused),
  * GITFLEET_ENROLLMENT_RATE_LIMIT (optional, default 20: enrollment attempts per minute and client address),
+ * GITFLEET_WITHDRAWAL_GUARD_SHARE and GITFLEET_WITHDRAWAL_GUARD_MIN (optional, defaults 0.5 and 5: the
+ * mass-deletion guard, see `HubConfig.withdrawalGuard`),
  * the four NATS operator-mode files (optional, all or none; see nats-auth/nats-auth-config.ts),
  * the GITFLEET_OIDC_* settings (optional: GITFLEET_OIDC_ISSUER turns OIDC on and needs
  * GITFLEET_OIDC_AUDIENCE and GITFLEET_OIDC_ROLE_MAP; see auth/oidc.ts `loadOidcConfig`).
@@ -149,6 +157,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     problems.push(`GITFLEET_ENROLLMENT_RATE_LIMIT must be an integer 1-100000 (attempts per minute and client address), got "${rateRaw}"`);
   }
 
+  const shareRaw = env.GITFLEET_WITHDRAWAL_GUARD_SHARE || '0.5';
+  const share = Number(shareRaw);
+  if (!/^[0-9.]+$/.test(shareRaw) || !(share >= 0 && share <= 1)) {
+    problems.push(`GITFLEET_WITHDRAWAL_GUARD_SHARE must be a number from 0 to 1 (the share of a source's targets one change may withdraw unconfirmed), got "${shareRaw}"`);
+  }
+  const minRaw = env.GITFLEET_WITHDRAWAL_GUARD_MIN || '5';
+  const min = Number(minRaw);
+  if (!/^[0-9]+$/.test(minRaw) || !Number.isInteger(min) || min < 1) {
+    problems.push(`GITFLEET_WITHDRAWAL_GUARD_MIN must be an integer >= 1 (fewest withdrawals ever held for confirmation), got "${minRaw}"`);
+  }
+
   let natsAuth: NatsAuthConfig | undefined;
   try {
     natsAuth = loadNatsAuthConfig(env);
@@ -170,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     signingKeyFile,
     adminToken,
     enrollmentRateLimit,
+    withdrawalGuard: { share, min },
     ...(natsAuth ? { natsAuth } : {}),
     ...(oidc.config ? { oidc: oidc.config } : {}),
     ...(signingKey ? { signingKey } : {}),

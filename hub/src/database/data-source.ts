@@ -22,6 +22,8 @@ import { TargetTakeOwnership1767488400000 } from './migrations/1767488400000-tar
 import { AuthAuditCredentials1767571200000 } from './migrations/1767571200000-auth-audit-credentials.js';
 import { SourceCommitSignatures1767657600000 } from './migrations/1767657600000-source-commit-signatures.js';
 import { Enrollment1767744000000 } from './migrations/1767744000000-enrollment.js';
+import { SourceKustomizeRemoteBases1767830400000 } from './migrations/1767830400000-source-kustomize-remote-bases.js';
+import { SourceWithdrawalHold1767916800000 } from './migrations/1767916800000-source-withdrawal-hold.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -47,6 +49,8 @@ export const MIGRATIONS = [
   AuthAuditCredentials1767571200000,
   SourceCommitSignatures1767657600000,
   Enrollment1767744000000,
+  SourceKustomizeRemoteBases1767830400000,
+  SourceWithdrawalHold1767916800000,
 ];
 
 /**

@@ -20,6 +20,7 @@ import type { BundleEntity } from './bundle.entity.js';
 import type { BundleToolkit } from './bundle-toolkit.js';
 import type { BundlesRepository } from './bundles.repository.js';
 import { DeploymentService, encodeManifest } from './deployment.service.js';
+import { withdrawalKey } from './withdrawal.js';
 
 Logger.overrideLogger(false);
 
@@ -28,7 +29,7 @@ const REV2 = 'b'.repeat(40);
 const POLICY = { automated: true, prune: true, selfHeal: true };
 
 function source(revision = REV1): SourceEntity {
-  return { name: 'src', url: 'http://git/x.git', branch: 'main', path: '', pollIntervalSeconds: 15, targets: null, lastRevision: revision, lastFetchedAt: null, lastError: null, credentialsEnc: null, webhookSecretEnc: null, commitSignatures: null, commitSignature: null, createdAt: new Date(0) };
+  return { name: 'src', url: 'http://git/x.git', branch: 'main', path: '', pollIntervalSeconds: 15, targets: null, lastRevision: revision, lastFetchedAt: null, lastError: null, credentialsEnc: null, webhookSecretEnc: null, commitSignatures: null, commitSignature: null, kustomizeRemoteBases: false, withdrawalHold: null, withdrawalConfirmation: null, createdAt: new Date(0) };
 }
 
 function cluster(name: string, labels: Record<string, string> = { app: 'yes' }): ClusterEntity {
@@ -89,7 +90,7 @@ interface Setup {
 
 function build(s: Setup) {
   const repos = {
-    sources: strictMock<SourcesRepository>('sources', { list: async () => s.sources ?? [source()], saveCommitSignature: async () => undefined }),
+    sources: strictMock<SourcesRepository>('sources', { list: async () => s.sources ?? [source()], saveCommitSignature: async () => undefined, saveWithdrawalHold: async () => undefined }),
     clusters: strictMock<ClustersRepository>('clusters', { list: async () => s.clusters ?? [cluster('c1'), cluster('c2')] }),
     groups: strictMock<ClusterGroupsRepository>('groups', { list: async () => [] }),
     bundles: strictMock<BundlesRepository>('bundles', { listAll: async () => s.bundles ?? [], upsert: async () => undefined, delete: async () => undefined }),
@@ -103,7 +104,6 @@ function build(s: Setup) {
       putBundleIfAbsent: async () => true,
       lastPublishedGeneration: async () => 0,
       putDesiredState: async () => 1,
-      deleteDesiredState: async () => undefined,
     }),
     git: strictMock<GitRepository>('git', {
       withCheckout: async <T>(name: string, fn: (dir: string, head: string | undefined) => Promise<T>) => fn(`/checkouts/${name}`, undefined),
@@ -111,7 +111,14 @@ function build(s: Setup) {
     }),
   };
   const service = new DeploymentService(repos.sources, repos.clusters, repos.groups, repos.bundles, repos.targets, repos.publishing, repos.git, s.toolkit);
-  return { service, ...repos };
+  return { service, toolkit: s.toolkit, ...repos };
+}
+
+/** The tombstones written (KV key, generation, reason), in order. */
+function tombstones(t: ReturnType<typeof build>): Array<{ key: string; generation: bigint; reason: string }> {
+  return t.publishing.putDesiredState.mock.calls
+    .filter((c) => c.arguments[1].withdrawn)
+    .map((c) => ({ key: c.arguments[0], generation: c.arguments[1].generation, reason: c.arguments[1].withdrawalReason }));
 }
 
 function bundleRow(id: string, path: string): BundleEntity {
@@ -199,7 +206,7 @@ describe('DeploymentService', () => {
     assert.deepEqual(t.publishing.putDesiredState.mock.calls.map((c) => c.arguments[0]), ['c2.src-web']);
   });
 
-  it('deletes the KV key and row of a target that is no longer resolved', async () => {
+  it('withdraws a target that is no longer resolved with a signed tombstone (generation + 1), never a KV delete', async () => {
     const t = build({
       clusters: [cluster('c1'), cluster('c2', { app: 'no' })],
       bundles: [bundleRow('src-web', 'web')],
@@ -209,12 +216,12 @@ describe('DeploymentService', () => {
     const result = await t.service.trigger();
 
     assert.equal(result.deleted, 1);
-    assert.deepEqual(t.publishing.deleteDesiredState.mock.calls.map((c) => c.arguments[0]), ['c2.src-web']);
+    assert.deepEqual(tombstones(t), [{ key: 'c2.src-web', generation: 2n, reason: `cluster c2 is no longer targeted by bundle src-web at ${REV1.slice(0, 7)}` }]);
     assert.deepEqual(t.targets.delete.mock.calls.map((c) => c.arguments[0]), [{ cluster: 'c2', bundleId: 'src-web' }]);
-    assert.equal(t.publishing.putDesiredState.mock.callCount(), 0);
+    assert.equal(t.publishing.putDesiredState.mock.callCount(), 1, 'only the tombstone is written');
   });
 
-  it('prunes every target of a bundle whose directory is gone and forgets the bundle', async () => {
+  it('withdraws every target of a bundle whose directory is gone and forgets the bundle', async () => {
     const t = build({
       bundles: [bundleRow('src-web', 'web'), bundleRow('src-db', 'db')],
       targets: [publishedRow('c1', 'src-web', 'web', REV1, 1), publishedRow('c1', 'src-db', 'db', REV1, 1)],
@@ -222,7 +229,10 @@ describe('DeploymentService', () => {
     });
     await t.service.trigger();
 
-    assert.deepEqual(t.publishing.deleteDesiredState.mock.calls.map((c) => c.arguments[0]), ['c1.src-db']);
+    assert.deepEqual(tombstones(t), [{ key: 'c1.src-db', generation: 2n, reason: `bundle directory db left Git at ${REV1.slice(0, 7)}` }]);
+    const ds = t.publishing.putDesiredState.mock.calls.find((c) => c.arguments[1].withdrawn)!.arguments[1];
+    assert.equal(ds.digest, '', 'a tombstone names no bundle');
+    assert.equal(ds.path, 'db');
     assert.deepEqual(t.bundles.delete.mock.calls.map((c) => c.arguments[0]).flat(), ['src-db']);
   });
 
@@ -241,7 +251,6 @@ describe('DeploymentService', () => {
     assert.equal(row.state, 'Failed');
     assert.deepEqual(row.errors, [{ file: 'web/fleet.yaml', message: 'bad indentation' }]);
     assert.equal(t.publishing.putDesiredState.mock.callCount(), 0);
-    assert.equal(t.publishing.deleteDesiredState.mock.callCount(), 0);
     assert.equal(t.targets.upsert.mock.callCount(), 0);
     assert.equal(t.targets.delete.mock.callCount(), 0);
   });
@@ -259,7 +268,6 @@ describe('DeploymentService', () => {
     assert.equal(row.state, 'Failed');
     assert.deepEqual(row.errors, [{ file: 'web/kustomization.yaml', message: 'missing resource base.yaml' }]);
     assert.equal(t.publishing.putDesiredState.mock.callCount(), 0);
-    assert.equal(t.publishing.deleteDesiredState.mock.callCount(), 0);
   });
 
   it('removes the targets of a deleted cluster even when their bundle is failed', async () => {
@@ -271,7 +279,7 @@ describe('DeploymentService', () => {
     });
     await t.service.trigger();
 
-    assert.deepEqual(t.publishing.deleteDesiredState.mock.calls.map((c) => c.arguments[0]), ['gone.src-web']);
+    assert.deepEqual(tombstones(t), [{ key: 'gone.src-web', generation: 2n, reason: 'cluster gone was deleted' }]);
   });
 
   it('does not publish a paused bundle', async () => {
@@ -400,7 +408,7 @@ describe('DeploymentService commit signature policy (Flux verify mode HEAD)', ()
     const result = await t.service.trigger();
     assert.deepEqual(result, { published: 0, stored: 0, deleted: 0, unchanged: 0, failedBundles: 0 });
     assert.equal(t.publishing.putDesiredState.mock.callCount(), 0);
-    assert.equal(t.publishing.deleteDesiredState.mock.callCount(), 0); // bundle 'web' left Git in that commit: not pruned either
+    // bundle 'web' left Git in that commit: not withdrawn either (no tombstone: no put at all)
     assert.equal(t.bundles.upsert.mock.callCount(), 0);
     const report = t.sources.saveCommitSignature.mock.calls[0]!.arguments[1];
     assert.deepEqual({ ...report, checkedAt: 'x' }, { revision: REV2, verified: false, reason: 'commit bbbbbbb is not signed', keyFingerprint: null, signer: null, checkedAt: 'x' });
@@ -418,5 +426,147 @@ describe('DeploymentService commit signature policy (Flux verify mode HEAD)', ()
     const t = build({ toolkit: toolkit([scanned('web')]) }); // git.readCommit would throw: not expected
     assert.equal((await t.service.trigger()).published, 2);
     assert.equal(t.sources.saveCommitSignature.mock.callCount(), 0);
+  });
+  describe('withdrawals: only an unambiguous change in Git withdraws a target', () => {
+    /** The toolkit, with bundle ids from fleet.yaml `name` like the real bundleId (else the path). */
+    function named(bundles: ScannedBundle[]): BundleToolkit {
+      return { ...toolkit(bundles), bundleId: (s, b) => `${s}-${b.spec.name ?? b.path}` };
+    }
+    const spec = (name: string) => ({ name, labels: {}, targetCustomizations: [] });
+
+    it('a named bundle whose fleet.yaml breaks keeps its id, its name and every target (issue #9, failure 1)', async () => {
+      const known = { ...bundleRow('src-web', 'apps/web'), name: 'web', labels: { tier: 'front' } };
+      const t = build({
+        bundles: [known],
+        targets: [publishedRow('c1', 'src-web', 'apps/web', REV1, 4), publishedRow('c2', 'src-web', 'apps/web', REV1, 4)],
+        toolkit: named([scanned('apps/web', { error: new BundleError('apps/web/fleet.yaml', 'line 7: missing }') })]),
+      });
+      const result = await t.service.trigger();
+      assert.equal(result.failedBundles, 1);
+      assert.equal(result.deleted, 0);
+      assert.equal(t.publishing.putDesiredState.mock.callCount(), 0, 'no KV write of any kind');
+      assert.equal(t.targets.delete.mock.callCount(), 0);
+      assert.deepEqual(t.bundles.delete.mock.calls.map((c) => c.arguments[0]).flat(), []);
+      const row = t.bundles.upsert.mock.calls[0]!.arguments[0][0]!;
+      assert.deepEqual([row.id, row.state, row.name, row.labels], ['src-web', 'Failed', 'web', { tier: 'front' }]);
+      assert.deepEqual(row.errors, [{ file: 'apps/web/fleet.yaml', message: 'line 7: missing }' }]);
+    });
+
+    it('a broken fleet.yaml anywhere in the source withdraws no bundle missing from that commit', async () => {
+      const t = build({
+        bundles: [bundleRow('src-web', 'web'), bundleRow('src-db', 'db')],
+        targets: [publishedRow('c1', 'src-web', 'web', REV1, 1), publishedRow('c1', 'src-db', 'db', REV1, 1)],
+        // db moved to "database" and its fleet.yaml broke in the same commit: its name is unknown
+        toolkit: named([scanned('web', { spec: spec('web') }), scanned('database', { error: new BundleError('database/fleet.yaml', 'bad') })]),
+      });
+      await t.service.trigger();
+      assert.deepEqual(tombstones(t), []);
+      assert.equal(t.targets.delete.mock.callCount(), 0);
+      assert.deepEqual(t.bundles.delete.mock.calls.map((c) => c.arguments[0]).flat(), []);
+    });
+
+    it('a bundle moved to another directory with the same name keeps its targets: nothing is withdrawn or re-published', async () => {
+      const t = build({
+        sources: [source(REV2)],
+        bundles: [{ ...bundleRow('src-web', 'old/web'), name: 'web' }],
+        targets: [publishedRow('c1', 'src-web', 'web', REV1, 2), publishedRow('c2', 'src-web', 'web', REV1, 2)],
+        toolkit: named([scanned('web', { spec: spec('web') })]),
+      });
+      const result = await t.service.trigger();
+      assert.deepEqual(result, { published: 0, stored: 0, deleted: 0, unchanged: 2, failedBundles: 0 });
+      assert.equal(t.bundles.upsert.mock.calls[0]!.arguments[0][0]!.path, 'web');
+    });
+
+    it('two directories with one bundle id: both paths named, the id Failed, nothing published or withdrawn under it', async () => {
+      const t = build({
+        bundles: [bundleRow('src-web', 'a')],
+        targets: [publishedRow('c1', 'src-web', 'a', REV1, 1)],
+        toolkit: named([scanned('a', { spec: spec('web') }), scanned('b', { spec: spec('web') })]),
+      });
+      const result = await t.service.trigger();
+      assert.equal(result.failedBundles, 1);
+      assert.equal(t.publishing.putDesiredState.mock.callCount(), 0);
+      assert.equal(t.targets.delete.mock.callCount(), 0);
+      const row = t.bundles.upsert.mock.calls[0]!.arguments[0][0]!;
+      assert.equal(row.state, 'Failed');
+      assert.deepEqual(row.errors.map((e) => e.file), ['a', 'b']);
+      assert.match(row.errors[0]!.message, /also the id of b/);
+      assert.match(row.errors[1]!.message, /also the id of a/);
+    });
+
+    it('a bundle id that cannot be made withdraws nothing of the source', async () => {
+      const tk = named([scanned('web', { spec: spec('web') }), scanned('x')]);
+      const t = build({
+        bundles: [bundleRow('src-web', 'web'), bundleRow('src-db', 'db')],
+        targets: [publishedRow('c1', 'src-db', 'db', REV1, 1)],
+        toolkit: { ...tk, bundleId: (s, b) => { if (b.path === 'x') throw new Error('no id'); return tk.bundleId(s, b); } },
+      });
+      await t.service.trigger();
+      assert.deepEqual(tombstones(t), []);
+    });
+
+    const many = (n: number) => Array.from({ length: n }, (_, i) => cluster(`c${i}`));
+    const rows = (n: number, bundleId: string, path: string) => Array.from({ length: n }, (_, i) => publishedRow(`c${i}`, bundleId, path, REV1, 1));
+
+    it('mass-deletion guard: a commit that withdraws more than half of a source\'s targets (and at least 5) is held', async () => {
+      const t = build({
+        sources: [source(REV2)],
+        clusters: many(6),
+        bundles: [bundleRow('src-web', 'web'), bundleRow('src-db', 'db')],
+        targets: [...rows(6, 'src-web', 'web'), ...rows(2, 'src-db', 'db').map((r) => ({ ...r, cluster: `c${Number(r.cluster.slice(1)) + 4}` }))],
+        toolkit: toolkit([scanned('db')]),
+      });
+      const result = await t.service.trigger();
+      assert.equal(result.deleted, 0);
+      assert.deepEqual(tombstones(t), []);
+      assert.equal(t.targets.delete.mock.callCount(), 0);
+      assert.deepEqual(t.bundles.delete.mock.calls.map((c) => c.arguments[0]).flat(), [], 'the gone bundle is kept while held');
+      const [name, hold, confirmation] = t.sources.saveWithdrawalHold.mock.calls[0]!.arguments;
+      assert.equal(name, 'src');
+      assert.equal(confirmation, null);
+      assert.equal(hold!.revision, REV2);
+      assert.equal(hold!.total, 8);
+      assert.deepEqual(hold!.targets.map(withdrawalKey).sort(), ['c0/src-web', 'c1/src-web', 'c2/src-web', 'c3/src-web', 'c4/src-web', 'c5/src-web']);
+      assert.match(hold!.reason, /would withdraw 6 of 8 targets/);
+    });
+
+    it('mass-deletion guard: a confirmed hold is withdrawn, and the hold is cleared', async () => {
+      const planned = ['c0', 'c1', 'c2', 'c3', 'c4', 'c5'].map((c) => `${c}/src-web`);
+      const src = { ...source(REV2), withdrawalHold: { revision: REV2, heldAt: '', total: 6, reason: '', targets: [] }, withdrawalConfirmation: { revision: REV2, targets: planned, confirmedAt: 'now' } };
+      const t = build({ sources: [src], clusters: many(6), bundles: [bundleRow('src-web', 'web')], targets: rows(6, 'src-web', 'web'), toolkit: toolkit([]) });
+      // an empty scan root is a clean scan of a repo whose bundles are all gone
+      const result = await t.service.trigger();
+      assert.equal(result.deleted, 6);
+      assert.deepEqual(tombstones(t).map((w) => w.key).sort(), ['c0.src-web', 'c1.src-web', 'c2.src-web', 'c3.src-web', 'c4.src-web', 'c5.src-web']);
+      assert.deepEqual(t.sources.saveWithdrawalHold.mock.calls[0]!.arguments, ['src', null, null]);
+    });
+
+    it('mass-deletion guard: a confirmation does not cover a larger plan (a new hold replaces it)', async () => {
+      const src = { ...source(REV2), withdrawalConfirmation: { revision: REV1, targets: ['c0/src-web'], confirmedAt: 'now' } };
+      const t = build({ sources: [src], clusters: many(6), bundles: [bundleRow('src-web', 'web')], targets: rows(6, 'src-web', 'web'), toolkit: toolkit([]) });
+      await t.service.trigger();
+      assert.deepEqual(tombstones(t), []);
+      assert.equal(t.sources.saveWithdrawalHold.mock.calls[0]!.arguments[1]!.targets.length, 6);
+    });
+
+    it('mass-deletion guard: fewer than 5 withdrawals, or half or less, go through at once', async () => {
+      for (const [total, gone] of [[4, 4], [10, 5]] as const) {
+        const t = build({
+          clusters: many(total),
+          bundles: [bundleRow('src-web', 'web'), bundleRow('src-db', 'db')],
+          targets: [...rows(gone, 'src-web', 'web'), ...rows(total - gone, 'src-db', 'db')],
+          toolkit: toolkit([scanned('db')]),
+        });
+        const result = await t.service.trigger();
+        assert.equal(result.deleted, gone, `${gone} of ${total}`);
+      }
+    });
+
+    it('the guard share and minimum come from the configuration', async () => {
+      const t = build({ clusters: many(3), bundles: [bundleRow('src-web', 'web')], targets: rows(3, 'src-web', 'web'), toolkit: toolkit([]) });
+      const strict = new DeploymentService(t.sources, t.clusters, t.groups, t.bundles, t.targets, t.publishing, t.git, t.toolkit, { withdrawalGuard: { share: 0.1, min: 2 } });
+      assert.equal((await strict.trigger()).deleted, 0);
+      assert.equal(t.sources.saveWithdrawalHold.mock.callCount(), 1);
+    });
   });
 });

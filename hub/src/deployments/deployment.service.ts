@@ -2,7 +2,7 @@
  * The deployment pipeline: Git checkout → bundle scan → targeting → render (once per variant)
  * → publish (object store by digest, KV pointer per target) → prune targets that went away.
  */
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
   BundleManifestSchema,
   bundleDigest,
@@ -18,6 +18,7 @@ import {
 } from '@gitfleet/proto';
 import type { PublicKey } from 'openpgp';
 import { NotFoundError } from '../api/errors.js';
+import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import { BundleError, helmReleaseName, type ScannedBundle } from '../bundles/index.js';
 import type { ClusterGroupInfo, ClusterInfo, ResolvedTarget } from '../targeting/index.js';
 import { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
@@ -25,7 +26,7 @@ import { ClustersRepository } from '../clusters/clusters.repository.js';
 import { PublishingRepository } from '../publishing/publishing.repository.js';
 import { readTrustedKeys, verifyCommitSignature, type CommitSignatureCheck, type CommitSignaturePolicy } from '../sources/commit-signature.js';
 import { GitRepository } from '../sources/git.repository.js';
-import type { SourceEntity } from '../sources/source.entity.js';
+import type { SourceEntity, WithdrawalHold } from '../sources/source.entity.js';
 import { SourcesRepository } from '../sources/sources.repository.js';
 import type { IgnoreDifferenceJson, SyncPolicyJson, TargetEntity } from '../targets/target.entity.js';
 import { TargetsRepository } from '../targets/targets.repository.js';
@@ -33,6 +34,7 @@ import type { BundleEntity, BundleProblem } from './bundle.entity.js';
 import { BundlesRepository } from './bundles.repository.js';
 import { BUNDLE_TOOLKIT, type BundleToolkit } from './bundle-toolkit.js';
 import { LruCache } from './render-cache.js';
+import { coveredByConfirmation, crossesGuard, DEFAULT_WITHDRAWAL_GUARD, goneBundles, identifyBundles, type PlannedWithdrawal, type WithdrawalGuard, withdrawalKey } from './withdrawal.js';
 
 /** One rendered variant of a bundle at a revision, ready to publish. */
 export interface RenderedManifest {
@@ -48,7 +50,7 @@ export interface PipelineResult {
   published: number;
   /** Objects written to the object store (absent digests only). */
   stored: number;
-  /** KV deletes (targets that went away). */
+  /** Targets withdrawn (signed tombstones written). */
   deleted: number;
   /** Targets whose desired state was already current (no write). */
   unchanged: number;
@@ -99,7 +101,13 @@ export class DeploymentService implements BeforeApplicationShutdown {
     private readonly publishing: PublishingRepository,
     private readonly git: GitRepository,
     @Inject(BUNDLE_TOOLKIT) private readonly toolkit: BundleToolkit,
-  ) {}
+    @Optional() @Inject(HUB_CONFIG) config?: Pick<HubConfig, 'withdrawalGuard'>,
+  ) {
+    this.guard = config?.withdrawalGuard ?? DEFAULT_WITHDRAWAL_GUARD;
+  }
+
+  /** The mass-deletion guard in force. */
+  private readonly guard: WithdrawalGuard;
 
   /**
    * Queues a run for `source` (or every source when omitted) and resolves with the result of
@@ -186,9 +194,11 @@ export class DeploymentService implements BeforeApplicationShutdown {
     const clusterNames = new Set(clusters.map((c) => c.name));
     const sourceNames = new Set(sources.map((s) => s.name));
 
-    // targets of deleted clusters or deleted sources go first, whatever their bundle's state
+    // targets of clusters or sources deleted through the API go first, whatever their bundle's state
+    const pathOf = (id: string) => bundleRows.find((b) => b.id === id)?.path ?? '';
     for (const t of targetRows) {
-      if (!clusterNames.has(t.cluster) || !sourceNames.has(t.source)) await this.unpublish(t, result);
+      if (!sourceNames.has(t.source)) await this.unpublish(t, pathOf(t.bundleId), `source ${t.source} was deleted`, result);
+      else if (!clusterNames.has(t.cluster)) await this.unpublish(t, pathOf(t.bundleId), `cluster ${t.cluster} was deleted`, result);
     }
     const orphanBundles = bundleRows.filter((b) => !sourceNames.has(b.source)).map((b) => b.id);
     await this.bundles.delete(orphanBundles);
@@ -203,7 +213,15 @@ export class DeploymentService implements BeforeApplicationShutdown {
     return result;
   }
 
-  /** Scans one source's checkout and reconciles each bundle; removes bundles whose dir went away. */
+  /**
+   * Scans one source's checkout and reconciles each bundle, then withdraws what Git removed.
+   * Steps: identify every bundle (a bundle whose fleet.yaml fails keeps the id known at its path;
+   * two directories with one id are both Failed) → reconcile each (render, publish; targets that
+   * no longer resolve are planned for withdrawal) → bundles missing from a scan that identified
+   * every bundle are planned for withdrawal → the mass-deletion guard holds a plan that withdraws
+   * too large a share of the source's targets until an operator confirms it → tombstones.
+   * A scan error, or any doubt about a bundle's identity, withdraws nothing.
+   */
   private async reconcileSource(
     source: SourceEntity,
     clusters: ClusterInfo[],
@@ -227,28 +245,87 @@ export class DeploymentService implements BeforeApplicationShutdown {
         this.logger.warn({ source: source.name, err: errMessage(err) }, 'bundle scan failed; targets kept');
         return;
       }
-      const seen = new Set<string>();
-      for (const sb of scanned) {
-        let id: string;
-        try {
-          id = this.toolkit.bundleId(source.name, sb);
-        } catch (err) {
-          this.logger.warn({ source: source.name, path: sb.path, err: errMessage(err) }, 'no bundle id; bundle skipped');
-          continue;
-        }
+
+      // identify: ids never depend on whether a file parses; duplicates and unknowns are Failed
+      const identity = identifyBundles(source.name, scanned, knownBundles, (name, sb) => this.toolkit.bundleId(name, sb));
+      for (const u of identity.unidentified) this.logger.warn({ source: source.name, path: u.path, err: u.reason }, 'no bundle id; bundle skipped, nothing of the source withdrawn');
+      for (const d of identity.duplicates) await this.markDuplicate(source, revision, d, knownBundles, result);
+
+      // reconcile each bundle; targets that no longer resolve are planned, not yet withdrawn
+      const planned: PlannedWithdrawal[] = [];
+      const paths = new Map<string, string>(knownBundles.map((b) => [b.id, b.path]));
+      for (const { scanned: sb, id } of identity.bundles) {
+        paths.set(id, sb.path);
+        const known = knownBundles.find((b) => b.id === id);
         const targetsOfBundle = liveTargets.filter((t) => t.bundleId === id);
-        if (seen.has(id)) {
-          this.logger.warn({ source: source.name, path: sb.path, id }, 'duplicate bundle id; later bundle skipped');
-          continue;
-        }
-        seen.add(id);
-        await this.reconcileBundle(dir, source, revision, sb, id, clusters, groups, targetsOfBundle, result);
+        await this.reconcileBundle(dir, source, revision, sb, id, known, clusters, groups, targetsOfBundle, planned, result);
       }
-      // bundle directories that are gone: prune their targets, forget the bundle
-      const gone = knownBundles.filter((b) => !seen.has(b.id));
-      for (const t of liveTargets) if (gone.some((b) => b.id === t.bundleId)) await this.unpublish(t, result);
+
+      // bundle directories that are gone from a scan that identified every bundle
+      const gone = goneBundles(identity, knownBundles);
+      if (!identity.certain && knownBundles.some((b) => !identity.bundles.some((i) => i.id === b.id) && !identity.duplicates.some((d) => d.id === b.id))) {
+        this.logger.warn({ source: source.name, revision }, 'a bundle could not be identified in this commit; bundles missing from it keep their targets');
+      }
+      for (const b of gone) {
+        for (const t of liveTargets) {
+          if (t.bundleId === b.id) planned.push({ cluster: t.cluster, bundleId: t.bundleId, reason: `bundle directory ${b.path || '.'} left Git at ${revision.slice(0, 7)}` });
+        }
+      }
+
+      // mass-deletion guard, then tombstones
+      if (!(await this.passesGuard(source, revision, planned, liveTargets.length))) return;
+      for (const w of planned) {
+        const t = liveTargets.find((l) => l.cluster === w.cluster && l.bundleId === w.bundleId)!;
+        await this.unpublish(t, paths.get(t.bundleId) ?? '', w.reason, result, revision);
+      }
       await this.bundles.delete(gone.map((b) => b.id));
     });
+  }
+
+  /**
+   * The mass-deletion guard (withdrawal.ts): true when `planned` may be withdrawn now — nothing is
+   * planned, the plan stays under the guard, or an operator confirmed every planned withdrawal.
+   * Otherwise records the hold on the source (shown in its view) and returns false. Clears a
+   * hold (and its confirmation) that no longer applies.
+   */
+  private async passesGuard(source: SourceEntity, revision: string, planned: PlannedWithdrawal[], total: number): Promise<boolean> {
+    const confirmed = coveredByConfirmation(planned, source.withdrawalConfirmation?.targets);
+    if (planned.length === 0 || confirmed || !crossesGuard(planned.length, total, this.guard)) {
+      if (source.withdrawalHold || source.withdrawalConfirmation) await this.sources.saveWithdrawalHold(source.name, null, null);
+      if (confirmed && planned.length > 0) this.logger.warn({ source: source.name, revision, withdrawals: planned.length, confirmedAt: source.withdrawalConfirmation?.confirmedAt }, 'withdrawing the confirmed targets');
+      return true;
+    }
+    const keys = planned.map(withdrawalKey).sort();
+    const prev = source.withdrawalHold;
+    const same = prev && prev.revision === revision && JSON.stringify(prev.targets.map(withdrawalKey).sort()) === JSON.stringify(keys);
+    if (!same) {
+      const pct = Math.round(this.guard.share * 100);
+      const hold: WithdrawalHold = {
+        revision,
+        heldAt: new Date().toISOString(),
+        total,
+        reason: `would withdraw ${planned.length} of ${total} targets (the guard holds more than ${pct} % and at least ${this.guard.min}); confirm with POST /api/v1/sources/${source.name}/confirm-withdrawal`,
+        targets: planned,
+      };
+      // a confirmation of another set does not carry over
+      await this.sources.saveWithdrawalHold(source.name, hold, null);
+      this.logger.warn({ source: source.name, revision, withdrawals: planned.length, total }, 'mass withdrawal held: nothing withdrawn until an operator confirms');
+    }
+    return false;
+  }
+
+  /** Marks a bundle id claimed by several directories Failed, naming every path; its targets are kept. */
+  private async markDuplicate(source: SourceEntity, revision: string, d: { id: string; paths: string[] }, knownBundles: BundleEntity[], result: PipelineResult): Promise<void> {
+    const known = knownBundles.find((b) => b.id === d.id);
+    const problems: BundleProblem[] = d.paths.map((p) => ({
+      file: p || '.',
+      message: `bundle id "${d.id}" is also the id of ${d.paths.filter((o) => o !== p).map((o) => o || '.').join(', ')}; give each bundle its own fleet.yaml name (nothing is published or withdrawn under this id meanwhile)`,
+    }));
+    const row: BundleEntity = {
+      id: d.id, source: source.name, path: known?.path ?? d.paths[0]!, name: known?.name ?? d.id, labels: known?.labels ?? {},
+      revision, state: 'Failed', errors: [], warnings: [], updatedAt: new Date(),
+    };
+    await this.markFailed(row, problems, result);
   }
 
   /**
@@ -294,9 +371,9 @@ export class DeploymentService implements BeforeApplicationShutdown {
 
   /**
    * One bundle: resolve its targets, render each distinct variant once, record the bundle row,
-   * then publish changed targets and unpublish targets no longer resolved. A BundleError in the
-   * scan or in any variant marks the bundle Failed and changes none of its targets; a paused
-   * bundle is recorded but not published.
+   * then publish changed targets and add targets no longer resolved to `planned` (withdrawn by the
+   * caller after the mass-deletion guard). A BundleError in the scan or in any variant marks the
+   * bundle Failed and changes none of its targets; a paused bundle is recorded but not published.
    */
   private async reconcileBundle(
     dir: string,
@@ -304,9 +381,11 @@ export class DeploymentService implements BeforeApplicationShutdown {
     revision: string,
     sb: ScannedBundle,
     id: string,
+    known: BundleEntity | undefined,
     clusters: ClusterInfo[],
     groups: ClusterGroupInfo[],
     existing: TargetEntity[],
+    planned: PlannedWithdrawal[],
     result: PipelineResult,
   ): Promise<void> {
     const row: BundleEntity = {
@@ -321,7 +400,8 @@ export class DeploymentService implements BeforeApplicationShutdown {
       warnings: sb.warnings,
       updatedAt: new Date(),
     };
-    if (sb.error) return this.markFailed(row, [problemOf(sb.error, sb.path)], result);
+    // a fleet.yaml that does not parse says nothing of the bundle's name or labels: keep the known ones
+    if (sb.error) return this.markFailed(known ? { ...row, name: known.name, labels: known.labels } : row, [problemOf(sb.error, sb.path)], result);
 
     // targeting
     let resolved: ResolvedTarget[];
@@ -332,6 +412,7 @@ export class DeploymentService implements BeforeApplicationShutdown {
     }
     // Helm: the release name defaults to the bundle id (Fleet: the bundle name)
     for (const t of resolved) if (t.variant.helm && !t.variant.helm.releaseName) t.variant.helm.releaseName = helmReleaseName(id);
+    if (source.kustomizeRemoteBases) for (const t of resolved) t.variant.kustomizeRemoteBases = true; // source setting, part of the render key
 
     // render every distinct variant once
     const byVariant = new Map<string, RenderedManifest>();
@@ -355,8 +436,11 @@ export class DeploymentService implements BeforeApplicationShutdown {
       const prev = existing.find((e) => e.cluster === t.cluster);
       await this.publish(source, sb.path, id, revision, t, rendered, prev, result);
     }
-    // unpublish targets no longer resolved (cluster relabelled, customization doNotDeploy, …)
-    for (const e of existing) if (!resolvedClusters.has(e.cluster)) await this.unpublish(e, result);
+    // targets no longer resolved (cluster relabelled, customization doNotDeploy, …): planned for
+    // withdrawal, which the caller does after the mass-deletion guard
+    for (const e of existing) {
+      if (!resolvedClusters.has(e.cluster)) planned.push({ cluster: e.cluster, bundleId: id, reason: `cluster ${e.cluster} is no longer targeted by bundle ${id} at ${revision.slice(0, 7)}` });
+    }
   }
 
   private async markFailed(row: BundleEntity, problems: BundleProblem[], result: PipelineResult): Promise<void> {
@@ -458,10 +542,21 @@ export class DeploymentService implements BeforeApplicationShutdown {
     return Math.max(db, kv);
   }
 
-  /** Deletes the target's KV key (the agent prunes everything of it), then its row. */
-  private async unpublish(t: TargetEntity, result: PipelineResult): Promise<void> {
-    await this.publishing.deleteDesiredState(desiredStateKey(t.cluster, t.bundleId));
+  /**
+   * Withdraws a target: writes a signed tombstone at its KV key (DesiredState withdrawn = true,
+   * generation + 1, empty digest, `reason`; the agent prunes the objects it owns for the target),
+   * then deletes the targets row. The key is never deleted: a bare KV delete is not a withdrawal
+   * for agents, and the tombstone keeps the generation a later re-publish continues above.
+   * `revision` is the commit that withdrew it (default: the row's).
+   */
+  private async unpublish(t: TargetEntity, path: string, reason: string, result: PipelineResult, revision = t.revision): Promise<void> {
+    const tombstone = desiredStateOf({ ...t, revision, generation: t.generation + 1, publishedAt: new Date() }, path);
+    tombstone.digest = '';
+    tombstone.withdrawn = true;
+    tombstone.withdrawalReason = reason;
+    await this.publishing.putDesiredState(desiredStateKey(t.cluster, t.bundleId), tombstone);
     await this.targets.delete({ cluster: t.cluster, bundleId: t.bundleId });
+    this.logger.log({ cluster: t.cluster, bundle: t.bundleId, generation: t.generation + 1, reason }, 'target withdrawn (signed tombstone)');
     result.deleted++;
   }
 }

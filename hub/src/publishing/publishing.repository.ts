@@ -84,8 +84,9 @@ export class PublishingRepository implements OnModuleInit {
   }
 
   /**
-   * Highest DesiredState generation still in the KV history of `key` (0 when none): a target
-   * deleted and later re-created continues above it, so an agent never sees a generation go back.
+   * Highest DesiredState generation still in the KV history of `key` (0 when none), tombstones
+   * included: a target withdrawn and later re-created continues above it, so an agent never sees
+   * a generation go back. (The hub never deletes a desired-state key: withdrawals are tombstones.)
    */
   async lastPublishedGeneration(key: string): Promise<number> {
     let max = 0;
@@ -99,10 +100,5 @@ export class PublishingRepository implements OnModuleInit {
       }
     }
     return max;
-  }
-
-  /** Deletes the DesiredState at `key` (a delete marker: the agent prunes the target). */
-  deleteDesiredState(key: string): Promise<void> {
-    return this.storesOf().desired.delete(key);
   }
 }

@@ -2,6 +2,37 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { TargetRule } from '../targeting/index.js';
 import type { CommitSignaturePolicy, CommitSignatureReport } from './commit-signature.js';
 
+/** One target a held change would withdraw. */
+export interface HeldWithdrawal {
+  cluster: string;
+  bundleId: string;
+  /** why it would be withdrawn (directory removed, cluster no longer matches, ...) */
+  reason: string;
+}
+
+/** Withdrawals held by the mass-deletion guard (deployments/withdrawal.ts). */
+export interface WithdrawalHold {
+  /** commit the held change was planned at */
+  revision: string;
+  /** RFC 3339 time the change was first held */
+  heldAt: string;
+  /** targets of the source published before the change */
+  total: number;
+  /** human-readable cause, e.g. "would withdraw 8 of 10 targets (guard: more than 50 % and at least 5)" */
+  reason: string;
+  targets: HeldWithdrawal[];
+}
+
+/** An operator's confirmation of a hold. */
+export interface WithdrawalConfirmation {
+  /** the hold's revision when confirmed */
+  revision: string;
+  /** `<cluster>/<bundleId>` of every confirmed withdrawal */
+  targets: string[];
+  /** RFC 3339 */
+  confirmedAt: string;
+}
+
 /** Table `sources`: one Git repository + branch (+ sub-path) the hub watches. */
 @Entity({ name: 'sources' })
 export class SourceEntity {
@@ -63,6 +94,27 @@ export class SourceEntity {
    */
   @Column({ name: 'commit_signature', type: 'jsonb', nullable: true })
   commitSignature: CommitSignatureReport | null;
+
+  /**
+   * Kustomize remote bases (a `resources`/`bases`/`components` entry that is a Git or HTTP URL)
+   * may be fetched while rendering this source's bundles; false (the default) refuses them.
+   */
+  @Column({ name: 'kustomize_remote_bases', type: 'boolean', default: false })
+  kustomizeRemoteBases: boolean;
+
+  /**
+   * A change held by the mass-deletion guard (written by the pipeline): the withdrawals it would
+   * make, waiting for POST /sources/:name/confirm-withdrawal; null when nothing is held.
+   */
+  @Column({ name: 'withdrawal_hold', type: 'jsonb', nullable: true })
+  withdrawalHold: WithdrawalHold | null;
+
+  /**
+   * An operator's confirmation of the held withdrawals (their keys): the next pipeline run
+   * withdraws them if it plans nothing beyond them; cleared once used or superseded.
+   */
+  @Column({ name: 'withdrawal_confirmation', type: 'jsonb', nullable: true })
+  withdrawalConfirmation: WithdrawalConfirmation | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

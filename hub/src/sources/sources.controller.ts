@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, R
 import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { AnonymousAllowed, Roles } from '../auth/roles.js';
-import { CreateSourceDto, SourceView, UpdateSourceDto, WebhookResult } from './sources.dto.js';
+import { ConfirmWithdrawalDto, CreateSourceDto, SourceView, UpdateSourceDto, WebhookResult } from './sources.dto.js';
 import { SourcesService } from './sources.service.js';
 
 /** Admin API of Git sources: /api/v1/sources. */
@@ -36,6 +36,19 @@ export class SourcesController {
   @Patch(':name')
   update(@Param('name') name: string, @Body() dto: UpdateSourceDto): Promise<SourceView> {
     return this.service.update(name, dto);
+  }
+
+  /**
+   * Confirms the withdrawals the mass-deletion guard holds for the source (role operator,
+   * audited): they are withdrawn at once (signed tombstones; agents prune). Body `{revision?}`:
+   * the held commit being confirmed. 409 when nothing is held or the hold moved on; 404 when
+   * unknown.
+   */
+  @Post(':name/confirm-withdrawal')
+  @Roles('operator')
+  @HttpCode(200)
+  confirmWithdrawal(@Param('name') name: string, @Body() dto: ConfirmWithdrawalDto): Promise<SourceView> {
+    return this.service.confirmWithdrawal(name, dto);
   }
 
   /** Deletes a source and, through the pipeline, every target of its bundles (204). */

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Matches, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Matches, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { NAME_PATTERN } from '@gitfleet/proto';
 import { LabelSelectorDto } from '../clusters/clusters.dto.js';
 import type { TargetRule } from '../targeting/index.js';
@@ -49,6 +49,9 @@ export class CommitSignaturesDto {
   @MaxLength(65_536, { each: true })
   trustedKeys: string[];
 }
+
+const KUSTOMIZE_REMOTE_BASES =
+  'allow kustomize remote bases (resources/bases/components given as Git or HTTP URLs) in this source; false refuses them: the bundle is Failed and its targets keep their last good state';
 
 /** Body of POST /api/v1/sources. */
 export class CreateSourceDto {
@@ -105,6 +108,11 @@ export class CreateSourceDto {
   @ValidateNested()
   @Type(() => CommitSignaturesDto)
   commitSignatures?: CommitSignaturesDto;
+
+  @ApiPropertyOptional({ description: KUSTOMIZE_REMOTE_BASES, default: false })
+  @IsOptional()
+  @IsBoolean({ message: 'kustomizeRemoteBases must be true or false' })
+  kustomizeRemoteBases?: boolean;
 }
 
 /** Body of PATCH /api/v1/sources/:name: the fields that can change in place (absent = unchanged). */
@@ -114,6 +122,11 @@ export class UpdateSourceDto {
   @ValidateNested()
   @Type(() => CommitSignaturesDto)
   commitSignatures?: CommitSignaturesDto | null;
+
+  @ApiPropertyOptional({ description: KUSTOMIZE_REMOTE_BASES })
+  @IsOptional()
+  @IsBoolean({ message: 'kustomizeRemoteBases must be true or false' })
+  kustomizeRemoteBases?: boolean;
 }
 
 /** One trusted key of a source's commit signature policy (the key itself is not echoed). */
@@ -139,6 +152,32 @@ export class CommitSignatureView implements CommitSignatureReport {
   @ApiProperty({ description: 'when this outcome was first seen (ISO 8601)' }) checkedAt: string;
 }
 
+/** One target a held change would withdraw. */
+export class HeldWithdrawalView {
+  @ApiProperty() cluster: string;
+  @ApiProperty() bundleId: string;
+  @ApiProperty({ description: 'why it would be withdrawn' }) reason: string;
+}
+
+/** Withdrawals held by the mass-deletion guard, waiting for confirmation. */
+export class WithdrawalHoldView {
+  @ApiProperty({ description: 'commit the held change was planned at' }) revision: string;
+  @ApiProperty({ description: 'RFC 3339 time it was first held' }) heldAt: string;
+  @ApiProperty({ description: 'targets of the source published before the change' }) total: number;
+  @ApiProperty({ description: 'why it is held' }) reason: string;
+  @ApiProperty({ type: [HeldWithdrawalView] }) targets: HeldWithdrawalView[];
+  @ApiProperty({ nullable: true, type: String, description: 'RFC 3339 time an operator confirmed it; null while unconfirmed' }) confirmedAt: string | null;
+}
+
+/** Body of POST /sources/:name/confirm-withdrawal. */
+export class ConfirmWithdrawalDto {
+  @ApiPropertyOptional({ description: 'the held revision being confirmed (409 when the hold has moved to another commit); default: the current hold', pattern: '^[0-9a-f]{40}$' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9a-f]{40}$/, { message: 'revision must be a 40-character lower-case hex commit SHA' })
+  revision?: string;
+}
+
 /** A source as returned by the API (the URL with any password masked). */
 export class SourceView {
   @ApiProperty() name: string;
@@ -159,6 +198,13 @@ export class SourceView {
     description: 'head commit signature check under the policy (verified = false: that commit is held, targets keep the last deployed revision); null without a policy or before the first check',
   })
   commitSignature: CommitSignatureView | null;
+  @ApiProperty({ description: 'true when kustomize remote bases may be fetched for this source' }) kustomizeRemoteBases: boolean;
+  @ApiProperty({
+    type: WithdrawalHoldView,
+    nullable: true,
+    description: 'a change the mass-deletion guard holds (nothing of it is withdrawn until confirmed); null when none',
+  })
+  withdrawalHold: WithdrawalHoldView | null;
   @ApiProperty() createdAt: string;
 }
 

@@ -9,7 +9,7 @@ import type { SourceEntity } from './source.entity.js';
 import { checkSelector } from '../clusters/label-selector.js';
 import type { TargetRule } from '../targeting/index.js';
 import { parseTrustedKeys, type CommitSignaturePolicy } from './commit-signature.js';
-import type { CommitSignaturesDto, CreateSourceDto, SourceCredentialsDto, SourceView, TargetRuleDto, UpdateSourceDto, WebhookResult } from './sources.dto.js';
+import type { CommitSignaturesDto, ConfirmWithdrawalDto, CreateSourceDto, SourceCredentialsDto, SourceView, TargetRuleDto, UpdateSourceDto, WebhookResult } from './sources.dto.js';
 import { SourcesRepository } from './sources.repository.js';
 import { decideWebhook, verifyWebhookSecret } from './webhook.js';
 
@@ -77,6 +77,7 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
       path: normalizePath(dto.path ?? ''),
       pollIntervalSeconds: dto.pollIntervalSeconds ?? 15,
       targets: dto.targets ? dto.targets.map(toTargetRule) : null,
+      kustomizeRemoteBases: dto.kustomizeRemoteBases ?? false,
     });
     if (!created) throw new ConflictError(`source "${dto.name}" already exists`);
     await this.git.remove(dto.name); // a stale checkout of an earlier source of that name
@@ -97,6 +98,11 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
       const policy = dto.commitSignatures === null ? null : await commitSignaturePolicy(dto.commitSignatures);
       if (!(await this.repo.setCommitSignatures(name, policy))) throw new NotFoundError('source', name);
       this.logger.log({ source: name, trustedKeys: policy?.trustedKeys.map((k) => k.fingerprint) ?? null }, 'commit signature policy changed');
+      this.deployments.trigger(name).catch(() => undefined); // logged by the pipeline
+    }
+    if (dto.kustomizeRemoteBases !== undefined) {
+      if (!(await this.repo.setKustomizeRemoteBases(name, dto.kustomizeRemoteBases))) throw new NotFoundError('source', name);
+      this.logger.log({ source: name, kustomizeRemoteBases: dto.kustomizeRemoteBases }, 'kustomize remote bases setting changed');
       this.deployments.trigger(name).catch(() => undefined); // logged by the pipeline
     }
     return this.get(name);
@@ -122,6 +128,30 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
     this.deployed.delete(name);
     await this.git.remove(name);
     this.deployments.trigger(name).catch(() => undefined); // logged by the pipeline
+  }
+
+  /**
+   * Confirms the withdrawals the mass-deletion guard holds for a source (role operator; the
+   * request is audited like every change): records the held set as confirmed and runs the
+   * pipeline for the source at once, which withdraws them unless the plan has grown beyond
+   * what was confirmed (a newer commit, a relabel): then a new hold replaces it. Resolves after
+   * that run with the source view.
+   * @throws NotFoundError; ConflictError when nothing is held, or the hold is not at `revision`.
+   */
+  async confirmWithdrawal(name: string, dto: ConfirmWithdrawalDto): Promise<SourceView> {
+    const source = await this.require(name);
+    const hold = source.withdrawalHold;
+    if (!hold) throw new ConflictError(`source "${name}" holds no withdrawal to confirm`);
+    if (dto.revision !== undefined && dto.revision !== hold.revision) {
+      throw new ConflictError(`source "${name}" holds a withdrawal at ${hold.revision}, not at ${dto.revision}: review the current hold and confirm again`);
+    }
+    const confirmation = { revision: hold.revision, targets: hold.targets.map((t) => `${t.cluster}/${t.bundleId}`), confirmedAt: new Date().toISOString() };
+    if (!(await this.repo.confirmWithdrawal(name, confirmation))) {
+      throw new ConflictError(`the withdrawal held for source "${name}" changed meanwhile: review the current hold and confirm again`);
+    }
+    this.logger.warn({ source: name, revision: hold.revision, withdrawals: hold.targets.length }, 'held withdrawal confirmed');
+    await this.deployments.trigger(name);
+    return this.get(name);
   }
 
   /**
@@ -325,6 +355,13 @@ function toView(s: SourceEntity): SourceView {
       ? { trustedKeys: s.commitSignatures.trustedKeys.map((k) => ({ fingerprint: k.fingerprint, keyId: k.keyId, userIds: k.userIds, expiresAt: k.expiresAt })) }
       : null,
     commitSignature: s.commitSignatures ? s.commitSignature : null,
+    kustomizeRemoteBases: s.kustomizeRemoteBases,
+    withdrawalHold: s.withdrawalHold
+      ? {
+          ...s.withdrawalHold,
+          confirmedAt: s.withdrawalConfirmation?.revision === s.withdrawalHold.revision ? s.withdrawalConfirmation.confirmedAt : null,
+        }
+      : null,
     createdAt: s.createdAt.toISOString(),
   };
 }
