@@ -2,8 +2,9 @@
 // target's key change nothing on the cluster (kubectl: same uids, also across resyncs) and are
 // reported; a tombstone signed with the hub's key (withdrawn, empty digest, next generation)
 // prunes; re-putting the bytes of an earlier signed KV entry (from the KV history) is refused and
-// changes nothing. The raw KV writes are real NATS writes, as someone with NATS access (or the
-// hub, for the tombstone) makes them; the tombstone is signed here with proto's signing helpers.
+// changes nothing. The raw KV writes are real NATS writes, as someone with NATS access makes them;
+// one tombstone is signed here with proto's signing helpers and the hub's key, another is the
+// hub's own, written when a bundle directory leaves Git.
 import assert from 'node:assert/strict';
 import { createPrivateKey, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ const SPOKE = 'spoke3';
 const NS = 'e2e-signed-withdrawals';
 const SOURCE = 'signed-withdrawals';
 const BUNDLE = `${SOURCE}-app`;
+const OTHER = `${SOURCE}-other`;
 const RESYNC_SECONDS = 2;
 
 const configMap = (name: string) => `apiVersion: v1
@@ -40,9 +42,9 @@ describe('signed withdrawals: only a signed tombstone prunes', () => {
   }
 
   /** Waits for a history entry of the target observed after `since` that matches. */
-  function reported(what: string, since: number, match: (h: HistoryEntryView) => boolean): Promise<HistoryEntryView> {
+  function reported(what: string, since: number, match: (h: HistoryEntryView) => boolean, bundle = BUNDLE): Promise<HistoryEntryView> {
     return eventually(what, async () => {
-      const h = (await fleet.api.history(SPOKE, BUNDLE)).find((x) => Date.parse(x.observedAt) >= since && match(x));
+      const h = (await fleet.api.history(SPOKE, bundle)).find((x) => Date.parse(x.observedAt) >= since && match(x));
       if (!h) throw new Error('not reported yet');
       return h;
     }, 30_000);
@@ -54,9 +56,12 @@ describe('signed withdrawals: only a signed tombstone prunes', () => {
     fleet.repo.write('app/fleet.yaml', `namespace: ${NS}\n`);
     fleet.repo.write('app/a.yaml', configMap('a'));
     fleet.repo.write('app/b.yaml', configMap('b'));
+    fleet.repo.write('other/fleet.yaml', `namespace: ${NS}\n`);
+    fleet.repo.write('other/c.yaml', configMap('c'));
     const first = await fleet.repo.commitAndPush('a and b');
     await fleet.api.createSource({ name: SOURCE, url: fleet.repo.url, pollIntervalSeconds: 3600 });
     await fleet.waitForRevision(BUNDLE, first, [SPOKE]);
+    await fleet.waitForRevision(OTHER, first, [SPOKE]);
     // a second commit, so that the KV history holds an earlier signed generation to replay
     fleet.repo.write('app/b.yaml', configMap('b').replace('value: "b"', 'value: "b2"'));
     const second = await fleet.repo.commitAndPush('b2');
@@ -120,5 +125,27 @@ describe('signed withdrawals: only a signed tombstone prunes', () => {
     assert.deepEqual(refused.errors, [`desired state ${SPOKE}.${BUNDLE}: generation ${older.desired.generation} is older than the last verified generation ${tombstone.generation}; refused (replayed?)`]);
     await sleep(2 * RESYNC_SECONDS * 1000 + 500);
     assert.deepEqual(await uids(), { a: undefined, b: undefined }, 'nothing of the replayed state applied (kubectl)');
+  });
+
+  it("the hub's own tombstone (a directory leaves Git) prunes; its older generation replayed is refused", async () => {
+    const k = fleet.kubectl(SPOKE);
+    const before = await store.desiredHistory(SPOKE, OTHER);
+    assert.ok(await k.get('configmap', 'c', NS));
+    fleet.repo.remove('other');
+    const revision = await fleet.repo.commitAndPush('other leaves Git');
+    await fleet.api.pushWebhook(SOURCE, revision);
+    await eventually('c pruned by the hub tombstone (kubectl)', async () => {
+      if (await k.get('configmap', 'c', NS)) throw new Error('still there');
+    }, 30_000);
+    const kv = await store.desiredHistory(SPOKE, OTHER);
+    const tombstone = kv.at(-1)!.desired;
+    assert.deepEqual([tombstone.withdrawn, tombstone.digest, tombstone.signature.length], [true, '', 64], 'the key holds a signed tombstone');
+    assert.equal(tombstone.generation, before.at(-1)!.desired.generation + 1n, 'with the next generation');
+    const inventory = JSON.parse(((await k.get('configmap', `gitfleet-inventory-${OTHER}`, 'gitfleet-system'))?.['data'] as Record<string, string>)['inventory.json']!) as { withdrawn?: boolean; generation: string; objects: unknown[] };
+    assert.deepEqual([inventory.withdrawn, inventory.generation, inventory.objects], [true, String(tombstone.generation), []], 'the agent keeps a withdrawn record');
+
+    await store.putDesiredBytes(SPOKE, OTHER, before.at(-1)!.value);
+    await sleep(2 * RESYNC_SECONDS * 1000 + 500);
+    assert.equal(await k.get('configmap', 'c', NS), undefined, 'the replayed older generation applied nothing (kubectl)');
   });
 });
