@@ -99,14 +99,15 @@ describe('safe prune', () => {
     await eventually('v2 no longer served', async () => {
       try {
         await kubectl(ctx.tb, 'get', '--raw', `/apis/${group}/v2`);
-        return false;
       } catch {
         return true;
       }
-    });
+      const served = (await kubeGet(ctx.tb, 'crd', `gadgets.${group}`))?.spec.versions.map((v: { name: string; served: boolean }) => `${v.name}=${v.served}`);
+      throw new Error(`/apis/${group}/v2 still answers; CRD versions served: ${served}`);
+    }, 60_000);
     const d2 = await ctx.hub.putBundle(B, 'c2', [crd(false)]);
     await ctx.hub.putDesired(ctx.cluster, B, d2, { revision: 'c2', generation: 2n, selfHeal: false });
-    const r2 = await waitBundleReport(ctx, B, 'c2 reconciled', (x) => x.generation === 2n);
+    const r2 = await waitBundleReport(ctx, B, 'c2 reconciled', (x) => x.generation === 2n, { timeoutMs: 60_000 });
     const g = r2.resources.find((x) => x.kind === 'Gadget');
     assert.equal(g?.action, ResourceAction.FAILED, 'not reported pruned');
     assert.match(g?.message ?? '', /not served by the apiserver; kept in the inventory, not taken for gone/);
