@@ -133,4 +133,20 @@ describe('signed withdrawals and monotonic generations', () => {
     assert.equal((await kubeGet(ctx.tb, 'configmap', 'a', ns))?.data?.v, '5');
     assert.equal((await inventory()).generation, '5');
   });
+
+  it('a tombstone after a prune=false state keeps the objects and reports them orphaned (Fleet keepResources)', async () => {
+    const K = 'keepres';
+    ctx.bundles.add(K);
+    const digest = await ctx.hub.putBundle(K, 'k1', [configMap('kept', { v: '1' }, ns)]);
+    await ctx.hub.putDesired(ctx.cluster, K, digest, { revision: 'k1', generation: 1n, prune: false, signWith: key });
+    await waitBundleReport(ctx, K, 'k1 applied', (x) => x.generation === 1n && x.state === SyncState.SYNCED);
+    const uid = (await kubeGet(ctx.tb, 'configmap', 'kept', ns))?.metadata.uid;
+    await ctx.hub.putTombstone(ctx.cluster, K, { generation: 2n, signWith: key });
+    const r = await waitBundleReport(ctx, K, 'DELETED', (x) => x.state === SyncState.DELETED);
+    assert.deepEqual(r.resources, [], 'nothing pruned');
+    assert.deepEqual(r.orphaned.map((o) => o.name), ['kept']);
+    assert.equal((await kubeGet(ctx.tb, 'configmap', 'kept', ns))?.metadata.uid, uid, 'the object stays');
+    const inv = JSON.parse((await kubeGet(ctx.tb, 'configmap', `gitfleet-inventory-${K}`, ctx.agentNamespace))?.data['inventory.json']);
+    assert.deepEqual([inv.withdrawn, inv.objects, inv.orphaned.map((o: { name: string }) => o.name)], [true, [], ['kept']]);
+  });
 });
