@@ -115,6 +115,25 @@ describe('safe prune', () => {
     assert.ok((await inventory(B)).objects.some((o: { kind: string; uid?: string }) => o.kind === 'Gadget' && o.uid === uid), 'still in the inventory, with its uid');
   });
 
+  it('selfHeal=false: drift found after an observed resync is reported and the agent keeps running', async () => {
+    // regression: the observed resync left the keeper with a SKIPPED outcome, and the next
+    // debounced drift report threw in a timer and ended the agent
+    const B = 'observed';
+    ctx.bundles.add(B);
+    const d = await ctx.hub.putBundle(B, 'v1', [configMap('watched', { v: '1' }, ns)]);
+    await ctx.hub.putDesired(ctx.cluster, B, d, { revision: 'v1', generation: 1n, selfHeal: false });
+    await waitBundleReport(ctx, B, 'v1 applied', (x) => x.generation === 1n && x.state === SyncState.SYNCED);
+    const agent = ctx.agent!;
+    await eventually('an observed resync', async () => agent.logs(/^reconciled$/).some((l) => l.bundleId === B && l.mode === 'observe' && l.trigger === 'resync'), 15_000);
+    const since = Date.now();
+    await kubectl(ctx.tb, 'patch', 'configmap', 'watched', '-n', ns, '--type=merge', '-p', '{"data":{"v":"edited"}}');
+    const r = await waitBundleReport(ctx, B, 'the drift report', (x) => x.drift.some((f) => f.object?.name === 'watched'), { sinceMs: since - 1000 });
+    assert.equal(r.state, SyncState.SYNCED);
+    await sleep(2500); // past the next resync
+    assert.equal(agent.child.exitCode, null, 'the agent still runs');
+    assert.equal((await kubeGet(ctx.tb, 'configmap', 'watched', ns))?.data?.v, 'edited', 'not healed (selfHeal=false)');
+  });
+
   describe('crash safety', () => {
     const N = 300;
     const objects = (bundle: string) => Array.from({ length: N }, (_, i) => configMap(`${bundle}-${String(i).padStart(3, '0')}`, { i: String(i) }, ns));

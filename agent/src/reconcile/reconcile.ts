@@ -146,7 +146,9 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
       // place the objects so that drift can be detected; nothing is written
       const { placed } = await placeAll(deps, desired, manifest);
       out.resources = placed.map((p) => ({ ref: p.ref, action: 'unchanged', message: '', owned: true, scopeKnown: true, desired: p.obj }));
-      out.state = 'SKIPPED';
+      // the state observed is the applied one (SYNCED, not SKIPPED: the keeper's later drift and
+      // health reports of the target start from this outcome, and a SKIPPED one has no report)
+      out.state = 'SYNCED';
       return out;
     }
 
