@@ -1,6 +1,7 @@
 /**
  * Apply and prune on a real kube-apiserver: create, reconfigure, prune a removed object, prune
- * after an agent restart (from the stored inventory), and prune everything on a KV delete.
+ * after an agent restart (from the stored inventory), and prune everything on a tombstone (the
+ * inventory then stays as a withdrawn record).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -88,12 +89,15 @@ describe('apply and prune', () => {
     assert.deepEqual(gens, [...gens].sort((a, b) => a - b), 'reconciled in order');
   });
 
-  it('prunes everything and drops the inventory when the key is deleted', async () => {
-    await ctx.hub.deleteDesired(ctx.cluster, bundle);
+  it('prunes everything on a tombstone and keeps the inventory as a withdrawn record', async () => {
+    await ctx.hub.putTombstone(ctx.cluster, bundle, { generation: 9n, withdrawalReason: 'directory apply-prune left Git at rev9' });
     const report = await ctx.hub.waitReport(ctx.cluster, 'DELETED report', (r) => r.state === SyncState.DELETED);
     assert.deepEqual(actions(report), { 'ConfigMap/c': 'PRUNED', [`Namespace/${ns}`]: 'PRUNED' });
+    assert.equal(report.generation, 9n);
+    assert.equal(report.healthMessage, 'withdrawn: directory apply-prune left Git at rev9');
     assert.equal(await kubeGet(ctx.tb, 'configmap', 'c', ns), null);
     assert.ok(goneOrDeleting(await kubeGet(ctx.tb, 'namespace', ns)), 'namespace deleted');
-    assert.equal(await kubeGet(ctx.tb, 'configmap', `gitfleet-inventory-${bundle}`, ctx.agentNamespace), null);
+    const inv = JSON.parse((await kubeGet(ctx.tb, 'configmap', `gitfleet-inventory-${bundle}`, ctx.agentNamespace))?.data['inventory.json']);
+    assert.deepEqual([inv.withdrawn, inv.generation, inv.objects], [true, '9', []]);
   });
 });

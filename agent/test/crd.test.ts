@@ -40,7 +40,7 @@ describe('custom resource definitions', () => {
   });
 
   it('prunes the CR before its CRD', async () => {
-    await ctx.hub.deleteDesired(ctx.cluster, 'widgets');
+    await ctx.hub.putTombstone(ctx.cluster, 'widgets', { generation: 2n });
     const report = await ctx.hub.waitReport(ctx.cluster, 'DELETED report of widgets', (r) => r.bundleId === 'widgets' && r.state === SyncState.DELETED);
     assert.deepEqual(report.resources.map((r) => [r.kind, ResourceAction[r.action]]), [['Widget', 'PRUNED'], ['CustomResourceDefinition', 'PRUNED'], ['Namespace', 'PRUNED']]);
     assert.ok(goneOrDeleting(await kubeGet(ctx.tb, 'crd', `widgets.${group}`)));

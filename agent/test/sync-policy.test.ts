@@ -117,7 +117,7 @@ describe('sync policy', () => {
     const d3 = await ctx.hub.putBundle(ANNOTATED, 'a3', [configMap('stays', { v: '1' }, ns), annotated(configMap('guarded', { v: '1' }, ns), { [PRUNE_ANNOTATION]: 'false' })]);
     await ctx.hub.putDesired(ctx.cluster, ANNOTATED, d3, { revision: 'a3', generation: 3n });
     await waitBundleReport(ctx, ANNOTATED, 'a3 applied', (x) => x.generation === 3n);
-    await ctx.hub.deleteDesired(ctx.cluster, ANNOTATED);
+    await ctx.hub.putTombstone(ctx.cluster, ANNOTATED, { generation: 4n });
     const del = await waitBundleReport(ctx, ANNOTATED, 'delete report', (x) => x.trigger === 'delete');
     assert.deepEqual(del.orphaned.map((o) => o.name).sort(), ['guarded', 'kept']);
     assert.ok(await kubeGet(ctx.tb, 'configmap', 'guarded', ns), 'guarded stays');

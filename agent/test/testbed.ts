@@ -175,6 +175,10 @@ export interface DesiredOptions {
   signWith?: { privateKey: KeyObject; publicKey: KeyObject };
   /** flip one bit of the signature after signing */
   corruptSignature?: boolean;
+  /** DesiredState.withdrawn (a tombstone: use putTombstone) */
+  withdrawn?: boolean;
+  /** DesiredState.withdrawal_reason */
+  withdrawalReason?: string;
 }
 
 /** The hub's side, for tests only: KV bucket, object store and status stream on one NATS. */
@@ -233,6 +237,8 @@ export class FakeHubSide {
       defaultNamespace: o.defaultNamespace ?? '',
       targetNamespace: o.targetNamespace ?? '',
       takeOwnership: o.takeOwnership ?? true,
+      withdrawn: o.withdrawn ?? false,
+      withdrawalReason: o.withdrawalReason ?? '',
       source: 'test',
       path: bundleId,
       publishedAt: new Date().toISOString(),
@@ -245,9 +251,35 @@ export class FakeHubSide {
     return this.kv.put(desiredStateKey(cluster, bundleId), toBinary(DesiredStateSchema, d));
   }
 
-  /** Deletes the desired state of a target (the agent must prune everything). */
+  /**
+   * Writes a tombstone for `<cluster>.<bundleId>` as the hub withdraws a target: withdrawn=true,
+   * empty digest, the given (next) generation, signed when `signWith` is given. Returns the KV revision.
+   */
+  async putTombstone(cluster: string, bundleId: string, o: DesiredOptions & { generation: bigint }): Promise<number> {
+    return this.putDesired(cluster, bundleId, '', { withdrawalReason: 'withdrawn by the test', ...o, withdrawn: true });
+  }
+
+  /** Writes raw bytes as the value of `<cluster>.<bundleId>` (e.g. to replay an earlier entry). */
+  async putRawDesired(cluster: string, bundleId: string, value: Uint8Array): Promise<number> {
+    return this.kv.put(desiredStateKey(cluster, bundleId), value);
+  }
+
+  /** The values of every PUT of `<cluster>.<bundleId>` still in the KV history, oldest first. */
+  async desiredHistory(cluster: string, bundleId: string): Promise<Array<{ revision: number; value: Uint8Array }>> {
+    const out: Array<{ revision: number; value: Uint8Array }> = [];
+    const iter = await this.kv.history({ key: desiredStateKey(cluster, bundleId) });
+    for await (const e of iter) if (e.operation === 'PUT') out.push({ revision: e.revision, value: e.value });
+    return out;
+  }
+
+  /** Deletes the key of a target (a bare KV DEL: never a withdrawal; the agent must refuse it). */
   async deleteDesired(cluster: string, bundleId: string): Promise<void> {
     await this.kv.delete(desiredStateKey(cluster, bundleId));
+  }
+
+  /** Purges the key of a target (a bare KV PURGE: never a withdrawal; the agent must refuse it). */
+  async purgeDesired(cluster: string, bundleId: string): Promise<void> {
+    await this.kv.purge(desiredStateKey(cluster, bundleId));
   }
 
   /** Every status report of `cluster` in the stream so far. */

@@ -36,6 +36,10 @@ describe('inventory diff', () => {
       applied: [ok(dep('web', 'apps/v1'))], previous: [dep('web', 'apps/v1beta2')], next: [dep('web', 'apps/v1')], stale: [],
     },
   ];
+  it('records the uid of an applied object, keeps the recorded uid of a failed owned one', () => {
+    const next = nextInventory([{ ref: cm('a'), ok: true, uid: 'new-a' }, { ref: cm('b'), ok: false }, { ref: cm('c'), ok: true }], [{ ...cm('a'), uid: 'old-a' }, { ...cm('b'), uid: 'old-b' }, { ...cm('c'), uid: 'old-c' }]);
+    assert.deepEqual(next, [{ ...cm('a'), uid: 'new-a' }, { ...cm('c'), uid: 'old-c' }, { ...cm('b'), uid: 'old-b' }]);
+  });
   for (const c of cases) {
     it(c.name, () => {
       const next = nextInventory(c.applied, c.previous);

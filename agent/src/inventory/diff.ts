@@ -7,6 +7,7 @@
  * An object whose new version failed to apply stays owned and is never pruned for that reason.
  */
 import { type ObjectRef, refKey } from '../kube/types.js';
+import type { InventoryEntry } from './document.js';
 
 /** The outcome of applying one object, as far as the inventory cares. */
 export interface AppliedRef {
@@ -18,6 +19,8 @@ export interface AppliedRef {
    * is a guess: a failed object then keeps every previous entry with its group, kind and name.
    */
   scopeKnown?: boolean;
+  /** metadata.uid of the live object the apply returned (recorded: prune checks it) */
+  uid?: string;
 }
 
 function looseKey(ref: ObjectRef): string {
@@ -26,12 +29,18 @@ function looseKey(ref: ObjectRef): string {
 }
 
 /**
- * The next inventory: every applied object, plus every previous entry that matches an object
- * that failed this time. Order: applied order first, then kept previous entries; no duplicates.
+ * The next inventory: every applied object (with the uid its apply returned, else the previous
+ * entry's), plus every previous entry that matches an object that failed this time (with its
+ * recorded uid). Order: applied order first, then kept previous entries; no duplicates.
  */
-export function nextInventory(applied: readonly AppliedRef[], previous: readonly ObjectRef[]): ObjectRef[] {
-  const out = new Map<string, ObjectRef>();
-  for (const a of applied) if (a.ok) out.set(refKey(a.ref), a.ref);
+export function nextInventory(applied: readonly AppliedRef[], previous: readonly InventoryEntry[]): InventoryEntry[] {
+  const out = new Map<string, InventoryEntry>();
+  const prevUid = new Map(previous.map((p) => [refKey(p), p.uid]));
+  for (const a of applied) {
+    if (!a.ok) continue;
+    const uid = a.uid ?? prevUid.get(refKey(a.ref));
+    out.set(refKey(a.ref), { ...a.ref, ...(uid ? { uid } : {}) });
+  }
   const failedExact = new Set(applied.filter((a) => !a.ok && a.scopeKnown !== false).map((a) => refKey(a.ref)));
   const failedLoose = new Set(applied.filter((a) => !a.ok && a.scopeKnown === false).map((a) => looseKey(a.ref)));
   for (const p of previous) {
@@ -43,7 +52,7 @@ export function nextInventory(applied: readonly AppliedRef[], previous: readonly
 }
 
 /** previous − next: objects to prune, in previous inventory order. Compared by refKey. */
-export function staleObjects(previous: readonly ObjectRef[], next: readonly ObjectRef[]): ObjectRef[] {
+export function staleObjects<T extends ObjectRef>(previous: readonly T[], next: readonly ObjectRef[]): T[] {
   const keep = new Set(next.map(refKey));
   const seen = new Set<string>();
   return previous.filter((p) => {

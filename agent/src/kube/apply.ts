@@ -100,17 +100,32 @@ export async function applyObject(client: KubeClient, obj: KubeObject, policy: A
   }
 }
 
-/** Outcome of pruning one object: deleted, already gone, or failed (classified). */
-export type PruneOutcome = { ok: true; existed: boolean } | { ok: false; errorClass: KubeErrorClass; message: string };
+/**
+ * Outcome of pruning one object: deleted, already gone, or failed (classified). `uidMismatch`:
+ * the object under that name has another uid than the precondition (someone re-created it); it
+ * was not deleted. `unserved`: its apiVersion/kind is no longer served; it was not deleted and
+ * must not be taken for gone.
+ */
+export type PruneOutcome =
+  | { ok: true; existed: boolean }
+  | { ok: false; errorClass: KubeErrorClass; message: string; uidMismatch?: true; unserved?: true };
 
-/** Deletes one object with propagationPolicy Background; 404 counts as done. Never throws. */
-export async function pruneObject(client: KubeClient, ref: ObjectRef): Promise<PruneOutcome> {
+/**
+ * Deletes one object with propagationPolicy Background and, with `uid`, the precondition that
+ * its uid is that one (DeleteOptions.preconditions.uid: no race between the ownership check and
+ * the delete). 404 counts as done. A kind that is no longer served is a failure (class 'failed',
+ * `unserved`): the object may still exist under another version, so it stays in the inventory.
+ * Never throws.
+ */
+export async function pruneObject(client: KubeClient, ref: ObjectRef, uid?: string): Promise<PruneOutcome> {
   try {
-    return { ok: true, existed: await client.deleteObject(ref, 'Background') };
+    return { ok: true, existed: await client.deleteObject(ref, 'Background', uid === undefined ? undefined : { uid }) };
   } catch (err) {
     const f = classifyKubeError(err);
-    // a kind no longer served has nothing left to delete
-    if (f.errorClass === 'waiting') return { ok: true, existed: false };
+    if (f.errorClass === 'waiting') {
+      return { ok: false, errorClass: 'failed', unserved: true, message: `${ref.apiVersion} ${ref.kind} is not served by the apiserver; kept in the inventory, not taken for gone (${f.message})` };
+    }
+    if (uid !== undefined && f.status === 409) return { ok: false, errorClass: 'failed', uidMismatch: true, message: f.message };
     return { ok: false, errorClass: f.errorClass, message: f.message };
   }
 }

@@ -49,6 +49,16 @@ export interface KubeClientOptions {
   resolve?: () => Promise<KubeConnection>;
 }
 
+/** `details.name` of a Kubernetes Status body (a NotFound for a missing object names it), else undefined. */
+function notFoundName(body: string): string | undefined {
+  try {
+    const status = JSON.parse(body) as { details?: { name?: unknown } };
+    return typeof status.details?.name === 'string' ? status.details.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A non-2xx answer of the apiserver. Shaped like client-node's ApiException (`code`, `body`,
  * message `HTTP-Code: …`), which `classifyKubeError` duck-types.
@@ -231,13 +241,24 @@ export class KubeClient {
     return r ? { resource: r.name, namespaced: r.namespaced } : undefined;
   }
 
-  /** Reads an object; null when it does not exist (404). */
+  /**
+   * Reads an object; null when it does not exist: a 404 whose Status names the object
+   * (`details.name`, as the apiserver's NotFound for a missing object does). Any other 404 (no
+   * such resource: the apiVersion is no longer served, e.g. a CRD version turned off after
+   * discovery was cached) drops the cached discovery of that apiVersion and throws, so a caller
+   * never takes an object for gone because its kind stopped being served.
+   * @throws KubeApiError "the server could not find the requested resource" for an unserved kind
+   */
   async getObject(ref: ObjectRef): Promise<KubeObject | null> {
     const path = await this.objectPath(ref.apiVersion, ref.kind, ref.namespace, ref.name);
     try {
       return await this.requestJson<KubeObject>({ method: 'GET', path });
     } catch (err) {
-      if (err instanceof KubeApiError && err.code === 404) return null;
+      if (err instanceof KubeApiError && err.code === 404) {
+        if (notFoundName(err.body) === ref.name) return null;
+        this.discovery.delete(ref.apiVersion);
+        throw new KubeApiError(404, err.body, `the server could not find the requested resource (${ref.apiVersion} ${ref.kind} not served): `);
+      }
       throw err;
     }
   }
@@ -268,12 +289,15 @@ export class KubeClient {
 
   /**
    * Deletes an object with the given propagation policy. Returns false when it did not exist
-   * (404), true when the delete was accepted.
+   * (404), true when the delete was accepted. `preconditions.uid`: the apiserver deletes only the
+   * object with that uid (DeleteOptions.preconditions) and answers 409 Conflict otherwise.
    */
-  async deleteObject(ref: ObjectRef, propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background'): Promise<boolean> {
+  async deleteObject(ref: ObjectRef, propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background', preconditions?: { uid: string }): Promise<boolean> {
     const path = await this.objectPath(ref.apiVersion, ref.kind, ref.namespace, ref.name);
     try {
-      await this.requestText({ method: 'DELETE', path, query: { propagationPolicy } });
+      await this.requestText(preconditions
+        ? { method: 'DELETE', path, contentType: 'application/json', body: JSON.stringify({ apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy, preconditions }) }
+        : { method: 'DELETE', path, query: { propagationPolicy } });
       return true;
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 404) return false;

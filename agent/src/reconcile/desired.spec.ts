@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CONTRACT_VERSION, create, DesiredStateSchema, toBinary } from '@gitfleet/proto';
 import { TerminalError } from '../errors.js';
-import { decodeDesired, effectiveSyncPolicy } from './desired.js';
+import { decodeDesired, effectiveSyncPolicy, generationRefusal, type RecordedGeneration } from './desired.js';
 
 const digest = `sha256-${'a'.repeat(64)}`;
 const bytes = (over: Record<string, unknown> = {}) =>
@@ -21,7 +21,13 @@ describe('decodeDesired', () => {
     ['another bundle id', bytes({ bundleId: 'other' }), /bundle_id "other" does not match/],
     ['a malformed digest', bytes({ digest: 'sha256-xyz' }), /invalid digest "sha256-xyz"/],
     ['garbage', new Uint8Array([0xff, 0xff]), /cannot decode DesiredState/],
+    ['an empty digest without withdrawn', bytes({ digest: '' }), /invalid digest ""/],
+    ['a tombstone with a digest', bytes({ withdrawn: true }), /a tombstone \(withdrawn=true\) must have an empty digest/],
   ];
+  it('accepts a tombstone: withdrawn with an empty digest', () => {
+    const d = decodeDesired('spoke1', 'demo', bytes({ digest: '', withdrawn: true, withdrawalReason: 'dir left Git', generation: 3n }));
+    assert.deepEqual([d.withdrawn, d.digest, d.withdrawalReason, d.generation], [true, '', 'dir left Git', 3n]);
+  });
   for (const [name, value, message] of bad) {
     it(`refuses ${name} (terminal)`, () => {
       assert.throws(() => decodeDesired('spoke1', 'demo', value), (err: Error) => err instanceof TerminalError && message.test(err.message));
@@ -37,4 +43,28 @@ describe('effectiveSyncPolicy', () => {
     const d = create(DesiredStateSchema, { syncPolicy: { automated: true, prune: false, selfHeal: true } });
     assert.deepEqual(effectiveSyncPolicy(d), { automated: true, prune: false, selfHeal: true });
   });
+});
+
+describe('generationRefusal', () => {
+  const rec = (generation: string, withdrawn?: boolean): RecordedGeneration => ({ generation, ...(withdrawn ? { withdrawn } : {}) });
+  const cases: Array<{ name: string; desired: { generation: bigint; withdrawn: boolean }; recorded: RecordedGeneration | null; want: RegExp | undefined }> = [
+    { name: 'first sight of a target', desired: { generation: 1n, withdrawn: false }, recorded: null, want: undefined },
+    { name: 'a newer generation', desired: { generation: 5n, withdrawn: false }, recorded: rec('4'), want: undefined },
+    { name: 'the same generation (a replay)', desired: { generation: 4n, withdrawn: false }, recorded: rec('4'), want: undefined },
+    { name: 'an older generation', desired: { generation: 3n, withdrawn: false }, recorded: rec('4'), want: /^generation 3 is older than the last verified generation 4; refused \(replayed\?\)$/ },
+    { name: 'an older tombstone', desired: { generation: 3n, withdrawn: true }, recorded: rec('4'), want: /generation 3 is older than the last verified generation 4/ },
+    { name: 'an older state after a withdrawal', desired: { generation: 6n, withdrawn: false }, recorded: rec('7', true), want: /generation 6 is older than the last verified generation 7/ },
+    { name: 'the tombstone again', desired: { generation: 7n, withdrawn: true }, recorded: rec('7', true), want: undefined },
+    { name: 'a normal state of the tombstone\'s generation', desired: { generation: 7n, withdrawn: false }, recorded: rec('7', true), want: /generation 7 was withdrawn by a signed tombstone/ },
+    { name: 're-published after a withdrawal', desired: { generation: 8n, withdrawn: false }, recorded: rec('7', true), want: undefined },
+    { name: 'an older document without a generation', desired: { generation: 1n, withdrawn: false }, recorded: rec(''), want: undefined },
+    { name: 'int64 beyond 2^53', desired: { generation: 9007199254740993n, withdrawn: false }, recorded: rec('9007199254740994'), want: /older than/ },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const got = generationRefusal(c.desired, c.recorded);
+      if (c.want === undefined) assert.equal(got, undefined);
+      else assert.match(got ?? '', c.want);
+    });
+  }
 });

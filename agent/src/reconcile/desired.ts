@@ -21,8 +21,12 @@ export function effectiveSyncPolicy(desired: DesiredState): Pick<SyncPolicy, 'au
 
 /**
  * Decodes the value of KV key `<cluster>.<bundleId>` and checks it belongs there.
+ * A tombstone (`withdrawn` true, fleet.proto DesiredState.withdrawn) carries an empty digest;
+ * every other desired state a `sha256-<64 hex>` one. A tombstone with a digest is refused: it
+ * would be ambiguous (withdraw the target, or apply that bundle?).
  * @throws TerminalError when the bytes do not decode, the contract major differs, the message's
- *   cluster or bundle id differs from the key, or the digest is not `sha256-<64 hex>`
+ *   cluster or bundle id differs from the key, the digest is not `sha256-<64 hex>` (not a
+ *   tombstone) or not empty (a tombstone)
  */
 export function decodeDesired(cluster: string, bundleId: string, bytes: Uint8Array): DesiredState {
   let d: DesiredState;
@@ -40,8 +44,41 @@ export function decodeDesired(cluster: string, bundleId: string, bytes: Uint8Arr
   if (d.bundleId !== bundleId) {
     throw new TerminalError(`desired state ${cluster}.${bundleId}: bundle_id "${d.bundleId}" does not match the key's bundle id "${bundleId}"`);
   }
+  if (d.withdrawn) {
+    if (d.digest !== '') {
+      throw new TerminalError(`desired state ${cluster}.${bundleId}: a tombstone (withdrawn=true) must have an empty digest, got "${d.digest}"`);
+    }
+    return d;
+  }
   if (!isBundleDigest(d.digest)) {
     throw new TerminalError(`desired state ${cluster}.${bundleId}: invalid digest "${d.digest}" (want sha256-<64 hex>)`);
   }
   return d;
+}
+
+/** What the agent recorded about a target's generations (inventory.ts `generation`, `withdrawn`). */
+export interface RecordedGeneration {
+  /** highest verified generation acted on, decimal string */
+  generation: string;
+  /** a verified tombstone withdrew the target at that generation */
+  withdrawn?: boolean;
+}
+
+/**
+ * Why a verified desired state must be refused because of its generation, or undefined (pure).
+ * Generations only go up per target (design, "Safety invariants"): a generation below the
+ * recorded one is a replayed older state; the recorded generation again as a normal desired state
+ * after a tombstone of that generation is one too. An equal generation otherwise is a replay of
+ * what was acted on (reconciled as usual). No record (first sight of the target): accepted.
+ */
+export function generationRefusal(desired: Pick<DesiredState, 'generation' | 'withdrawn'>, recorded: RecordedGeneration | null): string | undefined {
+  if (recorded === null) return undefined;
+  const last = BigInt(recorded.generation || '0');
+  if (desired.generation < last) {
+    return `generation ${desired.generation} is older than the last verified generation ${last}; refused (replayed?)`;
+  }
+  if (desired.generation === last && recorded.withdrawn === true && !desired.withdrawn) {
+    return `generation ${desired.generation} was withdrawn by a signed tombstone of the same generation; refused (replayed?)`;
+  }
+  return undefined;
 }

@@ -479,7 +479,8 @@ export class Keeper {
 
   private outcomeOf(v: View, trigger: ReportTrigger, resources: ObjectResult[], flushHealed: boolean): ReconcileOutcome {
     const objects = [...v.objects.values()];
-    const health = objects.length > 0 || v.base.mode !== 'delete'
+    // a withdrawal carries its reason in the health message (reconcile.ts reconcileWithdraw)
+    const health = v.base.mode === 'delete' && v.base.health !== undefined ? v.base.health : objects.length > 0 || v.base.mode !== 'delete'
       ? rollUpHealth(objects.map((st) => ({ ...st.health, object: `${st.ref.kind}/${st.ref.name}` })))
       : undefined;
     const live = this.currentDrift(v);

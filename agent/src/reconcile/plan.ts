@@ -187,6 +187,10 @@ export async function diffDesired(deps: ReconcileDeps, cluster: string, bundleId
     const desired = decodeDesired(cluster, bundleId, value);
     verifyDesiredSignature(desired, deps.trustedKeys);
     out.revision = desired.revision;
+    if (desired.withdrawn) {
+      out.errors.push(`bundle ${bundleId} is withdrawn (tombstone of generation ${desired.generation}): nothing to apply`);
+      return out;
+    }
     const previous = await deps.inventory.read(bundleId);
     const manifest = await deps.bundles.fetch(desired.digest);
     const write = { rules: desired.ignoreDifferences.map((r) => ({ ...r, jsonPointers: [...r.jsonPointers], managers: [...r.managers] })), managers: deps.ignoreManagers };

@@ -1,24 +1,32 @@
 /**
  * One reconcile of one target, as a straight line of steps (Flux kustomize-controller's inner
- * `reconcile()`): decode desired → check its signature → read inventory → decide the mode (sync policy) → fetch bundle →
- * parse → ensure namespace → apply in phases → new inventory → prune or orphan → write inventory
- * → summarise. In plan mode the line ends after a dry run (plan.ts). Bundle-level failures
- * end the line with a classified error; per-object failures are recorded and the line goes on.
+ * `reconcile()`): decode desired → check its signature → read inventory (resolving what a
+ * cut-short run left pending) → check the generation only goes up → decide the mode (sync policy)
+ * → fetch bundle → record what is about to be applied → parse → ensure namespace → apply in
+ * phases → new inventory → prune or orphan → write inventory → summarise. In plan mode the line
+ * ends after a dry run (plan.ts). A verified tombstone (DesiredState.withdrawn) takes the
+ * withdrawal line instead (reconcileWithdraw). Bundle-level failures end the line with a
+ * classified error; per-object failures are recorded and the line goes on.
+ *
+ * Deletes (issue #9): prune deletes only objects that are provably ours (inventory/ownership.ts:
+ * ownership marks and the recorded uid, with a uid precondition on the delete), only because a
+ * verified desired state no longer holds them or a verified tombstone withdrew the target — never
+ * because a KV key was deleted or purged (reconcileKeyDeleted refuses that) or something failed.
  */
-import type { BundleManifest, DesiredState } from '@gitfleet/proto';
+import { type BundleManifest, type DesiredState, HealthStatus } from '@gitfleet/proto';
 import type { Logger } from 'pino';
 import type { IgnoreRule } from '../drift/ignore.js';
-import { errorClassOf, TransientError, WaitingError } from '../errors.js';
+import { errorClassOf, TerminalError, TransientError, WaitingError } from '../errors.js';
 import type { HookRecord } from '../inventory/document.js';
-import { nextInventory, staleObjects, type Inventory, type InventoryStore } from '../inventory/index.js';
+import { type Inventory, type InventoryEntry, type InventoryStore, nextInventory, pruneVerdict, resolvePending, staleObjects } from '../inventory/index.js';
 import { type ApplyPolicy, applyObject, ensureNamespace, pruneObject, waitEstablished, type WriteIgnores } from '../kube/apply.js';
 import { ownershipGuard } from '../kube/ownership.js';
 import type { KubeClient } from '../kube/client.js';
 import { classifyKubeError, errorMessage } from '../kube/errors.js';
 import { type KubeObject, type ObjectRef, refKey, refOf, refString } from '../kube/types.js';
-import { BUNDLE_ID_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels.js';
 import type { BundleSource } from '../nats/bundle-fetcher.js';
-import { decodeDesired, effectiveSyncPolicy } from './desired.js';
+import { decodeDesired, effectiveSyncPolicy, generationRefusal } from './desired.js';
 import { type PlacedHook, runHooks } from './hook-runner.js';
 import { classifyHook, type HookPlan, type HookSpec, hookEventsFor, hooksFor, planHooks } from './hooks.js';
 import { applyWaves, kindRank, pruneOrder } from './ordering.js';
@@ -104,12 +112,22 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
     const desired = decodeDesired(input.cluster, input.bundleId, input.value);
     Object.assign(out, { revision: desired.revision, digest: desired.digest, generation: desired.generation });
     verifyDesiredSignature(desired, deps.trustedKeys);
+
+    // read the previous inventory (what we own; a restarted agent prunes from it), taking as
+    // ours what a run cut short between apply and inventory write left pending with our marks
+    const previous = await readOwnedInventory(deps, input.bundleId);
+
+    // generations only go up: an older verified state is a replay (terminal; the last verified
+    // one stays enforced by the reconciler)
+    const refusal = generationRefusal(desired, previous);
+    if (refusal !== undefined) throw new TerminalError(`desired state ${input.cluster}.${input.bundleId}: ${refusal}`);
+
+    // a verified tombstone withdraws the target
+    if (desired.withdrawn) return await reconcileWithdraw(deps, desired, previous, out, log);
+
     const policy = effectiveSyncPolicy(desired);
     out.policy = policy;
     out.ignore = ignoreRulesOf(desired);
-
-    // read the previous inventory (what we own; a restarted agent prunes from it)
-    const previous = await readInventory(deps, input.bundleId);
     const acted = BigInt(previous?.syncRequest ?? '0');
     out.syncRequest = acted;
     out.orphaned = previous?.orphaned ?? [];
@@ -131,7 +149,9 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
       // place the objects so that drift can be detected; nothing is written
       const { placed } = await placeAll(deps, desired, manifest);
       out.resources = placed.map((p) => ({ ref: p.ref, action: 'unchanged', message: '', owned: true, scopeKnown: true, desired: p.obj }));
-      out.state = 'SKIPPED';
+      // the state observed is the applied one (SYNCED, not SKIPPED: the keeper's later drift and
+      // health reports of the target start from this outcome, and a SKIPPED one has no report)
+      out.state = 'SYNCED';
       return out;
     }
 
@@ -150,9 +170,13 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
 
     // Helm hooks: which run (once per generation; install when there was no inventory)
     const hookPlan = planHooks({
-      generation: String(desired.generation), hadInventory: previous !== null,
+      generation: String(desired.generation), hadInventory: hadApplied(previous),
       appliedGeneration: previous?.synced ? previous.generation : undefined, record: previous?.hooks, syncRequested,
     });
+
+    // record what is about to be applied before the first apply (crash safety: a run killed
+    // between apply and inventory write finds it on its next run)
+    await recordPending(deps, desired, manifest, previous, acted, policy.prune);
 
     // apply: namespace first, pre hooks, then Namespaces, CRDs (wait Established), everything
     // else, then post hooks
@@ -170,32 +194,34 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
           bundleId: input.bundleId, revision: desired.revision, digest: desired.digest, generation: String(desired.generation),
           synced: false, objects: [], syncRequest: String(acted), keep: [], orphaned: [],
         };
-        await writeInventory(deps, { ...base, synced: false, hooks: run.record });
+        await writeInventory(deps, { ...liveRecord(base), generation: String(desired.generation), synced: false, hooks: run.record });
       }
       out.errorClass = nextStep(out.resources);
       return out;
     }
     const hookKeys = run.hookKeys;
 
-    // new inventory: applied objects + owned objects whose new version failed
+    // new inventory: applied objects (with the uid each apply returned) + owned objects whose
+    // new version failed
     const prevObjects = previous?.objects ?? [];
-    let owned = nextInventory(out.resources.filter((r) => r.hook === undefined).map((r) => ({ ref: r.ref, ok: r.owned, scopeKnown: r.scopeKnown })), prevObjects);
+    let owned = nextInventory(out.resources.filter((r) => r.hook === undefined).map((r) => ({ ref: r.ref, ok: r.owned, scopeKnown: r.scopeKnown, uid: uidOf(r.live) })), prevObjects);
     const ownedKeys = new Set(owned.map(refKey));
 
     // prune what left the desired state when the policy allows and its last version did not
-    // say gitfleet.io/prune: "false"; keep (orphan) the rest
+    // say gitfleet.io/prune: "false", and only what is provably ours; keep (orphan) the rest
     const tp = performance.now();
     const prevKeep = new Set((previous?.keep ?? []).map(refKey));
     // an object that became a Helm hook leaves the inventory without being pruned
     const stale = staleObjects(prevObjects, owned).filter((r) => !hookKeys.has(looseKey(r)));
     const toPrune = stale.filter((r) => policy.prune && !prevKeep.has(refKey(r)));
-    const orphanCandidates = [...(previous?.orphaned ?? []), ...stale.filter((r) => !toPrune.includes(r))].filter((r) => !ownedKeys.has(refKey(r)));
+    const orphanCandidates: ObjectRef[] = [...(previous?.orphaned ?? []), ...stale.filter((r) => !toPrune.includes(r))];
     if (toPrune.length > 0) {
       const pruned = await pruneAll(deps, input.bundleId, toPrune);
-      out.resources.push(...pruned);
-      owned = [...owned, ...pruned.filter((r) => r.owned).map((r) => r.ref)];
+      out.resources.push(...pruned.results);
+      owned = [...owned, ...pruned.kept];
+      orphanCandidates.push(...pruned.orphans);
     }
-    out.orphaned = await stillThere(deps, orphanCandidates);
+    out.orphaned = await stillThere(deps, orphanCandidates.filter((r) => !ownedKeys.has(refKey(r))));
     out.timings.pruneMs = performance.now() - tp;
 
     // write the inventory (with the sync_request acted on and the objects to keep on prune)
@@ -203,13 +229,17 @@ export async function reconcileApply(deps: ReconcileDeps, input: ApplyInput): Pr
     out.syncRequest = desired.syncRequest > acted ? desired.syncRequest : acted;
     const keepNow = new Set(out.resources.filter((r) => r.keep && r.owned).map((r) => refKey(r.ref)));
     const appliedNow = new Set(out.resources.filter((r) => r.action !== 'failed').map((r) => refKey(r.ref)));
+    const unsure = out.resources.filter((r) => r.action === 'failed' && !r.owned && r.hook === undefined && r.scopeKnown && !ownedKeys.has(refKey(r.ref))).map((r) => plainRef(r.ref));
     await writeInventory(deps, {
       bundleId: input.bundleId, revision: desired.revision, digest: desired.digest,
       generation: String(desired.generation), synced: out.state === 'SYNCED', objects: owned,
       syncRequest: String(out.syncRequest),
-      keep: owned.filter((r) => keepNow.has(refKey(r)) || (!appliedNow.has(refKey(r)) && prevKeep.has(refKey(r)))),
-      orphaned: out.orphaned,
+      keep: owned.filter((r) => keepNow.has(refKey(r)) || (!appliedNow.has(refKey(r)) && prevKeep.has(refKey(r)))).map(plainRef),
+      orphaned: out.orphaned.map(plainRef),
+      prune: policy.prune,
       ...(run.record ? { hooks: run.record } : {}),
+      // a failed apply may still have reached the apiserver (a lost answer): stays pending
+      ...(unsure.length > 0 ? { pending: unsure } : {}),
     });
     out.errorClass = nextStep(out.resources);
   } catch (err) {
@@ -237,55 +267,145 @@ async function stillThere(deps: ReconcileDeps, refs: readonly ObjectRef[]): Prom
 }
 
 /**
- * Deletes a target: prunes every object of its inventory (reverse apply order) except those
- * whose last version said gitfleet.io/prune: "false" (reported orphaned), then the inventory
- * itself. Never throws. State DELETED when everything is gone, else FAILED (transient);
- * SKIPPED for a replayed delete marker whose target left no inventory.
+ * Withdraws a target on a verified tombstone (DesiredState.withdrawn; already decoded, signature
+ * and generation checked): prunes every object of its inventory that is provably ours
+ * (pruneAll), except those whose last version said gitfleet.io/prune: "false" — and none at all
+ * when the last applied state had SyncPolicy.prune=false (Rancher Fleet's `keepResources`
+ * meaning: the objects are kept and reported orphaned; Argo CD would delete them through its
+ * finalizer). Then keeps the inventory as a withdrawn record (its generation, no objects) so that
+ * an older signed desired state replayed later is refused. Reports DELETED with the withdrawal
+ * reason in the health message; FAILED (retried) while some prunes failed (they stay in the
+ * record's objects); SKIPPED when the record already shows this tombstone done.
  */
-export async function reconcileDelete(deps: ReconcileDeps, bundleId: string, trigger: Trigger = 'update'): Promise<ReconcileOutcome> {
+async function reconcileWithdraw(deps: ReconcileDeps, desired: DesiredState, previous: Inventory | null, out: ReconcileOutcome, log: Logger): Promise<ReconcileOutcome> {
+  Object.assign(out, { mode: 'delete', trigger: 'delete', verified: true, syncRequest: BigInt(previous?.syncRequest ?? '0') });
+  const reason = desired.withdrawalReason || '(no reason given)';
+  out.health = { status: HealthStatus.UNSPECIFIED, message: `withdrawn: ${reason}` };
+  const generation = String(desired.generation);
+  if (previous?.withdrawn === true && previous.generation === generation && previous.objects.length === 0 && (previous.pending ?? []).length === 0) {
+    out.state = 'SKIPPED'; // this tombstone was acted on already: nothing of the target is left
+    return out;
+  }
+  log.info({ generation, reason, objects: previous?.objects.length ?? 0, prune: previous?.prune ?? true }, 'withdrawing the target (signed tombstone)');
+
+  // prune what the inventory owns, unless the last applied policy or the object asks to keep it
+  const tp = performance.now();
+  const objects = previous?.objects ?? [];
+  const keep = new Set((previous?.keep ?? []).map(refKey));
+  const pruneAllowed = previous?.prune !== false;
+  const candidates = objects.filter((r) => pruneAllowed && !keep.has(refKey(r)));
+  const kept = objects.filter((r) => !candidates.includes(r));
+  const pruned = await pruneAll(deps, desired.bundleId, candidates);
+  out.resources = pruned.results;
+  out.orphaned = await stillThere(deps, [...(previous?.orphaned ?? []), ...kept, ...pruned.orphans]);
+  out.timings.pruneMs = performance.now() - tp;
+
+  // keep the record: withdrawn, its generation, what could not be pruned yet (retried)
+  await writeInventory(deps, {
+    bundleId: desired.bundleId, revision: desired.revision, digest: '', generation, synced: false,
+    objects: pruned.kept, syncRequest: previous?.syncRequest ?? '0', keep: [], orphaned: out.orphaned.map(plainRef),
+    ...(previous?.prune !== undefined ? { prune: previous.prune } : {}),
+    withdrawn: true, withdrawalReason: desired.withdrawalReason,
+  });
+  out.state = pruned.kept.length === 0 ? 'DELETED' : 'FAILED';
+  out.errorClass = nextStep(out.resources);
+  return out;
+}
+
+/**
+ * A desired-state key was deleted or purged (KV DEL/PURGE) — never a withdrawal (only a signed
+ * tombstone is): nothing is pruned. With an inventory that still owns something the refusal is
+ * reported (FAILED, terminal: the reconciler keeps enforcing the last verified desired state);
+ * without one, or when the target was already withdrawn, the delete is ignored (SKIPPED).
+ * Never throws.
+ */
+export async function reconcileKeyDeleted(deps: ReconcileDeps, cluster: string, bundleId: string, operation: 'DEL' | 'PURGE'): Promise<ReconcileOutcome> {
   const t0 = performance.now();
   const out: ReconcileOutcome = {
     bundleId, state: 'FAILED', revision: '', digest: '', generation: 0n,
-    resources: [], errors: [], timings: { fetchMs: 0, applyMs: 0, pruneMs: 0, totalMs: 0 },
-    mode: 'delete', trigger: 'delete',
+    resources: [], errors: [], timings: { fetchMs: 0, applyMs: 0, pruneMs: 0, totalMs: 0 }, trigger: 'delete',
   };
   try {
-    // read the inventory (nothing owned: nothing to do)
     const previous = await readInventory(deps, bundleId);
-    if (!previous && trigger === 'replay') {
-      out.state = 'SKIPPED'; // an old delete marker replayed at start: nothing of it is left
+    if (previous === null || (previous.withdrawn === true && previous.objects.length === 0)) {
+      out.state = 'SKIPPED';
+      out.mode = 'delete';
       return out;
     }
-    if (previous) {
-      Object.assign(out, { revision: previous.revision, digest: previous.digest, generation: BigInt(previous.generation || '0'), syncRequest: BigInt(previous.syncRequest) });
-    }
-
-    // prune everything it lists, except what asks to be kept
-    const keep = new Set((previous?.keep ?? []).map(refKey));
-    const tp = performance.now();
-    out.resources = await pruneAll(deps, bundleId, (previous?.objects ?? []).filter((r) => !keep.has(refKey(r))));
-    out.orphaned = [...(previous?.orphaned ?? []), ...(previous?.objects ?? []).filter((r) => keep.has(refKey(r)))];
-    out.timings.pruneMs = performance.now() - tp;
-
-    // drop the inventory, or keep what is left when some prunes failed
-    const left = out.resources.filter((r) => r.owned).map((r) => r.ref);
-    if (left.length === 0) {
-      if (previous) await deps.inventory.remove(bundleId);
-      out.state = 'DELETED';
-    } else if (previous) {
-      await writeInventory(deps, { ...previous, synced: false, objects: left, keep: [] });
-      out.state = 'FAILED';
-    }
-    out.errorClass = nextStep(out.resources);
-    if (out.state === 'FAILED') out.errorClass ??= 'transient';
+    Object.assign(out, { revision: previous.revision, digest: previous.digest, generation: BigInt(previous.generation || '0'), syncRequest: BigInt(previous.syncRequest), orphaned: previous.orphaned });
+    out.errors.push(`desired state key deleted without a signed tombstone; nothing pruned (KV ${operation} of ${cluster}.${bundleId})`);
+    out.errorClass = 'terminal';
   } catch (err) {
-    out.state = 'FAILED';
     out.errors.push(errorMessage(err));
-    out.errorClass = nextStep(out.resources, errorClassOf(err));
+    out.errorClass = errorClassOf(err);
   } finally {
     out.timings.totalMs = performance.now() - t0;
   }
   return out;
+}
+
+/** True when the target has applied something before (Helm hooks: upgrade rather than install). */
+function hadApplied(inv: Inventory | null): boolean {
+  return inv !== null && inv.withdrawn !== true && (inv.synced || inv.hooks !== undefined || inv.objects.length > 0);
+}
+
+/** An inventory without its withdrawal marks (a target applied again after a withdrawal). */
+function liveRecord(inv: Inventory): Inventory {
+  const { withdrawn: _w, withdrawalReason: _r, ...rest } = inv;
+  return rest;
+}
+
+/** metadata.uid of a live object, if any. */
+function uidOf(live: KubeObject | undefined): string | undefined {
+  const uid = live?.metadata.uid;
+  return typeof uid === 'string' && uid !== '' ? uid : undefined;
+}
+
+/** The bare ref of an entry (no uid). */
+function plainRef(r: ObjectRef): ObjectRef {
+  return { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name };
+}
+
+/**
+ * Writes the inventory with `pending` = the objects of `desired` not owned yet, before the first
+ * apply (crash safety). Nothing is written when every object is owned already (a resync). Objects
+ * whose scope cannot be resolved are left out: they cannot be applied either.
+ */
+async function recordPending(deps: ReconcileDeps, desired: DesiredState, manifest: BundleManifest, previous: Inventory | null, acted: bigint, prune: boolean): Promise<void> {
+  const { placed } = await placeAll(deps, desired, manifest);
+  const owned = new Set((previous?.objects ?? []).map(refKey));
+  const seen = new Set<string>();
+  const pending = placed.map((p) => p.ref).filter((r) => !owned.has(refKey(r)) && !seen.has(refKey(r)) && seen.add(refKey(r)));
+  for (const r of previous?.pending ?? []) if (!owned.has(refKey(r)) && !seen.has(refKey(r)) && seen.add(refKey(r))) pending.push(r);
+  if (pending.length === 0) return;
+  const base: Inventory = previous ? liveRecord(previous) : {
+    bundleId: desired.bundleId, revision: desired.revision, digest: desired.digest, generation: String(desired.generation),
+    synced: false, objects: [], syncRequest: String(acted), keep: [], orphaned: [], prune,
+  };
+  await writeInventory(deps, { ...base, revision: desired.revision, digest: desired.digest, generation: String(desired.generation), synced: false, pending });
+}
+
+/**
+ * Reads the inventory and resolves its `pending` list (a run cut short between apply and
+ * inventory write): each pending object is read; one that exists with our marks for this bundle
+ * is taken as owned with its live uid (inventory/ownership.ts resolvePending). Null when none.
+ * @throws TransientError (or WaitingError) when the inventory cannot be read
+ */
+async function readOwnedInventory(deps: ReconcileDeps, bundleId: string): Promise<Inventory | null> {
+  const inv = await readInventory(deps, bundleId);
+  if (!inv?.pending?.length) return inv;
+  const found = new Map<string, KubeObject | null>();
+  await mapLimit(inv.pending, deps.applyConcurrency, async (ref) => {
+    try {
+      found.set(refKey(ref), await deps.kube.getObject(ref));
+    } catch {
+      // unreadable (kind not served, apiserver error): stays pending
+    }
+  });
+  const resolved = resolvePending(inv, found);
+  const adopted = resolved.objects.length - inv.objects.length;
+  deps.log.info({ bundleId, pending: inv.pending.length, adopted }, 'resolved objects a cut-short run left pending');
+  return resolved;
 }
 
 async function readInventory(deps: ReconcileDeps, bundleId: string): Promise<Inventory | null> {
@@ -482,36 +602,71 @@ async function waitCrds(deps: ReconcileDeps, results: ObjectResult[]): Promise<v
   }));
 }
 
+/** What pruneAll did. */
+interface PruneRun {
+  /** per-object results: pruned, or failed (with the reason) */
+  results: ObjectResult[];
+  /** entries still owned (their prune failed, or their kind is not served): they stay in the inventory */
+  kept: InventoryEntry[];
+  /** objects left alone because they are not provably ours (reported orphaned) */
+  orphans: ObjectRef[];
+}
+
 /**
- * Prunes `refs` in reverse apply order (waves, concurrently inside a wave). An object that now
- * carries another bundle's id label was adopted by that bundle and is left alone. Results:
- * pruned (owned=false), or failed (owned=true: it stays in the inventory).
+ * Prunes `entries` in reverse apply order (waves, concurrently inside a wave), each only when it
+ * is provably ours (inventory/ownership.ts pruneVerdict: marks for this bundle and the recorded
+ * uid), with a uid precondition on the delete. An object now carrying another bundle's marks was
+ * adopted by it: left alone, dropped silently. One without our marks, with another uid, or
+ * without a recorded uid: left alone, reported orphaned. One that cannot be read or deleted
+ * (including a kind no longer served): failed, kept in the inventory — never taken for gone.
  */
-async function pruneAll(deps: ReconcileDeps, bundleId: string, refs: readonly ObjectRef[]): Promise<ObjectResult[]> {
-  const ordered = pruneOrder(refs, (r) => r.kind);
-  const waves: ObjectRef[][] = [];
+async function pruneAll(deps: ReconcileDeps, bundleId: string, entries: readonly InventoryEntry[]): Promise<PruneRun> {
+  const ordered = pruneOrder(entries, (r) => r.kind);
+  const waves: InventoryEntry[][] = [];
   for (const ref of ordered) {
     const last = waves[waves.length - 1];
     if (last && kindRank(last[0]!.kind) === kindRank(ref.kind)) last.push(ref);
     else waves.push([ref]);
   }
-  const results: ObjectResult[] = [];
+  const run: PruneRun = { results: [], kept: [], orphans: [] };
+  const failed = (entry: InventoryEntry, message: string, errorClass: ObjectResult['errorClass']): void => {
+    run.results.push({ ref: plainRef(entry), action: 'failed', message: `prune: ${message}`, errorClass, owned: true, scopeKnown: true });
+    run.kept.push(entry);
+  };
+  const orphan = (entry: InventoryEntry, reason: string): void => {
+    deps.log.warn({ bundleId, object: refString(entry), reason }, 'not pruning: not provably ours; reported orphaned');
+    run.orphans.push(plainRef(entry));
+  };
   for (const wave of waves) {
-    results.push(...await mapLimit(wave, deps.applyConcurrency, async (ref): Promise<ObjectResult | undefined> => {
+    await mapLimit(wave, deps.applyConcurrency, async (entry): Promise<void> => {
+      let live: KubeObject | null;
       try {
-        const live = await deps.kube.getObject(ref);
-        const owner = live?.metadata.labels?.[BUNDLE_ID_LABEL];
-        if (live && owner !== undefined && owner !== bundleId) {
-          deps.log.info({ object: refString(ref), owner, bundleId }, 'not pruning: object now belongs to another bundle');
-          return undefined;
-        }
-      } catch {
-        // fall through: the delete below reports the failure
+        live = await deps.kube.getObject(entry);
+      } catch (err) {
+        const f = classifyKubeError(err);
+        if (f.errorClass === 'waiting') failed(entry, `${entry.apiVersion} ${entry.kind} is not served by the apiserver; kept in the inventory, not taken for gone (${f.message})`, 'failed');
+        else failed(entry, f.message, f.errorClass);
+        return;
       }
-      const res = await pruneObject(deps.kube, ref);
-      if (res.ok) return { ref, action: 'pruned', message: '', owned: false, scopeKnown: true };
-      return { ref, action: 'failed', message: `prune: ${res.message}`, errorClass: res.errorClass, owned: true, scopeKnown: true };
-    }).then((rs) => rs.filter((r): r is ObjectResult => r !== undefined)));
+      const verdict = pruneVerdict(bundleId, entry, live);
+      switch (verdict.action) {
+        case 'gone':
+          run.results.push({ ref: plainRef(entry), action: 'pruned', message: '', owned: false, scopeKnown: true });
+          return;
+        case 'adopted':
+          deps.log.info({ object: refString(entry), owner: verdict.owner, bundleId }, 'not pruning: object now belongs to another bundle');
+          return;
+        case 'orphan':
+          orphan(entry, verdict.reason);
+          return;
+        case 'delete': {
+          const res = await pruneObject(deps.kube, entry, verdict.uid);
+          if (res.ok) run.results.push({ ref: plainRef(entry), action: 'pruned', message: '', owned: false, scopeKnown: true });
+          else if (res.uidMismatch) orphan(entry, `${refString(entry)} was re-created (uid precondition ${verdict.uid} failed: ${res.message}); not pruned`);
+          else failed(entry, res.message, res.errorClass);
+        }
+      }
+    });
   }
-  return results;
+  return run;
 }

@@ -9,8 +9,11 @@
  *   waiting   → requeue after WAIT_REQUEUE_MS
  * The periodic resync re-applies every target's last desired state, also while NATS is down.
  * A refused desired state (terminal: undecodable, another cluster, unsigned or badly signed,
- * tampered bundle) never replaces the last verified one: the resync keeps re-applying that
- * (the last entry whose reconcile passed every check), so the cluster stays on its last good state.
+ * tampered bundle, a generation older than the last verified one) never replaces the last
+ * verified one: the resync keeps re-applying that (the last entry whose reconcile passed every
+ * check), so the cluster stays on its last good state. A KV DEL or PURGE of a target's key is
+ * refused the same way (only a signed tombstone withdraws a target: reconcile.ts): nothing is
+ * pruned, the refusal is reported, the last verified desired state stays enforced.
  */
 import { randomUUID } from 'node:crypto';
 import { parseDesiredStateKey } from '@gitfleet/proto';
@@ -21,7 +24,7 @@ import type { StatusSink } from '../nats/status-publisher.js';
 import { backoffDelay, RECONCILE_BACKOFF } from './backoff.js';
 import type { Keeper } from './keeper.js';
 import { Semaphore } from './pool.js';
-import { reconcileApply, reconcileDelete, type ReconcileDeps, type Trigger } from './reconcile.js';
+import { reconcileApply, reconcileKeyDeleted, type ReconcileDeps, type Trigger } from './reconcile.js';
 import { type ReconcileOutcome, toStatusReport } from './result.js';
 
 /** Requeue delay of a waiting target (CRD not established, kind not served), ms. */
@@ -51,7 +54,7 @@ interface TargetState {
   retryTimer: NodeJS.Timeout | undefined;
   /** the latest entry failed terminally: wait for a new one */
   held: boolean;
-  /** the last PUT entry that passed every check (decode, signature, bundle digest) */
+  /** the last PUT entry that passed every check (decode, signature, generation, bundle digest) */
   verified: TargetState['latest'] | undefined;
 }
 
@@ -148,9 +151,12 @@ export class Reconciler {
     }
   }
 
-  /** The entry a resync of a held target re-applies: its last verified PUT, if any. */
+  /**
+   * The entry a resync of a held target re-applies: its last verified PUT, if any (the latest
+   * entry was refused: a bad PUT, or a KV DEL/PURGE).
+   */
   private fallback(t: TargetState): TargetState['latest'] | undefined {
-    return t.held && t.latest.operation === 'PUT' && t.verified !== undefined && t.verified !== t.latest ? t.verified : undefined;
+    return t.held && t.verified !== undefined && t.verified !== t.latest ? t.verified : undefined;
   }
 
   private schedule(t: TargetState, trigger: Trigger): void {
@@ -177,7 +183,7 @@ export class Reconciler {
         await this.keeper.exclusive(t.bundleId, async () => {
           const outcome = entry.operation === 'PUT'
             ? await reconcileApply(this.deps, { cluster: this.opts.cluster, bundleId: t.bundleId, value: entry.value, trigger })
-            : await reconcileDelete(this.deps, t.bundleId, trigger);
+            : await reconcileKeyDeleted(this.deps, this.opts.cluster, t.bundleId, entry.operation);
           await this.after(t, entry, trigger, outcome);
         });
       }
@@ -200,10 +206,11 @@ export class Reconciler {
     } catch (err) {
       log.error({ err }, 'keeper failed to take the outcome');
     }
-    if (entry.operation === 'PUT' && o.verified === true) t.verified = entry;
-    if (entry.operation === 'PUT' && o.verified === true) this.opts.stateCache?.remember(t.bundleId, entry.revision, entry.value, o.digest);
+    // a bare KV DEL/PURGE keeps the last verified entry (it is refused, never a withdrawal); a
+    // verified tombstone clears it, and never enters the cold-start cache
+    if (entry.operation === 'PUT' && o.verified === true) t.verified = o.mode === 'delete' ? undefined : entry;
+    if (entry.operation === 'PUT' && o.verified === true && o.mode !== 'delete') this.opts.stateCache?.remember(t.bundleId, entry.revision, entry.value, o.digest);
     if (o.state === 'DELETED') this.opts.stateCache?.forget(t.bundleId);
-    if (entry.operation !== 'PUT') t.verified = undefined;
     if (t.latest !== entry) return; // a newer entry is pending (or this was a fallback); it decides what comes next
     switch (o.errorClass) {
       case 'terminal':
@@ -217,7 +224,7 @@ export class Reconciler {
         break;
       default:
         t.attempt = 0;
-        if ((o.state === 'DELETED' || (o.state === 'SKIPPED' && entry.operation !== 'PUT')) && t.pending === undefined) {
+        if ((o.state === 'DELETED' || (o.state === 'SKIPPED' && (entry.operation !== 'PUT' || o.mode === 'delete'))) && t.pending === undefined) {
           this.targets.delete(t.bundleId);
         }
     }

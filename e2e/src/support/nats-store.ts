@@ -55,6 +55,34 @@ export class NatsStore {
     return kv.put(desiredStateKey(cluster, bundleId), toBinary(DesiredStateSchema, desired));
   }
 
+  /** A bare KV delete of a target's key (never a withdrawal: agents refuse it and prune nothing). */
+  async deleteDesiredKey(cluster: string, bundleId: string): Promise<void> {
+    const kv = await new Kvm(this.nc).open(DESIRED_STATE_BUCKET);
+    await kv.delete(desiredStateKey(cluster, bundleId));
+  }
+
+  /** A KV purge of a target's key (its history is dropped too; never a withdrawal either). */
+  async purgeDesiredKey(cluster: string, bundleId: string): Promise<void> {
+    const kv = await new Kvm(this.nc).open(DESIRED_STATE_BUCKET);
+    await kv.purge(desiredStateKey(cluster, bundleId));
+  }
+
+  /** The raw values of every PUT of a target's key still in the KV history, oldest first, with their revisions. */
+  async desiredHistory(cluster: string, bundleId: string): Promise<Array<{ revision: number; value: Uint8Array; desired: DesiredState }>> {
+    const kv = await new Kvm(this.nc).open(DESIRED_STATE_BUCKET);
+    const out: Array<{ revision: number; value: Uint8Array; desired: DesiredState }> = [];
+    for await (const e of await kv.history({ key: desiredStateKey(cluster, bundleId) })) {
+      if (e.operation === 'PUT') out.push({ revision: e.revision, value: e.value, desired: fromBinary(DesiredStateSchema, e.value) });
+    }
+    return out;
+  }
+
+  /** Writes raw bytes as a target's desired state (e.g. an earlier KV entry, replayed); returns the KV revision. */
+  async putDesiredBytes(cluster: string, bundleId: string, value: Uint8Array): Promise<number> {
+    const kv = await new Kvm(this.nc).open(DESIRED_STATE_BUCKET);
+    return kv.put(desiredStateKey(cluster, bundleId), value);
+  }
+
   /** Closes the connection. */
   async close(): Promise<void> {
     await this.nc.close();
