@@ -15,6 +15,7 @@ import { CONTRACT_VERSION, create, DESIRED_STATE_BUCKET, desiredStateKey, Desire
 import { createHubApp } from '../src/app.factory.js';
 import { createTestGitRepo, type TestGitRepo } from './support/git-repo.js';
 import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+import { apiClient } from './support/http.js';
 
 const ADMIN_TOKEN = 'hub-app-test-admin-token';
 
@@ -30,15 +31,7 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
   let repo: TestGitRepo;
   const write = (file: string, text: string) => repo.write(file, text);
   const push = (message: string) => repo.push(message);
-  const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}`, ...headers },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const api = apiClient(() => base, ADMIN_TOKEN);
 
   before(async () => {
     const tb = await loadTestbed();

@@ -17,6 +17,7 @@ import { createHubApp } from '../src/app.factory.js';
 import { createTestGitRepo, type TestGitRepo } from './support/git-repo.js';
 import { createGpgKey, type TestGpgKey } from './support/gpg.js';
 import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+import { apiClient } from './support/http.js';
 
 const ADMIN_TOKEN = 'hub-commit-signatures-test-admin-token';
 const KEY = desiredStateKey('spoke-sig', 'signed-web');
@@ -34,15 +35,7 @@ describe('commit signature policy (gpg-signed commits, HTTP, NATS, PostgreSQL)',
   let stranger: TestGpgKey;
   const repoName = `hub-sig-test-${process.pid}-${Date.now()}`;
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const api = apiClient(() => base, ADMIN_TOKEN);
   const color = (c: string) => repo.write('web/cm.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  color: ${c}\n`);
   /** The revision of the published desired state of spoke-sig/signed-web (undefined: none). */
   const published = async () => {

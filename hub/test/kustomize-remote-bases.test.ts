@@ -12,6 +12,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createHubApp } from '../src/app.factory.js';
 import { createTestGitRepo, type TestGitRepo } from './support/git-repo.js';
 import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+import { apiClient } from './support/http.js';
 
 const ADMIN_TOKEN = 'hub-kustomize-remote-test-token';
 
@@ -23,15 +24,7 @@ describe('sources: kustomizeRemoteBases (API, PostgreSQL, pipeline)', () => {
   let cacheDir: string;
   let repo: TestGitRepo;
   const repoName = `hub-kremote-${process.pid}-${Date.now()}`;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const api = apiClient(() => base, ADMIN_TOKEN);
 
   before(async () => {
     const tb = await loadTestbed();

@@ -35,6 +35,7 @@ import {
 import { createHubApp } from '../src/app.factory.js';
 import { createTestGitRepo, type TestGitRepo } from './support/git-repo.js';
 import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+import { apiClient } from './support/http.js';
 
 const BUNDLE = 'demo-web';
 
@@ -68,15 +69,7 @@ describe('sync policy, drift, health, manual sync, diff (HTTP, real Git server, 
   let repo: TestGitRepo;
   const write = (file: string, text: string) => repo.write(file, text);
   const push = (message: string) => repo.push(message);
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sync-drift-health-admin-token' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const api = apiClient(() => base, 'sync-drift-health-admin-token');
   const desired = async (cluster: string): Promise<DesiredState | undefined> => {
     const e = await kv.get(desiredStateKey(cluster, BUNDLE));
     return e?.operation === 'PUT' ? fromBinary(DesiredStateSchema, e.value) : undefined;
