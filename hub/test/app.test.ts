@@ -13,14 +13,14 @@ import { Kvm } from '@nats-io/kv';
 import { jetstream } from '@nats-io/jetstream';
 import { CONTRACT_VERSION, create, DESIRED_STATE_BUCKET, desiredStateKey, DesiredStateSchema, fromBinary, HeartbeatSchema, heartbeatSubject, toBinary } from '@gitfleet/proto';
 import { createHubApp } from '../src/app.factory.js';
-import { createTestGitRepo, type TestGitRepo } from './support/git-repo.js';
-import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+import { createTempDatabase, GitRepo, NatsServer, type TestDatabase, waitFor } from '@gitfleet/testing';
+import { loadTestbed } from './support/testbed.js';
 import { apiClient } from './support/http.js';
 
 const ADMIN_TOKEN = 'hub-app-test-admin-token';
 
 describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
-  let db: TempDatabase;
+  let db: TestDatabase;
   let nats: NatsServer;
   let app: INestApplication;
   let base: string;
@@ -28,17 +28,17 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
   let nc: NatsConnection;
   const repoName = `hub-test-${process.pid}-${Date.now()}`;
 
-  let repo: TestGitRepo;
+  let repo: GitRepo;
   const write = (file: string, text: string) => repo.write(file, text);
-  const push = (message: string) => repo.push(message);
+  const push = (message: string) => repo.commitAndPush(message);
   const api = apiClient(() => base, ADMIN_TOKEN);
 
   before(async () => {
     const tb = await loadTestbed();
-    db = await createTempDatabase(tb);
-    nats = await startNatsServer(tb);
+    db = await createTempDatabase(tb.databaseUrl);
+    nats = await NatsServer.start(tb.binDir, { name: 'hub-test' });
     cacheDir = mkdtempSync(join(tmpdir(), 'gitfleet-hub-git-'));
-    repo = await createTestGitRepo(tb, repoName);
+    repo = await GitRepo.create(tb, repoName);
     write('web/fleet.yaml', 'defaultNamespace: web\n');
     write('web/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  color: blue\n');
     await push('first');
@@ -55,7 +55,7 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
     await nats?.dispose();
     await db?.drop();
     if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
-    repo?.remove();
+    repo?.dispose({ bare: true });
   });
 
   it('is live and ready, and serves its OpenAPI document', async () => {
@@ -98,7 +98,7 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
     // a refused write whose error names a property holding NUL is still audited (without the NUL)
     const nul = await api('POST', '/api/v1/clusters', { name: 'nul', 'x\u0000y': 1 });
     assert.equal(nul.status, 400);
-    const audit = await eventually(async () => (await api('GET', '/api/v1/audit?limit=5')).body.find((e: { path: string; outcome: number }) => e.path === '/api/v1/clusters' && e.outcome === 400 && /xy should not exist/.test(String((e as { message?: string }).message))), 5000, 'audit entry of the NUL request');
+    const audit = await waitFor('audit entry of the NUL request', async () => (await api('GET', '/api/v1/audit?limit=5')).body.find((e: { path: string; outcome: number }) => e.path === '/api/v1/clusters' && e.outcome === 400 && /xy should not exist/.test(String((e as { message?: string }).message))), 5000);
     assert.ok(!String(audit.message).includes('\u0000'));
   });
 
@@ -138,7 +138,7 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
       targets: [{ clusterSelector: { matchLabels: { env: 'prod' } } }],
     });
     assert.equal(src.status, 201, JSON.stringify(src.body));
-    const first = await eventually(async () => (await api('GET', '/api/v1/targets?cluster=spoke-a')).body.find((t: { bundleId: string }) => t.bundleId === 'demo-web'), 10_000, 'first publish');
+    const first = await waitFor('first publish', async () => (await api('GET', '/api/v1/targets?cluster=spoke-a')).body.find((t: { bundleId: string }) => t.bundleId === 'demo-web'), 10_000);
     assert.equal(first.status, 'Pending');
     assert.equal(first.desired.generation, 1);
 
@@ -147,10 +147,10 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
     const started = performance.now();
     const hook = await api('POST', '/api/v1/sources/demo/webhook', { ref: 'refs/heads/main' }, { 'x-github-event': 'push' });
     assert.equal(hook.status, 202);
-    await eventually(async () => {
+    await waitFor('webhook publish', async () => {
       const e = await kv.get(desiredStateKey('spoke-a', 'demo-web'));
       return e && e.operation === 'PUT' && fromBinary(DesiredStateSchema, e.value).revision === rev2;
-    }, 5000, 'webhook publish');
+    }, 5000);
     const elapsed = performance.now() - started;
     assert.ok(elapsed < 1000, `webhook → KV took ${Math.round(elapsed)} ms`);
     process.stdout.write(`# webhook → fetch → render → KV put: ${Math.round(elapsed)} ms\n`);
@@ -178,22 +178,22 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
       return d.withdrawn ? d : undefined;
     };
     assert.equal((await api('PATCH', '/api/v1/clusters/spoke-a', { labels: { env: 'dev' } })).status, 200);
-    const tomb = await eventually(gone, 3000, 'tombstone after relabel');
+    const tomb = await waitFor('tombstone after relabel', gone, 3000);
     assert.equal(tomb.generation, 3n); // published at 1, republished at 2 by the webhook test
     assert.equal(tomb.digest, '');
     assert.match(tomb.withdrawalReason, /cluster spoke-a is no longer targeted/);
     assert.deepEqual((await api('GET', '/api/v1/targets?cluster=spoke-a')).body, []);
 
     assert.equal((await api('PATCH', '/api/v1/clusters/spoke-a', { labels: { env: 'prod' } })).status, 200);
-    const back = await eventually(async () => {
+    const back = await waitFor('key back after relabel', async () => {
       const e = await kv.get(key);
       const d = e?.operation === 'PUT' ? fromBinary(DesiredStateSchema, e.value) : undefined;
       return d && !d.withdrawn ? d : undefined;
-    }, 3000, 'key back after relabel');
+    }, 3000);
     assert.equal(back.generation, 4n); // generations never go back for a re-created target (the tombstone had 3)
 
     assert.equal((await api('DELETE', '/api/v1/clusters/spoke-a')).status, 204);
-    const deleted = await eventually(gone, 3000, 'tombstone after cluster delete');
+    const deleted = await waitFor('tombstone after cluster delete', gone, 3000);
     assert.equal(deleted.generation, 5n);
     assert.equal(deleted.withdrawalReason, 'cluster spoke-a was deleted');
   });
@@ -203,7 +203,7 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
     assert.equal((await api('GET', '/api/v1/clusters/kv-c')).body.kubernetesVersion, null);
     const hb = create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'kv-c', agentVersion: '0.3.0', sentAt: new Date().toISOString(), kubernetesVersion: 'v1.35.2' });
     await jetstream(nc).publish(heartbeatSubject('kv-c'), toBinary(HeartbeatSchema, hb));
-    await eventually(async () => (await api('GET', '/api/v1/clusters/kv-c')).body.kubernetesVersion === 'v1.35.2', 10_000, 'kubernetes version in the API');
+    await waitFor('kubernetes version in the API', async () => (await api('GET', '/api/v1/clusters/kv-c')).body.kubernetesVersion === 'v1.35.2', 10_000);
     const listed = (await api('GET', '/api/v1/clusters')).body as Array<{ name: string; kubernetesVersion: string | null; agentVersion: string | null }>;
     assert.deepEqual(listed.filter((c) => c.name === 'kv-c').map((c) => [c.kubernetesVersion, c.agentVersion]), [['v1.35.2', '0.3.0']]);
     assert.equal((await api('DELETE', '/api/v1/clusters/kv-c')).status, 204);
@@ -213,10 +213,10 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
     const tb = await loadTestbed();
     const s = await api('POST', '/api/v1/sources', { name: 'broken', url: `${tb.gitUrl}/does-not-exist-${repoName}.git`, pollIntervalSeconds: 3600 });
     assert.equal(s.status, 201);
-    const got = await eventually(async () => {
+    const got = await waitFor('fetch error recorded', async () => {
       const r = await api('GET', '/api/v1/sources/broken');
       return r.body.lastError ? r.body : undefined;
-    }, 10_000, 'fetch error recorded');
+    }, 10_000);
     assert.equal(got.lastRevision, null);
     assert.equal((await api('DELETE', '/api/v1/sources/broken')).status, 204);
   });

@@ -16,7 +16,8 @@ import type { INestApplication } from '@nestjs/common';
 import pg from 'pg';
 import { createHubApp } from '../src/app.factory.js';
 import { hashToken } from '../src/auth/tokens.js';
-import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+import { createTempDatabase, waitFor, NatsServer, type TestDatabase } from '@gitfleet/testing';
+import { loadTestbed } from './support/testbed.js';
 
 const ADMIN = 'auth-test-bootstrap-admin-token';
 const GIT_PASSWORD = 'pr1vate-git-passw0rd';
@@ -24,7 +25,7 @@ const GIT_TOKEN = 'glpat-s3cret-access-token';
 const WEBHOOK_SECRET = 'webhook-secret-of-a-source';
 
 describe('admin API trust boundaries (HTTP, PostgreSQL, NATS)', () => {
-  let db: TempDatabase;
+  let db: TestDatabase;
   let nats: NatsServer;
   let app: INestApplication;
   let base: string;
@@ -52,8 +53,8 @@ describe('admin API trust boundaries (HTTP, PostgreSQL, NATS)', () => {
 
   before(async () => {
     const tb = await loadTestbed();
-    db = await createTempDatabase(tb);
-    nats = await startNatsServer(tb);
+    db = await createTempDatabase(tb.databaseUrl);
+    nats = await NatsServer.start(tb.binDir, { name: 'hub-test' });
     cacheDir = mkdtempSync(join(tmpdir(), 'gitfleet-hub-auth-'));
     // a Git host that wants Basic auth and refuses every login (records what it was sent)
     gitHost = createServer((req, res) => {
@@ -153,10 +154,10 @@ describe('admin API trust boundaries (HTTP, PostgreSQL, NATS)', () => {
     assert.equal((await api('DELETE', '/api/v1/clusters/audited', { token: null })).status, 401);
     assert.equal((await api('DELETE', '/api/v1/clusters/audited')).status, 204);
     type Entry = { actor: string; role: string | null; method: string; path: string; target: string | null; outcome: number; message: string | null };
-    const entries = await eventually(async () => {
+    const entries = await waitFor('audit entries', async () => {
       const r = await api('GET', '/api/v1/audit?limit=5');
       return r.status === 200 && r.body.length === 5 && r.body[0].outcome === 204 ? (r.body as Entry[]) : undefined;
-    }, 5000, 'audit entries');
+    }, 5000);
     assert.deepEqual(
       entries.map((e) => [e.actor, e.role, e.method, e.path, e.target, e.outcome]),
       [
@@ -216,10 +217,10 @@ describe('admin API trust boundaries (HTTP, PostgreSQL, NATS)', () => {
 
     // the fetch sent them (onAuth) and failed; last_error says so without them
     for (const name of ['private', 'private-token']) {
-      const s = await eventually(async () => {
+      const s = await waitFor(`${name} fetch error`, async () => {
         const r = await api('GET', `/api/v1/sources/${name}`);
         return r.body.lastError ? r : undefined;
-      }, 10_000, `${name} fetch error`);
+      }, 10_000);
       assert.match(s.body.lastError, /401|auth/i);
     }
     const sent = gitAuthHeaders.map((h) => Buffer.from(h.replace(/^Basic /, ''), 'base64').toString('utf8'));

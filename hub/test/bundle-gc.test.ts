@@ -11,7 +11,8 @@ import { BundleGcRepository } from '../src/publishing/bundle-gc.repository.js';
 import { BundleGcService } from '../src/publishing/bundle-gc.service.js';
 import { PublishingRepository } from '../src/publishing/publishing.repository.js';
 import { StatusRepository, type StatusRecord } from '../src/status/status.repository.js';
-import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+import { createTempDatabase, waitFor, NatsServer, type TestDatabase } from '@gitfleet/testing';
+import { loadTestbed } from './support/testbed.js';
 
 Logger.overrideLogger(false);
 
@@ -31,7 +32,7 @@ function applied(digest: string, generation: number, observedAt: Date): StatusRe
 }
 
 describe('bundle object GC and kept revisions (real NATS + PostgreSQL)', () => {
-  let db: TempDatabase;
+  let db: TestDatabase;
   let ds: DataSource;
   let nats: NatsServer;
   let res: NatsResources;
@@ -44,10 +45,10 @@ describe('bundle object GC and kept revisions (real NATS + PostgreSQL)', () => {
 
   before(async () => {
     const tb = await loadTestbed();
-    db = await createTempDatabase(tb);
+    db = await createTempDatabase(tb.databaseUrl);
     ds = new DataSource({ ...dataSourceOptions(db.url), logging: false });
     await ds.initialize();
-    nats = await startNatsServer(tb);
+    nats = await NatsServer.start(tb.binDir, { name: 'hub-test' });
     res = await connectAndEnsure([nats.url], 'gitfleet-hub-test');
     publishing = new PublishingRepository({ resources: res });
     statuses = new StatusRepository(ds, { keepRevisions: KEEP });
@@ -88,7 +89,7 @@ describe('bundle object GC and kept revisions (real NATS + PostgreSQL)', () => {
     // not before the grace period: several GC periods pass, x is still there
     await sleep(GRACE_MS - 500);
     assert.ok((await stored()).has('sha256-x'), 'deleted before the grace period');
-    await eventually(async () => !(await stored()).has('sha256-x') && !(await stored()).has('sha256-old'), 10_000, 'unreferenced objects deleted');
+    await waitFor('unreferenced objects deleted', async () => !(await stored()).has('sha256-x') && !(await stored()).has('sha256-old'), 10_000);
     assert.ok(Date.now() - started >= GRACE_MS, 'deleted after the grace period');
     // several more GC periods: the referenced ones stay
     await sleep(5 * INTERVAL_MS);
@@ -102,7 +103,7 @@ describe('bundle object GC and kept revisions (real NATS + PostgreSQL)', () => {
     assert.deepEqual((await statuses.keptRevisions('c1', 'src-web')).map((r) => r.digest), ['sha256-e', 'sha256-d']);
     await sleep(GRACE_MS / 2);
     assert.ok((await stored()).has('sha256-c'), 'deleted before the grace period');
-    await eventually(async () => !(await stored()).has('sha256-c'), 10_000, 'c deleted');
+    await waitFor('c deleted', async () => !(await stored()).has('sha256-c'), 10_000);
     await sleep(5 * INTERVAL_MS);
     assert.deepEqual([...(await stored())].sort(), ['sha256-a', 'sha256-b', 'sha256-d', 'sha256-e']);
   });
@@ -112,7 +113,7 @@ describe('bundle object GC and kept revisions (real NATS + PostgreSQL)', () => {
     await sleep(GRACE_MS / 2);
     await ds.query(`UPDATE targets SET digest = 'sha256-f'`);
     // a is unreferenced now, f referenced
-    await eventually(async () => !(await stored()).has('sha256-a'), 10_000, 'a deleted');
+    await waitFor('a deleted', async () => !(await stored()).has('sha256-a'), 10_000);
     await sleep(GRACE_MS);
     assert.ok((await stored()).has('sha256-f'), 'f deleted though referenced');
     // publishing a (e.g. a revert) writes the object again: the publisher does not trust its cache
@@ -124,10 +125,10 @@ describe('bundle object GC and kept revisions (real NATS + PostgreSQL)', () => {
     // c1/src-web keeps d and e as revisions (e is also its last report); withdrawing it frees them
     assert.deepEqual([...(await stored())].sort(), ['sha256-a', 'sha256-b', 'sha256-d', 'sha256-e', 'sha256-f']);
     await ds.query(`DELETE FROM targets WHERE cluster = 'c1'`);
-    await eventually(async () => {
+    await waitFor('d and e deleted', async () => {
       const s = await stored();
       return !s.has('sha256-d') && !s.has('sha256-e');
-    }, 10_000, 'd and e deleted');
+    }, 10_000);
     await sleep(5 * INTERVAL_MS);
     // f: c2's target; b: the KV; a was published again in the previous test and is unreferenced
     // since, so it may still be within its grace period or gone: only the referenced ones are asserted

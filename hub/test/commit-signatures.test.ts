@@ -14,25 +14,24 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import { DESIRED_STATE_BUCKET, desiredStateKey, DesiredStateSchema, fromBinary } from '@gitfleet/proto';
 import { createHubApp } from '../src/app.factory.js';
-import { createTestGitRepo, type TestGitRepo } from './support/git-repo.js';
-import { createGpgKey, type TestGpgKey } from './support/gpg.js';
-import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+import { createGpgKey, createTempDatabase, GitRepo, type GpgKey, NatsServer, type TestDatabase, waitFor } from '@gitfleet/testing';
+import { loadTestbed } from './support/testbed.js';
 import { apiClient } from './support/http.js';
 
 const ADMIN_TOKEN = 'hub-commit-signatures-test-admin-token';
 const KEY = desiredStateKey('spoke-sig', 'signed-web');
 
 describe('commit signature policy (gpg-signed commits, HTTP, NATS, PostgreSQL)', () => {
-  let db: TempDatabase;
+  let db: TestDatabase;
   let nats: NatsServer;
   let app: INestApplication;
   let base: string;
   let cacheDir: string;
   let nc: NatsConnection;
   let kv: KV;
-  let repo: TestGitRepo;
-  let trusted: TestGpgKey;
-  let stranger: TestGpgKey;
+  let repo: GitRepo;
+  let trusted: GpgKey;
+  let stranger: GpgKey;
   const repoName = `hub-sig-test-${process.pid}-${Date.now()}`;
 
   const api = apiClient(() => base, ADMIN_TOKEN);
@@ -45,19 +44,19 @@ describe('commit signature policy (gpg-signed commits, HTTP, NATS, PostgreSQL)',
   /** Fetches now (webhook) and waits until the source reports the head check of `revision`. */
   const checked = async (revision: string) => {
     assert.equal((await api('POST', '/api/v1/sources/signed/webhook', { ref: 'refs/heads/main' })).status, 202);
-    return eventually(async () => {
+    return waitFor(`signature check of ${revision}`, async () => {
       const s = (await api('GET', '/api/v1/sources/signed')).body;
       return s.commitSignature?.revision === revision ? s : undefined;
-    }, 10_000, `signature check of ${revision}`);
+    }, 10_000);
   };
 
   before(async () => {
     const tb = await loadTestbed();
-    db = await createTempDatabase(tb);
-    nats = await startNatsServer(tb);
+    db = await createTempDatabase(tb.databaseUrl);
+    nats = await NatsServer.start(tb.binDir, { name: 'hub-test' });
     cacheDir = mkdtempSync(join(tmpdir(), 'gitfleet-hub-git-'));
     [trusted, stranger] = await Promise.all([createGpgKey('Release Signer <release@test.invalid>'), createGpgKey('Someone Else <else@test.invalid>')]);
-    repo = await createTestGitRepo(tb, repoName);
+    repo = await GitRepo.create(tb, repoName);
     repo.write('web/fleet.yaml', 'defaultNamespace: web\n');
     app = await createHubApp({ databaseUrl: db.url, natsUrls: [nats.url], httpHost: '127.0.0.1', httpPort: 0, gitCacheDir: cacheDir, logLevel: 'silent', adminToken: ADMIN_TOKEN });
     await app.listen(0, '127.0.0.1');
@@ -73,7 +72,7 @@ describe('commit signature policy (gpg-signed commits, HTTP, NATS, PostgreSQL)',
     await nats?.dispose();
     await db?.drop();
     if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
-    repo?.remove();
+    repo?.dispose({ bare: true });
     await trusted?.dispose();
     await stranger?.dispose();
   });
@@ -92,13 +91,13 @@ describe('commit signature policy (gpg-signed commits, HTTP, NATS, PostgreSQL)',
 
   it('deploys a head commit signed by the trusted key and shows the policy as fingerprints', async () => {
     color('blue');
-    const rev1 = await repo.push('blue, signed', { signWith: trusted });
+    const rev1 = await repo.commitAndPushSigned('blue, signed', trusted);
     const created = await api('POST', '/api/v1/sources', { name: 'signed', url: repo.url, pollIntervalSeconds: 3600, commitSignatures: { trustedKeys: [trusted.publicKeyArmored] } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.deepEqual(created.body.commitSignatures, {
       trustedKeys: [{ fingerprint: trusted.fingerprint, keyId: trusted.keyId, userIds: ['Release Signer <release@test.invalid>'], expiresAt: null }],
     });
-    await eventually(async () => (await published()) === rev1, 10_000, 'signed commit published');
+    await waitFor('signed commit published', async () => (await published()) === rev1, 10_000);
     const s = (await api('GET', '/api/v1/sources/signed')).body;
     assert.equal(s.commitSignature.revision, rev1);
     assert.equal(s.commitSignature.verified, true);
@@ -111,7 +110,7 @@ describe('commit signature policy (gpg-signed commits, HTTP, NATS, PostgreSQL)',
   it('holds an unsigned commit: the desired state stays at the signed revision, the source reports it', async () => {
     const rev1 = await published();
     color('red');
-    const rev2 = await repo.push('red, unsigned');
+    const rev2 = await repo.commitAndPush('red, unsigned');
     const s = await checked(rev2);
     assert.equal(s.commitSignature.verified, false);
     assert.equal(s.commitSignature.reason, `commit ${rev2.slice(0, 7)} is not signed`);
@@ -123,7 +122,7 @@ describe('commit signature policy (gpg-signed commits, HTTP, NATS, PostgreSQL)',
   it('holds a commit signed by a key that is not trusted, naming the key', async () => {
     const rev1 = await published();
     color('black');
-    const rev3 = await repo.push('black, signed by someone else', { signWith: stranger });
+    const rev3 = await repo.commitAndPushSigned('black, signed by someone else', stranger);
     const s = await checked(rev3);
     assert.equal(s.commitSignature.verified, false);
     assert.equal(s.commitSignature.reason, `commit ${rev3.slice(0, 7)} is signed by untrusted key ${stranger.keyId}`);
@@ -132,16 +131,16 @@ describe('commit signature policy (gpg-signed commits, HTTP, NATS, PostgreSQL)',
 
   it('deploys the next commit signed by the trusted key and clears the report', async () => {
     color('green');
-    const rev4 = await repo.push('green, signed', { signWith: trusted });
+    const rev4 = await repo.commitAndPushSigned('green, signed', trusted);
     const s = await checked(rev4);
     assert.equal(s.commitSignature.verified, true);
     assert.equal(s.commitSignature.reason, null);
-    await eventually(async () => (await published()) === rev4, 10_000, 'trusted commit published');
+    await waitFor('trusted commit published', async () => (await published()) === rev4, 10_000);
   });
 
   it('removing the policy (PATCH commitSignatures: null) deploys a held head; a bad key in a PATCH is a 400', async () => {
     color('white');
-    const rev5 = await repo.push('white, unsigned');
+    const rev5 = await repo.commitAndPush('white, unsigned');
     assert.equal((await checked(rev5)).commitSignature.verified, false);
     const bad = await api('PATCH', '/api/v1/sources/signed', { commitSignatures: { trustedKeys: ['garbage'] } });
     assert.equal(bad.status, 400);
@@ -150,6 +149,6 @@ describe('commit signature policy (gpg-signed commits, HTTP, NATS, PostgreSQL)',
     assert.equal(off.status, 200, JSON.stringify(off.body));
     assert.equal(off.body.commitSignatures, null);
     assert.equal(off.body.commitSignature, null);
-    await eventually(async () => (await published()) === rev5, 10_000, 'held commit published once the policy is gone');
+    await waitFor('held commit published once the policy is gone', async () => (await published()) === rev5, 10_000);
   });
 });

@@ -10,7 +10,8 @@ import { BundlesRepository } from '../src/deployments/bundles.repository.js';
 import { SourcesRepository } from '../src/sources/sources.repository.js';
 import { StatusRepository, type StatusRecord } from '../src/status/status.repository.js';
 import { TargetsRepository } from '../src/targets/targets.repository.js';
-import { createTempDatabase, loadTestbed, type TempDatabase } from './support/testbed.js';
+import { createTempDatabase, type TestDatabase } from '@gitfleet/testing';
+import { loadTestbed } from './support/testbed.js';
 
 function record(over: Partial<StatusRecord> = {}): StatusRecord {
   return {
@@ -39,12 +40,12 @@ function record(over: Partial<StatusRecord> = {}): StatusRecord {
 }
 
 describe('database (real PostgreSQL)', () => {
-  let db: TempDatabase;
+  let db: TestDatabase;
   let ds: DataSource;
 
   before(async () => {
     const tb = await loadTestbed();
-    db = await createTempDatabase(tb);
+    db = await createTempDatabase(tb.databaseUrl);
     ds = new DataSource({ ...dataSourceOptions(db.url), logging: false });
     await ds.initialize(); // migrationsRun: the schema is created here
   });

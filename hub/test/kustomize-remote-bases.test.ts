@@ -10,33 +10,33 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { INestApplication } from '@nestjs/common';
 import { createHubApp } from '../src/app.factory.js';
-import { createTestGitRepo, type TestGitRepo } from './support/git-repo.js';
-import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+import { createTempDatabase, GitRepo, NatsServer, type TestDatabase, waitFor } from '@gitfleet/testing';
+import { loadTestbed } from './support/testbed.js';
 import { apiClient } from './support/http.js';
 
 const ADMIN_TOKEN = 'hub-kustomize-remote-test-token';
 
 describe('sources: kustomizeRemoteBases (API, PostgreSQL, pipeline)', () => {
-  let db: TempDatabase;
+  let db: TestDatabase;
   let nats: NatsServer;
   let app: INestApplication;
   let base: string;
   let cacheDir: string;
-  let repo: TestGitRepo;
+  let repo: GitRepo;
   const repoName = `hub-kremote-${process.pid}-${Date.now()}`;
   const api = apiClient(() => base, ADMIN_TOKEN);
 
   before(async () => {
     const tb = await loadTestbed();
-    db = await createTempDatabase(tb);
-    nats = await startNatsServer(tb);
+    db = await createTempDatabase(tb.databaseUrl);
+    nats = await NatsServer.start(tb.binDir, { name: 'hub-test' });
     cacheDir = mkdtempSync(join(tmpdir(), 'gitfleet-hub-git-'));
-    repo = await createTestGitRepo(tb, repoName);
+    repo = await GitRepo.create(tb, repoName);
     repo.write('base/kustomization.yaml', 'resources:\n- cm.yaml\n');
     repo.write('base/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-remote\ndata:\n  k: v\n');
     repo.write('app/fleet.yaml', 'defaultNamespace: app\n');
     repo.write('app/kustomization.yaml', `resources:\n- ${repo.url}//base?ref=main\n`);
-    await repo.push('an app whose kustomization names a remote base');
+    await repo.commitAndPush('an app whose kustomization names a remote base');
     app = await createHubApp({ databaseUrl: db.url, natsUrls: [nats.url], httpHost: '127.0.0.1', httpPort: 0, gitCacheDir: cacheDir, logLevel: 'silent', adminToken: ADMIN_TOKEN });
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
@@ -48,7 +48,7 @@ describe('sources: kustomizeRemoteBases (API, PostgreSQL, pipeline)', () => {
     await nats?.dispose();
     await db?.drop();
     if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
-    repo?.remove();
+    repo?.dispose({ bare: true });
   });
 
   it('validates the setting: a boolean, on create and on PATCH; default false', async () => {
@@ -64,10 +64,10 @@ describe('sources: kustomizeRemoteBases (API, PostgreSQL, pipeline)', () => {
   });
 
   it('refuses the remote base by default, naming the kustomization; renders it once the source allows it', async () => {
-    const failed = await eventually(async () => {
+    const failed = await waitFor('kr-app Failed', async () => {
       const b = (await api('GET', '/api/v1/bundles/kr-app')).body;
       return b?.state === 'Failed' ? b : undefined;
-    }, 20_000, 'kr-app Failed');
+    }, 20_000);
     assert.deepEqual(failed.errors.map((e: { file: string }) => e.file), ['app/kustomization.yaml']);
     assert.match(failed.errors[0].message, /^resources\[0\]: .* is a remote base; remote kustomize bases are off for this source/);
     assert.equal((await api('GET', '/api/v1/targets?bundle=kr-app')).body.length, 0, 'nothing published');
@@ -76,10 +76,10 @@ describe('sources: kustomizeRemoteBases (API, PostgreSQL, pipeline)', () => {
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     assert.equal(patched.body.kustomizeRemoteBases, true);
     // the bundle row is written before its targets are published: wait for both
-    const ready = await eventually(async () => {
+    const ready = await waitFor('kr-app Ready and published', async () => {
       const b = (await api('GET', '/api/v1/bundles/kr-app')).body;
       return b?.state === 'Ready' && b.targetCount === 1 ? b : undefined;
-    }, 60_000, 'kr-app Ready and published');
+    }, 60_000);
     assert.deepEqual(ready.errors, []);
   });
 });

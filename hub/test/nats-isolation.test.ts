@@ -22,7 +22,8 @@ import {
 import { InvalidNkeyError, NatsIdentity, type AgentCredentials } from '../src/nats-auth/nats-identity.js';
 import { connectAndEnsure, type NatsResources } from '../src/nats/nats.service.js';
 import { startOperatorNatsServer, type OperatorNatsServer } from './support/nats-operator.js';
-import { eventually, loadTestbed } from './support/testbed.js';
+import { waitFor } from '@gitfleet/testing';
+import { loadTestbed } from './support/testbed.js';
 
 const PERMISSION = /Permissions Violation/;
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -220,7 +221,7 @@ describe('NATS operator mode: per-agent isolation and revocation (real nats-serv
       const t0 = Date.now();
       const r = await identity.revokeUsers([alpha.creds.userPublicKey]);
       assert.equal(r.updated, true);
-      const gone = await eventually(async () => alpha.events.find((e) => e.type === 'disconnect' || e.type === 'close'), 5000, 'alpha disconnected');
+      const gone = await waitFor('alpha disconnected', async () => alpha.events.find((e) => e.type === 'disconnect' || e.type === 'close'), 5000);
       const seconds = (gone.at - t0) / 1000;
       process.stdout.write(`# revocation: alpha ${gone.type} after ${seconds.toFixed(2)} s\n`);
       assert.ok(seconds < 5, `disconnected after ${seconds} s`);

@@ -20,7 +20,8 @@ import { after, before, describe, it } from 'node:test';
 import type { INestApplication } from '@nestjs/common';
 import { createHubApp } from '../src/app.factory.js';
 import { loadOidcConfig } from '../src/auth/oidc.js';
-import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+import { createTempDatabase, waitFor, NatsServer, type TestDatabase } from '@gitfleet/testing';
+import { loadTestbed } from './support/testbed.js';
 
 const ADMIN = 'oidc-test-bootstrap-admin-token';
 const NS = 'gitfleet-oidc-test';
@@ -95,7 +96,7 @@ describe('OIDC authentication of the admin API (kube-apiserver issuer, HTTP, Pos
   const sas = { admin: `oidc-admin-${suffix}`, viewer: `oidc-viewer-${suffix}`, stranger: `oidc-stranger-${suffix}` };
   const sub = (sa: string) => `system:serviceaccount:${NS}:${sa}`;
   let kube: Kube;
-  let db: TempDatabase;
+  let db: TestDatabase;
   let nats: NatsServer;
   let app: INestApplication;
   let base: string;
@@ -130,7 +131,7 @@ describe('OIDC authentication of the admin API (kube-apiserver issuer, HTTP, Pos
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:service-account-issuer-discovery' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:unauthenticated' }],
     });
-    await eventually(async () => (await kubeRequest(kube, 'GET', '/openid/v1/jwks', undefined, true)).status === 200, 10_000, 'anonymous access to the JWKS');
+    await waitFor('anonymous access to the JWKS', async () => (await kubeRequest(kube, 'GET', '/openid/v1/jwks', undefined, true)).status === 200, 10_000);
     await ensure(kube, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     for (const sa of Object.values(sas)) await ensure(kube, `/api/v1/namespaces/${NS}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa } });
     tokens.admin = await mintToken(kube, sas.admin, AUDIENCE);
@@ -138,8 +139,8 @@ describe('OIDC authentication of the admin API (kube-apiserver issuer, HTTP, Pos
     tokens.stranger = await mintToken(kube, sas.stranger, AUDIENCE);
     tokens.wrongAudience = await mintToken(kube, sas.admin, 'someone-else');
 
-    db = await createTempDatabase(tb);
-    nats = await startNatsServer(tb);
+    db = await createTempDatabase(tb.databaseUrl);
+    nats = await NatsServer.start(tb.binDir, { name: 'hub-test' });
     dir = mkdtempSync(join(tmpdir(), 'gitfleet-hub-oidc-'));
     writeFileSync(join(dir, 'issuer-ca.crt'), kube.ca);
     // through the config loader, as the hub reads it (JWKS URL by discovery)
@@ -211,11 +212,11 @@ describe('OIDC authentication of the admin API (kube-apiserver issuer, HTTP, Pos
   });
 
   it('writes the OIDC actor to the audit log and never logs a token', async () => {
-    const entries = await eventually(async () => {
+    const entries = await waitFor('audit entries', async () => {
       const r = await api('GET', '/api/v1/audit?limit=100');
       const list = r.body as Array<{ actor: string; role: string | null; method: string; path: string; outcome: number }>;
       return list.some((e) => e.actor === `oidc:${sub(sas.stranger)}`) ? list : undefined;
-    }, 5000, 'audit entries');
+    }, 5000);
     const rows = entries.map((e) => [e.actor, e.role, e.method, e.path, e.outcome]);
     assert.deepEqual(
       rows.filter((r) => String(r[0]).startsWith('oidc:')),

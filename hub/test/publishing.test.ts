@@ -20,12 +20,13 @@ import { PublishingRepository } from '../src/publishing/publishing.repository.js
 import { GitRepository } from '../src/sources/git.repository.js';
 import { SourcesRepository } from '../src/sources/sources.repository.js';
 import { TargetsRepository } from '../src/targets/targets.repository.js';
-import { createTempDatabase, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+import { createTempDatabase, NatsServer, type TestDatabase } from '@gitfleet/testing';
+import { loadTestbed } from './support/testbed.js';
 
 Logger.overrideLogger(false);
 
 describe('publishing (real NATS + PostgreSQL)', () => {
-  let db: TempDatabase;
+  let db: TestDatabase;
   let ds: DataSource;
   let nats: NatsServer;
   let res: NatsResources;
@@ -43,10 +44,10 @@ describe('publishing (real NATS + PostgreSQL)', () => {
 
   before(async () => {
     const tb = await loadTestbed();
-    db = await createTempDatabase(tb);
+    db = await createTempDatabase(tb.databaseUrl);
     ds = new DataSource({ ...dataSourceOptions(db.url), logging: false });
     await ds.initialize();
-    nats = await startNatsServer(tb);
+    nats = await NatsServer.start(tb.binDir, { name: 'hub-test' });
     res = await connectAndEnsure([nats.url], 'gitfleet-hub-test');
     cacheDir = mkdtempSync(join(tmpdir(), 'gitfleet-hub-cache-'));
     clusters = new ClustersRepository(ds);

@@ -24,7 +24,8 @@ import { DeadLettersRepository } from '../src/status/dead-letters.repository.js'
 import { StatusIngestService } from '../src/status/status-ingest.service.js';
 import { StatusStreamRepository } from '../src/status/status-stream.repository.js';
 import { StatusRepository } from '../src/status/status.repository.js';
-import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+import { createTempDatabase, waitFor, NatsServer, type TestDatabase } from '@gitfleet/testing';
+import { loadTestbed } from './support/testbed.js';
 
 Logger.overrideLogger(false);
 
@@ -51,7 +52,7 @@ function report(reportId: string, generation: number | bigint, cluster = 'c1', h
 }
 
 describe('status ingestion (real NATS + PostgreSQL)', () => {
-  let db: TempDatabase;
+  let db: TestDatabase;
   let ds: DataSource;
   let nats: NatsServer;
   let res: NatsResources;
@@ -64,12 +65,12 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
 
   before(async () => {
     const tb = await loadTestbed();
-    db = await createTempDatabase(tb);
+    db = await createTempDatabase(tb.databaseUrl);
     ds = new DataSource({ ...dataSourceOptions(db.url), logging: false });
     await ds.initialize();
     await new ClustersRepository(ds).create('c1', {});
     await new ClustersRepository(ds).create('c2', {});
-    nats = await startNatsServer(tb);
+    nats = await NatsServer.start(tb.binDir, { name: 'hub-test' });
     res = await connectAndEnsure([nats.url], 'gitfleet-hub-test');
     stream = new StatusStreamRepository({ resources: res });
     ingest = new StatusIngestService(stream, new StatusRepository(ds), new ClustersRepository(ds), { trigger: async () => (triggers++, PIPELINE_RESULT) }, new DeadLettersRepository(ds), {
@@ -105,8 +106,8 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
     assert.equal(a1.duplicate, false);
     // a re-send outside the duplicate window (different Nats-Msg-Id) is caught by the database
     await res.js.publish(statusSubject('c1'), data, { msgID: 'dup-1-resend' });
-    await eventually(async () => (await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER)).num_ack_pending === 0 && (await historyCount('dup-1')) === 1, 5000, 'report stored');
-    await eventually(async () => (await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER)).num_pending === 0, 5000, 'all consumed');
+    await waitFor('report stored', async () => (await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER)).num_ack_pending === 0 && (await historyCount('dup-1')) === 1, 5000);
+    await waitFor('all consumed', async () => (await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER)).num_pending === 0, 5000);
     assert.equal(await historyCount('dup-1'), 1);
     const rows = await ds.query(`SELECT generation, state FROM target_status WHERE cluster = 'c1' AND bundle_id = 'src-web'`);
     assert.deepEqual(rows, [{ generation: '1', state: 'Synced' }]);
@@ -116,8 +117,8 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
     await res.js.publish(statusSubject('c2'), report('spoofed', 5, 'c1'), { msgID: 'spoofed' });
     const hb = create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'c1', agentVersion: '9.9.9', sentAt: new Date().toISOString(), targets: 1 });
     await res.js.publish(heartbeatSubject('c1'), toBinary(HeartbeatSchema, hb));
-    await eventually(async () => (await ds.query(`SELECT agent_version FROM clusters WHERE name = 'c1'`))[0].agent_version === '9.9.9', 5000, 'heartbeat stored');
-    await eventually(async () => (await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER)).num_ack_pending === 0, 5000, 'refused message settled');
+    await waitFor('heartbeat stored', async () => (await ds.query(`SELECT agent_version FROM clusters WHERE name = 'c1'`))[0].agent_version === '9.9.9', 5000);
+    await waitFor('refused message settled', async () => (await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER)).num_ack_pending === 0, 5000);
     assert.equal(await historyCount('spoofed'), 0);
   });
 
@@ -126,21 +127,21 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
     const send = (kubernetesVersion: string) =>
       res.js.publish(heartbeatSubject('c1'), toBinary(HeartbeatSchema, create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'c1', agentVersion: '9.9.9', kubernetesVersion })));
     await send('v1.36.3');
-    await eventually(async () => (await ds.query(`SELECT kubernetes_version FROM clusters WHERE name = 'c1'`))[0].kubernetes_version === 'v1.36.3', 5000, 'version stored');
-    await eventually(async () => triggers === before + 1, 5000, 'pipeline triggered');
+    await waitFor('version stored', async () => (await ds.query(`SELECT kubernetes_version FROM clusters WHERE name = 'c1'`))[0].kubernetes_version === 'v1.36.3', 5000);
+    await waitFor('pipeline triggered', async () => triggers === before + 1, 5000);
     await send('v1.36.3');
-    await eventually(async () => {
+    await waitFor('heartbeat settled', async () => {
       const ci = await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER);
       return ci.num_pending === 0 && ci.num_ack_pending === 0;
-    }, 5000, 'heartbeat settled');
+    }, 5000);
     assert.equal(triggers, before + 1);
   });
 
   it('keeps consuming after nats-server restarts', async () => {
     await nats.restart();
-    await eventually(async () => !res.nc.isClosed() && (await res.jsm.streams.info(STATUS_STREAM).then(() => true, () => false)), 15_000, 'reconnect');
+    await waitFor('reconnect', async () => !res.nc.isClosed() && (await res.jsm.streams.info(STATUS_STREAM).then(() => true, () => false)), 15_000);
     await res.js.publish(statusSubject('c1'), report('after-restart', 2), { msgID: 'after-restart' });
-    await eventually(async () => (await historyCount('after-restart')) === 1, 20_000, 'report after restart stored');
+    await waitFor('report after restart stored', async () => (await historyCount('after-restart')) === 1, 20_000);
     const rows = await ds.query(`SELECT generation FROM target_status WHERE cluster = 'c1' AND bundle_id = 'src-web'`);
     assert.deepEqual(rows, [{ generation: '2' }]);
   });
@@ -148,10 +149,10 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
   const deadLetters = async (): Promise<Array<{ subject: string; reason: string; size: number; delivery_count: number }>> =>
     ds.query('SELECT subject, reason, size, delivery_count FROM status_dead_letters ORDER BY id');
   const settled = () =>
-    eventually(async () => {
+    waitFor('every message settled', async () => {
       const ci = await res.jsm.consumers.info(STATUS_STREAM, STATUS_CONSUMER);
       return ci.num_pending === 0 && ci.num_ack_pending === 0;
-    }, 15_000, 'every message settled');
+    }, 15_000);
 
   it('dead-letters poison reports with their reason; the reports behind them are stored within 1 s', async () => {
     await settled();
@@ -162,7 +163,7 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
     const sent = performance.now();
     await res.js.publish(statusSubject('c2'), report('behind-other-cluster', 1, 'c2'), { msgID: 'behind-other-cluster' });
     await res.js.publish(statusSubject('c1'), report('behind-same-cluster', 3), { msgID: 'behind-same-cluster' });
-    await eventually(async () => (await historyCount('behind-other-cluster')) === 1 && (await historyCount('behind-same-cluster')) === 1, 5000, 'reports behind the poison stored');
+    await waitFor('reports behind the poison stored', async () => (await historyCount('behind-other-cluster')) === 1 && (await historyCount('behind-same-cluster')) === 1, 5000);
     const ms = performance.now() - sent;
     assert.ok(ms < 1000, `reports behind the poison took ${Math.round(ms)} ms`);
 
@@ -176,7 +177,7 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
 
   it('stores a report whose health_message holds \\u0000, without the NUL characters', async () => {
     await res.js.publish(statusSubject('c1'), report('nul-message', 4, 'c1', 'crash\u0000loop'), { msgID: 'nul-message' });
-    await eventually(async () => (await historyCount('nul-message')) === 1, 5000, 'NUL report stored');
+    await waitFor('NUL report stored', async () => (await historyCount('nul-message')) === 1, 5000);
     const rows = await ds.query(`SELECT health_message FROM status_history WHERE report_id = 'nul-message'`);
     assert.deepEqual(rows, [{ health_message: 'crashloop' }]);
   });
@@ -191,7 +192,7 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
     try {
       const sent = performance.now();
       await res.js.publish(statusSubject('c1'), report('stuck', 5), { msgID: 'stuck' });
-      const letter = await eventually(async () => (await deadLetters())[0], 10_000, 'stuck report dead-lettered');
+      const letter = await waitFor('stuck report dead-lettered', async () => (await deadLetters())[0], 10_000);
       const ms = performance.now() - sent;
       assert.match(letter.reason, /^not stored after 4 deliveries: .*stuck report/);
       assert.equal(letter.delivery_count, 4);
@@ -222,7 +223,7 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
       await admin.query(`ALTER DATABASE ${db.name} WITH ALLOW_CONNECTIONS true`);
       await admin.destroy();
     }
-    await eventually(async () => (await historyCount('during-outage').catch(() => 0)) === 1, 10_000, 'report stored after the outage');
+    await waitFor('report stored after the outage', async () => (await historyCount('during-outage').catch(() => 0)) === 1, 10_000);
     assert.deepEqual(await deadLetters(), []);
   });
 
@@ -242,7 +243,7 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
     for (let i = 0; i < n; i += 500) await Promise.all(messages.slice(i, i + 500).map((m, j) => res.js.publish(statusSubject('c1'), m, { msgID: `tp-${i + j}` })));
     const started = performance.now();
     ingest.onApplicationBootstrap();
-    await eventually(async () => Number((await ds.query(`SELECT count(*) AS n FROM status_history WHERE report_id LIKE 'tp-%'`))[0].n) === n, 60_000, 'all stored');
+    await waitFor('all stored', async () => Number((await ds.query(`SELECT count(*) AS n FROM status_history WHERE report_id LIKE 'tp-%'`))[0].n) === n, 60_000);
     const seconds = (performance.now() - started) / 1000;
     t.diagnostic(`${n} reports stored in ${seconds.toFixed(2)} s: ${Math.round(n / seconds)} reports/s`);
     // 10 applied digests per target, the default N kept

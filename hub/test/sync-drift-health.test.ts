@@ -33,8 +33,8 @@ import {
   type DesiredState,
 } from '@gitfleet/proto';
 import { createHubApp } from '../src/app.factory.js';
-import { createTestGitRepo, type TestGitRepo } from './support/git-repo.js';
-import { createTempDatabase, eventually, loadTestbed, startNatsServer, type NatsServer, type TempDatabase } from './support/testbed.js';
+import { createTempDatabase, GitRepo, NatsServer, type TestDatabase, waitFor } from '@gitfleet/testing';
+import { loadTestbed } from './support/testbed.js';
 import { apiClient } from './support/http.js';
 
 const BUNDLE = 'demo-web';
@@ -56,7 +56,7 @@ targetCustomizations:
 `;
 
 describe('sync policy, drift, health, manual sync, diff (HTTP, real Git server, NATS, PostgreSQL)', () => {
-  let db: TempDatabase;
+  let db: TestDatabase;
   let nats: NatsServer;
   let app: INestApplication;
   let base: string;
@@ -66,9 +66,9 @@ describe('sync policy, drift, health, manual sync, diff (HTTP, real Git server, 
   let kv: KV;
   const repoName = `hub-sync-test-${process.pid}-${Date.now()}`;
 
-  let repo: TestGitRepo;
+  let repo: GitRepo;
   const write = (file: string, text: string) => repo.write(file, text);
-  const push = (message: string) => repo.push(message);
+  const push = (message: string) => repo.commitAndPush(message);
   const api = apiClient(() => base, 'sync-drift-health-admin-token');
   const desired = async (cluster: string): Promise<DesiredState | undefined> => {
     const e = await kv.get(desiredStateKey(cluster, BUNDLE));
@@ -90,14 +90,14 @@ describe('sync policy, drift, health, manual sync, diff (HTTP, real Git server, 
     await js.publish(statusSubject('spoke-a'), toBinary(StatusReportSchema, r), { msgID: reportId });
   };
   const history = async () => (await api('GET', `/api/v1/targets/spoke-a/${BUNDLE}/history`)).body as Array<{ reportId: string }>;
-  const stored = (reportId: string) => eventually(async () => (await history()).some((h) => h.reportId === reportId), 5000, `report ${reportId} stored`);
+  const stored = (reportId: string) => waitFor(`report ${reportId} stored`, async () => (await history()).some((h) => h.reportId === reportId), 5000);
 
   before(async () => {
     const tb = await loadTestbed();
-    db = await createTempDatabase(tb);
-    nats = await startNatsServer(tb);
+    db = await createTempDatabase(tb.databaseUrl);
+    nats = await NatsServer.start(tb.binDir, { name: 'hub-test' });
     cacheDir = mkdtempSync(join(tmpdir(), 'gitfleet-hub-git-'));
-    repo = await createTestGitRepo(tb, repoName);
+    repo = await GitRepo.create(tb, repoName);
     write('web/fleet.yaml', FLEET_YAML(false));
     write('web/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  color: blue\n');
     await push('first');
@@ -121,7 +121,7 @@ describe('sync policy, drift, health, manual sync, diff (HTTP, real Git server, 
     for (const name of ['spoke-a', 'spoke-b']) assert.equal((await api('POST', '/api/v1/clusters', { name, labels: { env: 'prod' } })).status, 201);
     const src = await api('POST', '/api/v1/sources', { name: 'demo', url: `${tb.gitUrl}/${repoName}.git`, pollIntervalSeconds: 3600 });
     assert.equal(src.status, 201, JSON.stringify(src.body));
-    await eventually(async () => (await desired('spoke-a')) && (await desired('spoke-b')), 10_000, 'first publish');
+    await waitFor('first publish', async () => (await desired('spoke-a')) && (await desired('spoke-b')), 10_000);
   });
 
   after(async () => {
@@ -130,7 +130,7 @@ describe('sync policy, drift, health, manual sync, diff (HTTP, real Git server, 
     await nats?.dispose();
     await db?.drop();
     if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
-    repo?.remove();
+    repo?.dispose({ bare: true });
   });
 
   it('publishes the sync policy and ignore rules from fleet.yaml (Fleet aliases, customization overrides)', async () => {
@@ -150,10 +150,10 @@ describe('sync policy, drift, health, manual sync, diff (HTTP, real Git server, 
     write('web/fleet.yaml', FLEET_YAML(true));
     await push('self-heal on');
     assert.equal((await api('POST', '/api/v1/sources/demo/webhook', { ref: 'refs/heads/main' })).status, 202);
-    const after = await eventually(async () => {
+    const after = await waitFor('republish after policy change', async () => {
       const d = await desired('spoke-a');
       return d?.syncPolicy?.selfHeal ? d : undefined;
-    }, 5000, 'republish after policy change');
+    }, 5000);
     assert.equal(after.generation, before.generation + 1n);
     assert.equal(after.digest, before.digest);
     const t = (await api('GET', `/api/v1/targets/spoke-a/${BUNDLE}`)).body;

@@ -31,11 +31,11 @@ export async function eventually<T>(what: string, check: () => Promise<T> | T, t
  * For checks written as predicates or lookups (`find(...)`).
  * @param what what is awaited, for the error message
  * @param timeoutMs how long to keep polling, milliseconds (default 30,000)
- * @param intervalMs pause between polls, milliseconds (default 100)
+ * @param intervalMs pause between polls, milliseconds (default 50)
  * @throws Error `timed out after <timeoutMs> ms waiting for <what>: <reason>` (cause: the last
  *   error of `fn`, if any) once the time is up.
  */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 30_000, intervalMs = 50): Promise<T> {
   return eventually(what, async () => {
     const value = await fn();
     if (!value) throw new Error(`still ${String(value)}`);

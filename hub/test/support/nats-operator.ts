@@ -1,14 +1,15 @@
 /**
  * A private nats-server in operator (JWT) mode for integration tests: bootstraps a fresh operator
  * with `bootstrapOperator` (the hub's own code) into a temp directory and starts the test bed's
- * nats-server binary with JetStream and the generated `server.conf` included.
+ * nats-server binary (`NatsServer` of `@gitfleet/testing`) with JetStream and the generated
+ * `server.conf` included.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credsAuthenticator } from '@nats-io/transport-node';
+import { NatsServer } from '@gitfleet/testing';
 import { bootstrapOperator, type BootstrapResult } from '../../src/nats-auth/operator.js';
-import { freePort, natsProcess, type Testbed } from './testbed.js';
+import type { Testbed } from './testbed.js';
 
 /** A running operator-mode nats-server. */
 export interface OperatorNatsServer {
@@ -30,34 +31,21 @@ export interface OperatorNatsServer {
 export async function startOperatorNatsServer(tb: Testbed): Promise<OperatorNatsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'gitfleet-nats-op-'));
   const bootstrap = await bootstrapOperator({ outDir: join(dir, 'auth') });
-  const port = await freePort();
-  const url = `nats://127.0.0.1:${port}`;
-  const conf = join(dir, 'nats.conf');
-  writeFileSync(conf, [
-    `listen: "127.0.0.1:${port}"`,
-    `jetstream: { store_dir: ${JSON.stringify(join(dir, 'js'))} }`,
-    // nats-server resolves include paths relative to the including file, even absolute ones
-    'include "auth/server.conf"',
-    '',
-  ].join('\n'));
   const hubCreds = readFileSync(bootstrap.files.hubCreds);
-  const { start, stop } = natsProcess(tb, ['-c', conf], url, { authenticator: credsAuthenticator(hubCreds) }, 'operator-mode nats-server');
+  let server: NatsServer;
   try {
-    await start();
+    server = await NatsServer.start(tb.binDir, { name: 'operator', operator: { dir: join(dir, 'auth') }, startTimeoutMs: 10_000 });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   return {
-    url,
+    url: server.url,
     bootstrap,
     hubCreds,
-    async restart() {
-      await stop();
-      await start();
-    },
+    restart: () => server.restart(),
     async dispose() {
-      await stop();
+      await server.dispose();
       rmSync(dir, { recursive: true, force: true });
     },
   };
