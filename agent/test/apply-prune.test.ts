@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ResourceAction, SyncState, type StatusReport } from '@gitfleet/proto';
-import { closeSuite, configMap, eventually, goneOrDeleting, kubeGet, namespace, openSuite, startAgent, type SuiteContext } from './testbed.js';
+import { waitFor } from '@gitfleet/testing';
+import { closeSuite, configMap, goneOrDeleting, kubeGet, namespace, openSuite, startAgent, type SuiteContext } from './testbed.js';
 
 const actions = (r: StatusReport) =>
   Object.fromEntries(r.resources.map((x) => [`${x.kind}/${x.name}`, ResourceAction[x.action]]));
@@ -72,7 +73,7 @@ describe('apply and prune', () => {
     await ctx.agent?.stop();
     const before = (await ctx.hub.reports(ctx.cluster)).length;
     const agent = startAgent(ctx);
-    await eventually('the replay to be skipped', async () => agent.logs(/already applied; skipping replay/).length > 0);
+    await waitFor('the replay to be skipped', async () => agent.logs(/already applied; skipping replay/).length > 0);
     assert.equal((await ctx.hub.reports(ctx.cluster)).length, before, 'no reconcile, no report');
   });
 

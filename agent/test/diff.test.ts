@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import {
   CONTRACT_VERSION, create, type DiffResponse, type ObjectDrift, DiffRequestSchema, DiffResponseSchema, diffSubject, fromBinary, SyncStatus, toBinary,
 } from '@gitfleet/proto';
-import { closeSuite, configMap, kubectl, kubeGet, openSuite, startAgent, type SuiteContext, waitBundleReport, eventually } from './testbed.js';
+import { waitFor } from '@gitfleet/testing';
+import { closeSuite, configMap, kubectl, kubeGet, openSuite, startAgent, type SuiteContext, waitBundleReport } from './testbed.js';
 
 describe('diff request', () => {
   let ctx: SuiteContext;
@@ -32,7 +33,7 @@ describe('diff request', () => {
   after(() => closeSuite(ctx));
 
   it('answers an unknown bundle with an error', async () => {
-    const r = await eventually('an answer', () => ask('nope').catch(() => undefined), 15_000);
+    const r = await waitFor('an answer', () => ask('nope').catch(() => undefined), 15_000);
     assert.deepEqual(r.errors, ['no desired state for bundle nope']);
     assert.equal(r.cluster, ctx.cluster);
     assert.equal(r.bundleId, 'nope');

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HealthStatus, type ObjectDrift, type StatusReport, SyncStatus } from '@gitfleet/proto';
+import { waitFor } from '@gitfleet/testing';
 import {
-  bundleReports, closeSuite, configMap, deployment, eventually, kubectl, kubeGet, namespace, openSuite, startAgent,
-  type SuiteContext, waitBundleReport,
+  bundleReports, closeSuite, configMap, deployment, kubectl, kubeGet, namespace, openSuite, startAgent, type SuiteContext, waitBundleReport,
 } from './testbed.js';
 
 const driftOf = (r: StatusReport, name: string): ObjectDrift | undefined => r.drift.find((d) => d.object?.name === name);
@@ -76,7 +76,7 @@ describe('drift', () => {
     assert.equal(reported.syncStatus, SyncStatus.OUT_OF_SYNC);
     assert.equal(driftOf(reported, 'web')?.healed, false);
     assert.equal(healed.syncStatus, SyncStatus.SYNCED, 'healed drift leaves the target in sync');
-    await eventually('replicas reverted to 2', async () => (await kubeGet(ctx.tb, 'deployment', 'web', healNs))?.spec.replicas === 2, 2000);
+    await waitFor('replicas reverted to 2', async () => (await kubeGet(ctx.tb, 'deployment', 'web', healNs))?.spec.replicas === 2, 2000);
     await sleep(1500);
     assert.equal((await kubeGet(ctx.tb, 'deployment', 'web', reportNs))?.spec.replicas, 5, 'without selfHeal the edit stays');
     const last = (await bundleReports(ctx, REPORT)).at(-1)!;
@@ -109,14 +109,14 @@ describe('drift', () => {
     await kubectl(ctx.tb, 'patch', 'configmap', 'settings', '-n', healNs, '--type=merge', '--field-manager=kubectl-edit', '-p', '{"data":{"mode":"slow"}}');
     const r = await waitBundleReport(ctx, HEAL, 'configmap drift healed', (x) => driftOf(x, 'settings')?.healed === true, { sinceMs: since, timeoutMs: 10_000 });
     assert.deepEqual(driftOf(r, 'settings')?.diffs.map((d) => [d.path, d.manager]), [['/data/mode', 'kubectl-edit']]);
-    await eventually('data reverted', async () => (await kubeGet(ctx.tb, 'configmap', 'settings', healNs))?.data.mode === 'fast', 2000);
+    await waitFor('data reverted', async () => (await kubeGet(ctx.tb, 'configmap', 'settings', healNs))?.data.mode === 'fast', 2000);
   });
 
   it('kubectl delete: re-created with selfHeal, reported missing without', async () => {
     const since = Date.now();
     await kubectl(ctx.tb, 'delete', 'configmap', 'settings', '-n', healNs);
     await kubectl(ctx.tb, 'delete', 'configmap', 'settings', '-n', reportNs);
-    await eventually('settings re-created', async () => (await kubeGet(ctx.tb, 'configmap', 'settings', healNs))?.data.mode === 'fast', 2000);
+    await waitFor('settings re-created', async () => (await kubeGet(ctx.tb, 'configmap', 'settings', healNs))?.data.mode === 'fast', 2000);
     const healed = await waitBundleReport(ctx, HEAL, 'missing object healed', (x) => driftOf(x, 'settings')?.missing === true && driftOf(x, 'settings')?.healed === true, { sinceMs: since, timeoutMs: 10_000 });
     assert.equal(healed.syncStatus, SyncStatus.SYNCED);
     const missing = await waitBundleReport(ctx, REPORT, 'missing object reported', (x) => driftOf(x, 'settings')?.missing === true, { sinceMs: since, timeoutMs: 10_000 });

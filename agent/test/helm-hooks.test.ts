@@ -14,7 +14,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SyncState } from '@gitfleet/proto';
 import { KubeClient } from '../src/kube/client.js';
-import { closeSuite, configMap, eventually, deployment, kubeGet, openSuite, startAgent, type SuiteContext, type TestObject, waitBundleReport } from './testbed.js';
+import { waitFor } from '@gitfleet/testing';
+import { closeSuite, configMap, deployment, kubeGet, openSuite, startAgent, type SuiteContext, type TestObject, waitBundleReport } from './testbed.js';
 
 /** A Job hook; `unschedulable` gives its pod a node selector no node has, and a 1 s deadline. */
 function hookJob(name: string, annotations: Record<string, string>, o: { unschedulable?: boolean } = {}): TestObject {
@@ -73,7 +74,7 @@ describe('helm hooks', () => {
     const want = await kube.readVersion();
     assert.match(want, /^v\d+\.\d+\./);
     // the first heartbeat may leave before the version is read; a later one (every 10 s) has it
-    const hb = await eventually('a heartbeat with the version', async () => (await ctx.hub.heartbeats(ctx.cluster)).find((h) => h.kubernetesVersion !== ''), 30_000);
+    const hb = await waitFor('a heartbeat with the version', async () => (await ctx.hub.heartbeats(ctx.cluster)).find((h) => h.kubernetesVersion !== ''), 30_000);
     assert.equal(hb.kubernetesVersion, want);
   });
 

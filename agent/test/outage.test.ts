@@ -12,19 +12,19 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { SyncState } from '@gitfleet/proto';
+import { freePort, NatsServer, waitFor } from '@gitfleet/testing';
 import {
-  closeSuite, configMap, eventually, freePort, kubeconfigVia, kubeGet, kubectl, namespace, openSuite,
-  PrivateNats, startAgent, type SuiteContext, TcpRelay, testbed,
+  closeSuite, configMap, kubeconfigVia, kubeGet, kubectl, namespace, openSuite, startAgent, type SuiteContext, TcpRelay, testbed,
 } from './testbed.js';
 
 describe('NATS restart', () => {
   let ctx: SuiteContext;
-  let nats: PrivateNats;
+  let nats: NatsServer;
   let ns: string;
   const bundle = 'outage';
 
   before(async () => {
-    nats = await PrivateNats.start(await testbed());
+    nats = await NatsServer.start((await testbed()).bin, { name: 'agent-test' });
     ctx = await openSuite('nr', nats.url);
     ns = `${ctx.id}-app`;
     ctx.namespaces.add(ns);
@@ -32,7 +32,7 @@ describe('NATS restart', () => {
   });
   after(async () => {
     await closeSuite(ctx);
-    await nats?.destroy();
+    await nats?.dispose();
   });
 
   it('applies the first desired state', async () => {
@@ -45,19 +45,19 @@ describe('NATS restart', () => {
   let downAt: Date;
   let upAt: Date;
   it('keeps enforcing while NATS is down (resync heals drift)', async () => {
-    await nats.down();
+    await nats.stop();
     downAt = new Date();
     await kubectl(ctx.tb, 'patch', 'configmap', 'a', '-n', ns, '--type', 'merge', '-p', '{"data":{"v":"drifted"}}');
-    await eventually('drift healed by the resync while NATS is down', async () => (await kubeGet(ctx.tb, 'configmap', 'a', ns))?.data.v === '1', 15_000);
+    await waitFor('drift healed by the resync while NATS is down', async () => (await kubeGet(ctx.tb, 'configmap', 'a', ns))?.data.v === '1', 15_000);
     await sleep(2000);
     assert.ok(ctx.agent!.logs(/NATS disconnected/).length > 0, 'the agent saw the outage');
-    await nats.up();
+    await nats.start();
     upAt = new Date();
-    await eventually('the agent to reconnect', async () => ctx.agent!.logs(/NATS reconnected/).length > 0, 15_000);
+    await waitFor('the agent to reconnect', async () => ctx.agent!.logs(/NATS reconnected/).length > 0, 15_000);
   });
 
   it('delivers the status reports buffered during the outage, in order, once', async () => {
-    const reports = await eventually('buffered reports delivered', async () => {
+    const reports = await waitFor('buffered reports delivered', async () => {
       const all = await ctx.hub.reports(ctx.cluster);
       const during = all.filter((r) => new Date(r.observedAt) > downAt && new Date(r.observedAt) < upAt);
       return during.length >= 2 ? all : undefined;
@@ -76,7 +76,7 @@ describe('NATS restart', () => {
   });
 
   it('resumes heartbeats', async () => {
-    await eventually('a heartbeat after the restart', async () =>
+    await waitFor('a heartbeat after the restart', async () =>
       (await ctx.hub.heartbeats(ctx.cluster)).some((h) => new Date(h.sentAt) > upAt && h.targets === 1), 15_000);
   });
 });
@@ -110,7 +110,7 @@ describe('apiserver unreachable', () => {
     const first = await ctx.hub.waitReport(ctx.cluster, 'a FAILED report', (r) => r.bundleId === 'unreachable');
     assert.equal(first.state, SyncState.FAILED);
     assert.match(first.errors.join('\n'), /ECONNREFUSED|fetch failed/);
-    await eventually('a retry', async () => (await ctx.hub.reports(ctx.cluster)).length >= 2, 10_000);
+    await waitFor('a retry', async () => (await ctx.hub.reports(ctx.cluster)).length >= 2, 10_000);
   });
 
   it('recovers when the apiserver is reachable again', async () => {

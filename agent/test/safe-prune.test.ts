@@ -13,7 +13,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { ResourceAction, SyncState } from '@gitfleet/proto';
-import { closeSuite, configMap, eventually, kubectl, kubeGet, openSuite, startAgent, type SuiteContext, type TestObject, waitBundleReport } from './testbed.js';
+import { waitFor } from '@gitfleet/testing';
+import { closeSuite, configMap, kubectl, kubeGet, openSuite, startAgent, type SuiteContext, type TestObject, waitBundleReport } from './testbed.js';
 
 describe('safe prune', () => {
   let ctx: SuiteContext;
@@ -96,7 +97,7 @@ describe('safe prune', () => {
 
     // v2 stops being served; then a commit drops the Gadget (and keeps v2 unserved)
     await kubectl(ctx.tb, 'patch', 'crd', `gadgets.${group}`, '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/versions/1/served', value: false }]));
-    await eventually('v2 no longer served', async () => {
+    await waitFor('v2 no longer served', async () => {
       try {
         await kubectl(ctx.tb, 'get', '--raw', `/apis/${group}/v2`);
       } catch {
@@ -124,7 +125,7 @@ describe('safe prune', () => {
     await ctx.hub.putDesired(ctx.cluster, B, d, { revision: 'v1', generation: 1n, selfHeal: false });
     await waitBundleReport(ctx, B, 'v1 applied', (x) => x.generation === 1n && x.state === SyncState.SYNCED);
     const agent = ctx.agent!;
-    await eventually('an observed resync', async () => agent.logs(/^reconciled$/).some((l) => l.bundleId === B && l.mode === 'observe' && l.trigger === 'resync'), 15_000);
+    await waitFor('an observed resync', async () => agent.logs(/^reconciled$/).some((l) => l.bundleId === B && l.mode === 'observe' && l.trigger === 'resync'), 15_000);
     const since = Date.now();
     await kubectl(ctx.tb, 'patch', 'configmap', 'watched', '-n', ns, '--type=merge', '-p', '{"data":{"v":"edited"}}');
     const r = await waitBundleReport(ctx, B, 'the drift report', (x) => x.drift.some((f) => f.object?.name === 'watched'), { sinceMs: since - 1000 });
@@ -147,7 +148,7 @@ describe('safe prune', () => {
       const agent = startAgent(ctx, { args: ['--apply-concurrency', '1', '--resync-interval', '2'] });
       const digest = await ctx.hub.putBundle(bundle, 'k1', objects(bundle));
       await ctx.hub.putDesired(ctx.cluster, bundle, digest, { revision: 'k1', generation: 1n });
-      const seen = await eventually('the apply to be under way', async () => {
+      const seen = await waitFor('the apply to be under way', async () => {
         const n = (await labelled(bundle)).length;
         return n >= 10 && n < N ? n : undefined;
       }, 60_000);

@@ -16,20 +16,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { bundleDigest, signingKeyId, SyncState } from '@gitfleet/proto';
+import { waitFor } from '@gitfleet/testing';
 import {
-  AgentProcess,
-  bundleBytes,
-  bundleReports,
-  closeSuite,
-  configMap,
-  eventually,
-  kubectl,
-  kubeGet,
-  namespace,
-  openSuite,
-  startAgent,
-  type SuiteContext,
-  waitBundleReport,
+  AgentProcess, bundleBytes, bundleReports, closeSuite, configMap, kubectl, kubeGet, namespace, openSuite, startAgent, type SuiteContext, waitBundleReport,
 } from './testbed.js';
 
 type Pair = { privateKey: KeyObject; publicKey: KeyObject };
@@ -69,7 +58,7 @@ describe('signed desired states', () => {
   }
 
   it('logs the trusted key ids at start', async () => {
-    await eventually('agent start log', async () => ctx.agent!.logs(/verifying desired-state signatures/)[0]);
+    await waitFor('agent start log', async () => ctx.agent!.logs(/verifying desired-state signatures/)[0]);
     const [line] = ctx.agent!.logs(/verifying desired-state signatures/);
     assert.deepEqual(line!.keyIds, [id(current), id(rotated)]);
   });
@@ -145,7 +134,7 @@ describe('signed desired states', () => {
 
     // drift of the last good state is still healed
     await kubectl(ctx.tb, 'patch', 'configmap', 'app', '-n', ns, '--type', 'merge', '-p', '{"data":{"v":"drifted"}}');
-    await eventually('drift healed back to the last verified state', async () => (await kubeGet(ctx.tb, 'configmap', 'app', ns))?.data?.v === '1');
+    await waitFor('drift healed back to the last verified state', async () => (await kubeGet(ctx.tb, 'configmap', 'app', ns))?.data?.v === '1');
     for (const r of await bundleReports(ctx, bundle)) assert.ok(r.generation !== 2n || r.state === SyncState.FAILED, 'generation 2 is never reported applied');
 
     // generation 3, signed with the trusted key, applies
@@ -168,7 +157,7 @@ describe('signed desired states', () => {
     const plain = AgentProcess.start(ctx.tb, { cluster: `${ctx.cluster}-plain`, namespace: `${ctx.agentNamespace}-plain` });
     ctx.namespaces.add(`${ctx.agentNamespace}-plain`);
     try {
-      const warn = await eventually('the no-keys warning', async () => plain.logs(/bundle signatures are not verified: no --bundle-public-keys/)[0]);
+      const warn = await waitFor('the no-keys warning', async () => plain.logs(/bundle signatures are not verified: no --bundle-public-keys/)[0]);
       assert.equal(warn.level, 40);
     } finally {
       await plain.stop();

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PRUNE_ANNOTATION, ResourceAction, SyncStatus } from '@gitfleet/proto';
+import { waitFor } from '@gitfleet/testing';
 import {
-  closeSuite, configMap, eventually, kubectl, kubeGet, openSuite, startAgent, type SuiteContext, type TestObject,
-  waitBundleReport,
+  closeSuite, configMap, kubectl, kubeGet, openSuite, startAgent, type SuiteContext, type TestObject, waitBundleReport,
 } from './testbed.js';
 
 const annotated = (o: TestObject, annotations: Record<string, string>): TestObject =>
@@ -111,7 +111,7 @@ describe('sync policy', () => {
     assert.deepEqual(r.orphaned.map((o) => o.name), ['kept']);
     assert.deepEqual(r.resources.filter((x) => x.action === ResourceAction.PRUNED).map((x) => x.name), ['pruned']);
     assert.ok(await kubeGet(ctx.tb, 'configmap', 'kept', ns), 'the annotated object stays');
-    await eventually('unannotated object pruned', async () => (await kubeGet(ctx.tb, 'configmap', 'pruned', ns)) === null);
+    await waitFor('unannotated object pruned', async () => (await kubeGet(ctx.tb, 'configmap', 'pruned', ns)) === null);
 
     // an annotated object still in the desired state survives the target's deletion
     const d3 = await ctx.hub.putBundle(ANNOTATED, 'a3', [configMap('stays', { v: '1' }, ns), annotated(configMap('guarded', { v: '1' }, ns), { [PRUNE_ANNOTATION]: 'false' })]);

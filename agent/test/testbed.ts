@@ -7,17 +7,17 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { type KeyObject, randomBytes, sign } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir, homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { readTestbedEnv, waitFor } from '@gitfleet/testing';
 import {
   BUNDLE_STORE,
   BundleManifestSchema,
@@ -56,18 +56,12 @@ export interface Testbed {
 }
 
 /**
- * Reads the test bed env file (GITFLEET_TESTBED_ENV, default ~/.cache/gitfleet/testbed/testbed.env)
- * and checks that NATS and the spoke's kube-apiserver answer.
- * @throws AssertionError with a clear message when the test bed is down
+ * Reads the test bed env file (`readTestbedEnv` of `@gitfleet/testing`) and checks that NATS and the spoke's kube-apiserver answer.
+ * @throws Error naming the env file when it is missing; AssertionError with a clear message when
+ *   NATS or the kube-apiserver does not answer
  */
 export async function testbed(spokeName?: string): Promise<Testbed> {
-  const file = process.env.GITFLEET_TESTBED_ENV ?? join(homedir(), '.cache/gitfleet/testbed/testbed.env');
-  assert.ok(existsSync(file), `test bed env ${file} not found: start the test bed (npm run testbed:up) or set GITFLEET_TESTBED_ENV`);
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^\s*([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (m) env[m[1]!] = m[2]!.replace(/^["']|["']$/g, '');
-  }
+  const { env } = readTestbedEnv();
   const spokes = (env.GITFLEET_SPOKES ?? 'spoke1').split(',').filter(Boolean);
   const spoke = spokeName ?? process.env.GITFLEET_AGENT_TEST_SPOKE ?? spokes[spokes.length - 1]!;
   const tb: Testbed = {
@@ -115,34 +109,6 @@ export async function kubeGet(tb: Testbed, kind: string, name: string, namespace
     if (/NotFound|not found/.test((err as { stderr?: string }).stderr ?? '')) return null;
     throw err;
   }
-}
-
-/** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(250);
-  }
-}
-
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 /** One manifest object for a bundle: a file name and the object. */
@@ -294,7 +260,7 @@ export class FakeHubSide {
 
   /** Polls the stream until a report of `cluster` matches. */
   async waitReport(cluster: string, what: string, match: (r: StatusReport) => boolean, timeoutMs = 30_000): Promise<StatusReport> {
-    return eventually(what, async () => (await this.reports(cluster)).find(match), timeoutMs);
+    return waitFor(what, async () => (await this.reports(cluster)).find(match), timeoutMs);
   }
 
   private async messages(subject: string): Promise<JsMsg[]> {
@@ -357,7 +323,7 @@ export async function bundleReports(ctx: SuiteContext, bundleId: string): Promis
 
 /** Waits for a report of `bundleId` published after `sinceMs` (observedAt) that matches. */
 export async function waitBundleReport(ctx: SuiteContext, bundleId: string, what: string, match: (r: StatusReport) => boolean, o: { sinceMs?: number; timeoutMs?: number } = {}): Promise<StatusReport> {
-  return eventually(what, async () => (await bundleReports(ctx, bundleId)).find((r) => Date.parse(r.observedAt) >= (o.sinceMs ?? 0) && match(r)), o.timeoutMs ?? 30_000);
+  return waitFor(what, async () => (await bundleReports(ctx, bundleId)).find((r) => Date.parse(r.observedAt) >= (o.sinceMs ?? 0) && match(r)), o.timeoutMs ?? 30_000);
 }
 
 /** A Namespace object. */
@@ -415,51 +381,6 @@ export class AgentProcess {
     const code = await this.exited;
     clearTimeout(t);
     return code;
-  }
-}
-
-/** A private nats-server (the real binary from the test bed's bin dir) that a test may restart. */
-export class PrivateNats {
-  private proc: ChildProcess | undefined;
-  readonly dir = mkdtempSync(join(tmpdir(), 'gitfleet-agent-nats-'));
-
-  private constructor(readonly bin: string, readonly port: number) {}
-
-  /** Starts nats-server -js on a free port with a store dir under the tmp dir. */
-  static async start(tb: Testbed): Promise<PrivateNats> {
-    const n = new PrivateNats(join(tb.bin, 'nats-server'), await freePort());
-    assert.ok(existsSync(n.bin), `${n.bin} not found: the test bed's nats-server binary is needed`);
-    await n.up();
-    return n;
-  }
-
-  get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
-  }
-
-  /** Starts the server (again) and waits until it accepts connections. */
-  async up(): Promise<void> {
-    this.proc = spawn(this.bin, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', join(this.dir, 'data')], { stdio: 'ignore' });
-    await eventually('private nats-server to accept connections', async () => {
-      const nc = await connect({ servers: this.url, timeout: 500 });
-      await nc.close();
-      return true;
-    }, 15_000);
-  }
-
-  /** Stops the server (SIGTERM) and waits for it to exit. */
-  async down(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null) return;
-    const exited = new Promise((resolve) => p.on('exit', resolve));
-    p.kill('SIGTERM');
-    await exited;
-  }
-
-  /** Stops the server and removes its store. */
-  async destroy(): Promise<void> {
-    await this.down();
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

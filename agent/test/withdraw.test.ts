@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { ResourceAction, SyncState } from '@gitfleet/proto';
-import { closeSuite, configMap, eventually, kubectl, kubeGet, openSuite, startAgent, type SuiteContext, waitBundleReport } from './testbed.js';
+import { waitFor } from '@gitfleet/testing';
+import { closeSuite, configMap, kubectl, kubeGet, openSuite, startAgent, type SuiteContext, waitBundleReport } from './testbed.js';
 
 type Pair = { privateKey: KeyObject; publicKey: KeyObject };
 
@@ -77,7 +78,7 @@ describe('signed withdrawals and monotonic generations', () => {
 
     // still enforced: a hand-deleted object of the last verified state comes back
     await kubectl(ctx.tb, 'delete', 'configmap', 'a', '-n', ns);
-    await eventually('ConfigMap a re-created by the agent', async () => (await kubeGet(ctx.tb, 'configmap', 'a', ns))?.data?.v === '1', 15_000);
+    await waitFor('ConfigMap a re-created by the agent', async () => (await kubeGet(ctx.tb, 'configmap', 'a', ns))?.data?.v === '1', 15_000);
   });
 
   it('a KV purge prunes nothing and is reported', async () => {

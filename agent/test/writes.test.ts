@@ -16,9 +16,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { ResourceAction, SyncState } from '@gitfleet/proto';
+import { waitFor } from '@gitfleet/testing';
 import {
-  closeSuite, configMap, deployment, eventually, type KubeJson, kubectl, kubeGet, namespace, openSuite, startAgent,
-  type SuiteContext, waitBundleReport,
+  closeSuite, configMap, deployment, type KubeJson, kubectl, kubeGet, namespace, openSuite, startAgent, type SuiteContext, waitBundleReport,
 } from './testbed.js';
 
 const RESYNC_S = 1;
@@ -86,7 +86,7 @@ describe('writes', () => {
 
   it('a pointer-only field only the agent owns survives resyncs (left out, it would be deleted)', async () => {
     const t0 = Date.now();
-    await eventually('3 resyncs', async () => resyncsSince(t0) >= 3, 20_000);
+    await waitFor('3 resyncs', async () => resyncsSince(t0) >= 3, 20_000);
     const cm = await kubeGet(ctx.tb, 'configmap', 'settings', ns);
     assert.deepEqual(cm?.data, { mode: 'fast', other: 'x' });
   });
@@ -96,7 +96,7 @@ describe('writes', () => {
       file('scale.json', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, spec: { replicas: 5 } }));
     const t0 = Date.now();
     await sleep((3 * RESYNC_S + 1.5) * 1000);
-    await eventually('3 resyncs after the scale', async () => resyncsSince(t0) >= 3, 20_000);
+    await waitFor('3 resyncs after the scale', async () => resyncsSince(t0) >= 3, 20_000);
     const web = await withManagers(ctx, 'deployment', 'web', ns);
     assert.equal(web.spec.replicas, 5, 'the resyncs left the autoscaler\'s replicas alone');
     assert.ok(!agentOwns(web, 'spec', 'replicas'), 'the agent does not own spec.replicas');
@@ -105,10 +105,10 @@ describe('writes', () => {
 
   it('keeps replicas where a real HorizontalPodAutoscaler put them, through 3+ resyncs', async (t) => {
     if (ctx.tb.kubeconfig.indexOf('spoke3') < 0) return t.skip('only spoke3 runs kube-controller-manager');
-    await eventually('the HPA scaled to minReplicas 4', async () => (await kubeGet(ctx.tb, 'deployment', 'scaled', ns))?.spec.replicas === 4, 60_000);
+    await waitFor('the HPA scaled to minReplicas 4', async () => (await kubeGet(ctx.tb, 'deployment', 'scaled', ns))?.spec.replicas === 4, 60_000);
     const t0 = Date.now();
     await sleep((3 * RESYNC_S + 1.5) * 1000);
-    await eventually('3 resyncs after the HPA scaled', async () => resyncsSince(t0) >= 3, 20_000);
+    await waitFor('3 resyncs after the HPA scaled', async () => resyncsSince(t0) >= 3, 20_000);
     const scaled = await withManagers(ctx, 'deployment', 'scaled', ns);
     assert.equal(scaled.spec.replicas, 4);
     const writer = managersOf(scaled).find((m) => (m as { subresource?: string }).subresource === 'scale');
@@ -119,7 +119,7 @@ describe('writes', () => {
   it('a heal of another field leaves replicas alone', async () => {
     const t0 = Date.now();
     await kubectl(ctx.tb, 'set', 'image', 'deployment/web', '-n', ns, 'web=registry.invalid/web:drifted');
-    await eventually('image healed', async () => (await kubeGet(ctx.tb, 'deployment', 'web', ns))?.spec.template.spec.containers[0].image === 'registry.invalid/web:1', 10_000);
+    await waitFor('image healed', async () => (await kubeGet(ctx.tb, 'deployment', 'web', ns))?.spec.template.spec.containers[0].image === 'registry.invalid/web:1', 10_000);
     // healed by the keeper's self-heal, or by a resync's re-apply when one held the target's lock
     // at that moment (resync every second here): both are writes that must leave replicas alone
     assert.ok(ctx.agent!.logs(/^drift healed$/).some((l) => Number(l.time) > t0) || resyncsSince(t0) > 0, 'healed by the agent');
@@ -139,7 +139,7 @@ describe('writes', () => {
     await kubectl(ctx.tb, 'patch', 'configmap', 'settings', '-n', ns, '--type', 'merge', '-p', '{"data":{"mode":"slow"}}');
     const t0 = Date.now();
     await sleep((3 * RESYNC_S + 1.5) * 1000);
-    await eventually('3 resyncs after the patch', async () => resyncsSince(t0) >= 3, 20_000);
+    await waitFor('3 resyncs after the patch', async () => resyncsSince(t0) >= 3, 20_000);
     const cm = await withManagers(ctx, 'configmap', 'settings', ns);
     assert.deepEqual(cm.data, { mode: 'slow', other: 'x' });
     assert.ok(agentOwns(cm, 'data', 'other'), 'the agent still owns data.other');
