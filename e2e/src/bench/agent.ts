@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Fleet, KubeHttp, eventually, kubeconfigOf, run } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet, KubeHttp, kubeconfigOf, run } from '../support/index.js';
 
 const BUNDLE = 'bench-agent-objects';
 const NS = 'bench-agent';

@@ -9,7 +9,8 @@
  * GET of the object on spoke1 shows the desired value again (polled every 10 ms).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Fleet, KubeHttp, eventually } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet, KubeHttp } from '../support/index.js';
 import { summary } from './stats.js';
 
 const NS = 'bench-drift';

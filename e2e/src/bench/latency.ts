@@ -9,7 +9,8 @@
  * Prints p50 / p99 / max of both, in milliseconds. Target (DESIGN.md): p99 < 2 s.
  */
 import { performance } from 'node:perf_hooks';
-import { Fleet, eventually } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet } from '../support/index.js';
 import { summary } from './stats.js';
 
 const BUNDLE = 'bench-latency-config';

@@ -11,9 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createDatabase, GitRepo } from '@gitfleet/testing';
 import {
-  GitRepo, HubApi, createDatabase, createSigningKeys, loadTestbed, repoRoot, resetJetStream, startAgent, startHub, stopDetached,
-  type TargetView,
+  HubApi, createSigningKeys, loadTestbed, repoRoot, resetJetStream, startAgent, startHub, stopDetached, type TargetView,
 } from '../support/index.js';
 
 const HUB_PORT = Number(process.env['GITFLEET_DEMO_PORT'] ?? 8080);
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
 
   console.log('resetting the demo database and JetStream state');
   await resetJetStream(testbed);
-  const database = await createDatabase(testbed, 'gitfleet_demo');
+  const database = (await createDatabase(testbed.databaseUrl, 'gitfleet_demo')).url;
   const keys = createSigningKeys(testbed, 'demo');
   const adminToken = `demo-${randomBytes(24).toString('base64url')}`;
   const tokenFile = path.join(testbed.stateDir, 'demo-admin-token');

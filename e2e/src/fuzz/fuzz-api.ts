@@ -12,9 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { NatsServer } from '../support/nats-server.js';
+import { createDatabase } from '@gitfleet/testing';
+import { startNatsServer } from '../support/nats-server.js';
 import { run } from '../support/exec.js';
-import { createDatabase, startHub } from '../support/processes.js';
+import { startHub } from '../support/processes.js';
 import { loadTestbed, repoRoot } from '../support/testbed.js';
 
 async function main(): Promise<number> {
@@ -24,12 +25,12 @@ async function main(): Promise<number> {
   // NATS in operator mode, as a hub with agent enrollment runs: every operation is configured
   const natsDir = mkdtempSync(path.join(tmpdir(), 'gitfleet-fuzz-api-operator-'));
   await run(process.execPath, [path.join(repoRoot(), 'hub/dist/src/main.js'), 'nats-bootstrap', '--out', natsDir]);
-  const nats = await NatsServer.start(testbed, 'fuzz-api', { dir: natsDir });
+  const nats = await startNatsServer(testbed, 'fuzz-api', { dir: natsDir });
   let hub: Awaited<ReturnType<typeof startHub>> | undefined;
   // a database of this run only (two runs at once must not drop each other's)
   const dbName = `gitfleet_fuzz_api_${process.pid}`;
   try {
-    const db = await createDatabase(testbed, dbName);
+    const db = (await createDatabase(testbed.databaseUrl, dbName)).url;
     hub = await startHub(testbed, 'hub-fuzz-api', db, {
       natsUrl: nats.url,
       env: {

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { Fleet, eventually, fixturePath, kubeconfigOf, loadTestbed, repoRoot, run, type Testbed } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet, fixturePath, kubeconfigOf, loadTestbed, repoRoot, run, type Testbed } from '../support/index.js';
 
 const WIDE = 'spoke1'; // rbac.scope=cluster
 const NARROW = 'spoke2'; // rbac.scope=namespaces, rbac.namespaces=[ALLOWED]

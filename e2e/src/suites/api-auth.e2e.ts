@@ -10,13 +10,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from '@gitfleet/testing';
 import {
   type AuditEntryView,
   Fleet,
   GitAuthProxy,
   type SecretValue,
   describeHits,
-  eventually,
   run,
   scanFiles,
   scanText,

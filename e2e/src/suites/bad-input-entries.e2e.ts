@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Fleet, eventually, type BundleView } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet, type BundleView } from '../support/index.js';
 
 const SPOKE = 'spoke2';
 const SOURCE = 'entries';

@@ -3,7 +3,8 @@
 // the apiserver rejects fails alone, with the apiserver's reason.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Fleet, eventually, fixturePath } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet, fixturePath } from '../support/index.js';
 
 const SPOKES = ['spoke1', 'spoke3'];
 const GUESTBOOK = 'bad-input-guestbook';

@@ -3,8 +3,8 @@
 // spoke keeps the signed content — and reported through the API; the next signed commit deploys.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Fleet, eventually } from '../support/index.js';
-import { createGpgKey, type GpgKey } from '../support/gpg.js';
+import { createGpgKey, eventually, type GpgKey } from '@gitfleet/testing';
+import { Fleet } from '../support/index.js';
 
 const SOURCE = 'commit-signatures';
 const BUNDLE = `${SOURCE}-app`;

@@ -9,7 +9,8 @@
 // two objects at a time so that the kill lands mid-apply.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Fleet, eventually, type Kubectl } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet, type Kubectl } from '../support/index.js';
 
 const SPOKE = 'spoke2';
 const NS = 'e2e-crash-safety';

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { Fleet, NatsStore, eventually, fixturePath, type KubeObject } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet, NatsStore, fixturePath, type KubeObject } from '../support/index.js';
 
 const NS = 'fleet-mc-manifest-example';
 const BUNDLE = 'fleet-examples-multi-cluster-manifests';

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Fleet, eventually, fixturePath, type ObjectDriftView, type TargetView } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet, fixturePath, type ObjectDriftView, type TargetView } from '../support/index.js';
 
 const NS = 'e2e-drift';
 const BUNDLE = 'drift-simple';

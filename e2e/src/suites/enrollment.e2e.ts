@@ -23,17 +23,15 @@ import {
   statusSubject,
   toBinary,
 } from '@gitfleet/proto';
+import { createDatabase, eventually, GitRepo, type NatsServer } from '@gitfleet/testing';
+import { startNatsServer } from '../support/nats-server.js';
 import {
-  createDatabase,
   createSigningKeys,
   describeHits,
-  eventually,
-  GitRepo,
   HubApi,
   HubApiError,
   Kubectl,
   loadTestbed,
-  NatsServer,
   repoRoot,
   run,
   scanFiles,
@@ -126,9 +124,9 @@ describe('enrollment: registration token → agent → NATS credentials → bund
     }
     natsDir = mkdtempSync(path.join(tmpdir(), 'gitfleet-e2e-operator-'));
     await run(process.execPath, [path.join(repoRoot(), 'hub/dist/src/main.js'), 'nats-bootstrap', '--out', natsDir]);
-    nats = await NatsServer.start(testbed, 'enrollment', { dir: natsDir });
+    nats = await startNatsServer(testbed, 'enrollment', { dir: natsDir });
     keys = createSigningKeys(testbed, 'enrollment');
-    const database = await createDatabase(testbed, 'gitfleet_e2e_enrollment');
+    const database = (await createDatabase(testbed.databaseUrl, 'gitfleet_e2e_enrollment')).url;
     hub = await startHub(testbed, 'enrollment-hub', database, {
       natsUrl: nats.url,
       signingKeyFile: keys.privateKeyFile,

@@ -3,7 +3,8 @@
 // Degraded with the cause; a CRD goes Healthy once Established. Worst resources come first.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Fleet, eventually } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet } from '../support/index.js';
 
 const SPOKE = 'spoke3'; // the test bed runs kube-controller-manager, kube-scheduler and KWOK here
 const APPS = 'health-apps';

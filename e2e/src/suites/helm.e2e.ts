@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Fleet, NatsStore, eventually, fixturePath, run, type KubeObject } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet, NatsStore, fixturePath, run, type KubeObject } from '../support/index.js';
 
 const SOURCE = 'helm-e2e';
 const MC_NS = 'fleet-mc-helm-example';

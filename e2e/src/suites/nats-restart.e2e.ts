@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Fleet, eventually, fixturePath } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet, fixturePath } from '../support/index.js';
 
 const NS = 'e2e-nats';
 const BUNDLE = 'nats-restart-guestbook';

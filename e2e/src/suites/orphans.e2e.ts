@@ -5,7 +5,8 @@
 // reports it orphaned.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Fleet, eventually } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet } from '../support/index.js';
 
 const SPOKE = 'spoke1';
 const NS = 'e2e-orphans';

@@ -2,7 +2,8 @@
 // and leaves the bundle's other objects in place.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Fleet, eventually, fixturePath } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet, fixturePath } from '../support/index.js';
 
 const NS = 'e2e-prune';
 const BUNDLE = 'prune-simple';

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { Fleet, eventually, HubApiError } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet, HubApiError } from '../support/index.js';
 
 const NS = 'e2e-withdraw';
 const SOURCE = 'safe';

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { BundleManifestSchema, bundleDigest, canonicalJson, create, type DesiredState, fromBinary, ManifestObjectSchema, signingKeyId, signingPayload, toBinary } from '@gitfleet/proto';
-import { Fleet, NatsStore, eventually, type TargetView } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet, NatsStore, type TargetView } from '../support/index.js';
 
 const SPOKE = 'spoke2';
 const NS = 'e2e-signed-bundles';

@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { type DesiredState, signingKeyId, signingPayload } from '@gitfleet/proto';
-import { Fleet, NatsStore, eventually, type HistoryEntryView } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet, NatsStore, type HistoryEntryView } from '../support/index.js';
 
 const SPOKE = 'spoke3';
 const NS = 'e2e-signed-withdrawals';

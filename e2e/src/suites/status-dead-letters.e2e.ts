@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { CONTRACT_VERSION, create, HealthStatus, StatusReportSchema, statusSubject, SyncState, toBinary } from '@gitfleet/proto';
-import { describeHits, eventually, Fleet, scanFiles } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { describeHits, Fleet, scanFiles } from '../support/index.js';
 
 const NS = 'e2e-dead-letters';
 const BUNDLE = 'dead-letters-app';

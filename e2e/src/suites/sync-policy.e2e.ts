@@ -3,7 +3,8 @@
 // the per-object prune annotation keep removed objects, reported as orphaned.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Fleet, eventually } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet } from '../support/index.js';
 
 const SPOKES = ['spoke1', 'spoke2'];
 const MANUAL = 'sync-policy-manual';

@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Fleet, eventually } from '../support/index.js';
+import { eventually } from '@gitfleet/testing';
+import { Fleet } from '../support/index.js';
 
 const NS = 'e2e-writes';
 const SPOKE = 'spoke3';

@@ -1,10 +1,9 @@
-import { GitRepo } from './git-repo.js';
+import { createDatabase, eventually, GitRepo, type NatsServer } from '@gitfleet/testing';
+import { startNatsServer } from './nats-server.js';
 import { HubApi, type TargetView } from './hub-api.js';
 import { Kubectl } from './kubectl.js';
-import { NatsServer } from './nats-server.js';
 import { createSigningKeys, type SigningKeyFiles } from './signing-keys.js';
-import { createDatabase, startAgent, startHub, type HubProcess, type ManagedProcess } from './processes.js';
-import { eventually } from './eventually.js';
+import { startAgent, startHub, type HubProcess, type ManagedProcess } from './processes.js';
 import { loadTestbed, type Testbed } from './testbed.js';
 
 /** Options of a running fleet for one suite. */
@@ -77,13 +76,13 @@ export class Fleet {
       if (!kube.has(spoke)) throw new Error(`no spoke "${spoke}" in the test bed (${testbed.spokes.join(', ')})`);
     }
     await Promise.all([...kube.values()].map((k) => k.cleanNamespaces(options.namespaces)));
-    const nats = await NatsServer.start(testbed, options.name);
+    const nats = await startNatsServer(testbed, options.name);
     // whatever started is stopped again when a later step fails, so the test process can exit
     let hub: HubProcess | undefined;
     let agents = new Map<string, ManagedProcess>();
     let parts: { database: string; keys: SigningKeyFiles; hub: HubProcess; api: HubApi; agentArgs: Map<string, string[]>; repo: GitRepo };
     try {
-      const database = await createDatabase(testbed, `gitfleet_e2e_${options.name.replaceAll('-', '_')}`);
+      const database = (await createDatabase(testbed.databaseUrl, `gitfleet_e2e_${options.name.replaceAll('-', '_')}`)).url;
       const keys = createSigningKeys(testbed, options.name);
       hub = await startHub(testbed, `${options.name}-hub`, database, { natsUrl: nats.url, signingKeyFile: keys.privateKeyFile, ...(options.hubEnv ? { env: options.hubEnv } : {}) });
       const api = new HubApi(hub.url, hub.adminToken);
@@ -130,7 +129,7 @@ export class Fleet {
 
   /** Every log file the fleet's processes wrote: the hub's, each agent's (restarts too), the nats-server's. */
   logFiles(): string[] {
-    return [this.hub.logFile, ...this.agentLogs, this.nats.logFile];
+    return [this.hub.logFile, ...this.agentLogs, ...(this.nats.logFile ? [this.nats.logFile] : [])];
   }
 
   /** kubectl for one spoke. */

@@ -1,13 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { BUNDLE_STORE, DESIRED_STATE_BUCKET, STATUS_STREAM } from '@gitfleet/proto';
-import { eventually } from './eventually.js';
-import { run } from './exec.js';
+import { eventually, freePort } from '@gitfleet/testing';
 import { kubeconfigOf, repoRoot, type Testbed } from './testbed.js';
 
 /** A child process of the suite (hub or agent) with its log file. */
@@ -17,18 +15,6 @@ export interface ManagedProcess {
   logFile: string;
   /** Sends SIGTERM and waits for the exit (SIGKILL after 5 s). */
   stop(): Promise<void>;
-}
-
-/** Asks the OS for a free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /**
@@ -79,16 +65,6 @@ export async function resetJetStream(testbed: Testbed): Promise<void> {
   } finally {
     await nc.close();
   }
-}
-
-/** Creates a fresh, empty PostgreSQL database on the test bed and returns its URL. */
-export async function createDatabase(testbed: Testbed, name: string): Promise<string> {
-  // WITH (FORCE) cannot end a superuser backend (an autovacuum worker in that database): retry.
-  await eventually(`drop database ${name}`, () => run('psql', [testbed.databaseUrl, '-v', 'ON_ERROR_STOP=1', '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]), 10_000, 200);
-  await run('psql', [testbed.databaseUrl, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${name}`]);
-  const url = new URL(testbed.databaseUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 /** A started hub: its base URL, process, and the bootstrap admin token it was started with. */

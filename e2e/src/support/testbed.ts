@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { readTestbedEnv, requireTestbedEnv } from '@gitfleet/testing';
 
 /** Addresses of the running test bed, read from the env file that `tools/testbed/up.sh` writes. */
 export interface Testbed {
@@ -31,28 +31,13 @@ export function repoRoot(): string {
   return dir;
 }
 
-/** Path of the test bed env file: $GITFLEET_TESTBED_ENV or ~/.cache/gitfleet/testbed/testbed.env. */
-export function testbedEnvPath(): string {
-  return process.env['GITFLEET_TESTBED_ENV'] ?? path.join(process.env['GITFLEET_STATE'] ?? path.join(homedir(), '.cache/gitfleet/testbed'), 'testbed.env');
-}
-
 /**
- * Reads the test bed's env file.
+ * Reads the test bed's env file (`readTestbedEnv` of `@gitfleet/testing`).
  * @throws Error telling how to start the test bed when the file is missing or incomplete.
  */
 export function loadTestbed(): Testbed {
-  const file = testbedEnvPath();
-  if (!existsSync(file)) throw new Error(`test bed is not up: ${file} is missing (run \`npm run testbed:up\`)`);
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m) env[m[1]!] = m[2]!;
-  }
-  const need = (key: string): string => {
-    const value = env[key];
-    if (!value) throw new Error(`test bed env ${file} lacks ${key} (re-run \`npm run testbed:up\`)`);
-    return value;
-  };
+  const { file, env } = readTestbedEnv();
+  const need = (key: string): string => requireTestbedEnv(env, file, [key])[key]!;
   return {
     natsUrl: need('GITFLEET_NATS_URL'),
     natsMonitorUrl: need('GITFLEET_NATS_MONITOR_URL'),
