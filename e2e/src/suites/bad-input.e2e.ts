@@ -3,7 +3,7 @@
 // the apiserver rejects fails alone, with the apiserver's reason.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Fleet, eventually, fixturePath } from '../support/index.js';
+import { Fleet, eventually, fixturePath, needsSharedFixtures } from '../support/index.js';
 
 const SPOKES = ['spoke1', 'spoke3'];
 const GUESTBOOK = 'bad-input-guestbook';
@@ -17,7 +17,7 @@ data:
   value: "${value}"
 `;
 
-describe('bad input: a broken commit does not break the fleet', () => {
+describe('bad input: a broken commit does not break the fleet', needsSharedFixtures(), () => {
   let fleet: Fleet;
   let good: string;
   before(async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Fleet, eventually, fixturePath } from '../support/index.js';
+import { Fleet, eventually, fixturePath, needsSharedFixtures } from '../support/index.js';
 
 const NS = 'e2e-nats';
 const BUNDLE = 'nats-restart-guestbook';
@@ -22,7 +22,7 @@ function reportIdsInLog(logFile: string, bundleId: string): string[] {
   return ids;
 }
 
-describe('NATS restart: nothing is lost', () => {
+describe('NATS restart: nothing is lost', needsSharedFixtures(), () => {
   let fleet: Fleet;
   before(async () => {
     fleet = await Fleet.start({ name: 'nats-restart', clusters: { [SPOKE]: { env: 'test' } }, namespaces: [NS], agentArgs: ['--resync-interval', '2'] });

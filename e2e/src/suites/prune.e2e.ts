@@ -2,13 +2,13 @@
 // and leaves the bundle's other objects in place.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Fleet, eventually, fixturePath } from '../support/index.js';
+import { Fleet, eventually, fixturePath, needsSharedFixtures } from '../support/index.js';
 
 const NS = 'e2e-prune';
 const BUNDLE = 'prune-simple';
 const SPOKES = ['spoke1', 'spoke2'];
 
-describe('prune: a deleted file removes its objects', () => {
+describe('prune: a deleted file removes its objects', needsSharedFixtures(), () => {
   let fleet: Fleet;
   before(async () => {
     fleet = await Fleet.start({ name: 'prune', clusters: { spoke1: { env: 'dev' }, spoke2: { env: 'dev' } }, namespaces: [NS] });
