@@ -180,7 +180,7 @@ describe('renderBundle: failures are BundleErrors naming the file', () => {
     ['missing bundle dir', hubFixtures, 'no-such-bundle', plain(), 'no-such-bundle', /no such directory/],
   ];
   for (const [name, checkout, bundlePath, variant, file, reason] of table) {
-    it(name, async () => {
+    it(name, checkout === argoApps ? needsSharedFixtures() : {}, async () => {
       await assert.rejects(renderBundle(checkout(), bundlePath, variant), (err: unknown) => {
         assert.ok(err instanceof BundleError, `not a BundleError: ${String(err)}`);
         assert.equal(err.file, file);
