@@ -30,9 +30,9 @@ import { ConnectionMonitor, connectNats } from './nats/connection.js';
 import { DesiredStateWatcher } from './nats/desired-watcher.js';
 import { DiffResponder } from './nats/diff-responder.js';
 import { HeartbeatSender, StatusPublisher } from './nats/status-publisher.js';
-import { backoffDelay } from './reconcile/backoff.js';
+import { backoffDelay } from './util/backoff.js';
 import { Keeper } from './reconcile/keeper.js';
-import { diffDesired } from './reconcile/plan.js';
+import { diffAnswer, diffDesired } from './reconcile/plan.js';
 import type { ReconcileDeps } from './reconcile/reconcile.js';
 import { Reconciler } from './reconcile/reconciler.js';
 import { loadTrustedKeys } from './reconcile/signature.js';
@@ -279,7 +279,7 @@ export async function run(config: AgentConfig): Promise<void> {
   }
 
   // the diff endpoint and the desired-state watch
-  parts.diff = new DiffResponder(parts.nc, config.cluster, (bundleId) => diffDesired(deps, config.cluster, bundleId, reconciler.desiredValue(bundleId)), log);
+  parts.diff = new DiffResponder(parts.nc, config.cluster, (bundleId) => diffDesired(deps, config.cluster, bundleId, reconciler.desiredValue(bundleId)).then(diffAnswer), log);
   parts.diff.start();
   parts.watcher = new DesiredStateWatcher(parts.nc, config.cluster, (e) => reconciler.onDesiredEvent(e), log);
   parts.watcher.start();

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { errorMessage } from '../kube/errors.js';
-import { backoffDelay } from '../reconcile/backoff.js';
+import { backoffDelay } from '../util/backoff.js';
 import { enroll } from './enroll.js';
 import type { CredentialsStore } from './store.js';
 

@@ -3,7 +3,6 @@
  * straight-line inner reconcile, plus the pure pieces it is made of (ordering, placement,
  * desired-state validation, results, backoff).
  */
-export * from './backoff.js';
 export * from './desired.js';
 export * from './keeper.js';
 export * from './ordering.js';

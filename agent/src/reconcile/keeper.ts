@@ -32,7 +32,7 @@ import type { LiveEvent, WatchKey } from '../kube/watch.js';
 import { watchKeyString } from '../kube/watch.js';
 import { FIELD_MANAGER } from '../labels.js';
 import type { StatusSink } from '../nats/status-publisher.js';
-import { Semaphore } from './pool.js';
+import { Semaphore } from '../util/pool.js';
 import {
   type DriftItem,
   type HealthValue,

@@ -21,9 +21,9 @@ import type { Logger } from 'pino';
 import type { StateCache } from '../cache/state-cache.js';
 import type { DesiredEvent } from '../nats/desired-watcher.js';
 import type { StatusSink } from '../nats/status-publisher.js';
-import { backoffDelay, RECONCILE_BACKOFF } from './backoff.js';
+import { backoffDelay, RECONCILE_BACKOFF } from '../util/backoff.js';
 import type { Keeper } from './keeper.js';
-import { Semaphore } from './pool.js';
+import { Semaphore } from '../util/pool.js';
 import { reconcileApply, reconcileKeyDeleted, type ReconcileDeps, type Trigger } from './reconcile.js';
 import { type ReconcileOutcome, toStatusReport } from './result.js';
 
