@@ -7,7 +7,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -30,7 +29,7 @@ import { ConnectionMonitor, connectNats } from './nats/connection.js';
 import { DesiredStateWatcher } from './nats/desired-watcher.js';
 import { DiffResponder } from './nats/diff-responder.js';
 import { HeartbeatSender, StatusPublisher } from './nats/status-publisher.js';
-import { backoffDelay } from './util/backoff.js';
+import { retryUntilDone } from './util/retry.js';
 import { Keeper } from './reconcile/keeper.js';
 import { diffAnswer, diffDesired } from './reconcile/plan.js';
 import type { ReconcileDeps } from './reconcile/reconcile.js';
@@ -78,35 +77,35 @@ export function cli(argv: string[]): AgentConfig {
   }
 }
 
-/** Creates the agent namespace, retrying (with backoff) until the apiserver lets us. */
+/**
+ * Creates the agent namespace, retrying (with backoff, util/retry.ts) until the apiserver lets us;
+ * returns quietly when `signal` aborts.
+ */
 async function ensureAgentNamespace(kube: KubeClient, namespace: string, log: Logger, signal: AbortSignal): Promise<void> {
-  for (let attempt = 0; !signal.aborted; attempt++) {
-    try {
-      if (await ensureNamespace(kube, namespace, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE })) log.info({ namespace }, 'created agent namespace');
-      return;
-    } catch (err) {
-      const delay = backoffDelay(attempt, { baseMs: 1000, maxMs: 30_000 });
-      log.warn({ namespace, reason: errorMessage(err), retryInMs: delay }, 'cannot ensure agent namespace; retrying');
-      await sleep(delay, undefined, { signal }).catch(() => undefined);
-    }
-  }
+  await retryUntilDone(async () => {
+    if (await ensureNamespace(kube, namespace, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE })) log.info({ namespace }, 'created agent namespace');
+  }, {
+    signal,
+    onRetry: (err, delay) => log.warn({ namespace, reason: errorMessage(err), retryInMs: delay }, 'cannot ensure agent namespace; retrying'),
+  }).catch((err: unknown) => {
+    if (!signal.aborted) throw err;
+  });
 }
 
 /**
  * Reads the apiserver's version (for heartbeats), retrying with backoff until it answers; the
- * client reads it again after every re-resolution of its connection.
+ * client reads it again after every re-resolution of its connection. Returns quietly when
+ * `signal` aborts.
  */
 async function readKubernetesVersion(kube: KubeClient, log: Logger, signal: AbortSignal): Promise<void> {
-  for (let attempt = 0; !signal.aborted; attempt++) {
-    try {
-      log.info({ kubernetesVersion: await kube.readVersion() }, 'read the Kubernetes version');
-      return;
-    } catch (err) {
-      const delay = backoffDelay(attempt, { baseMs: 1000, maxMs: 30_000 });
-      log.warn({ reason: errorMessage(err), retryInMs: delay }, 'cannot read the Kubernetes version; retrying');
-      await sleep(delay, undefined, { signal }).catch(() => undefined);
-    }
-  }
+  await retryUntilDone(async () => {
+    log.info({ kubernetesVersion: await kube.readVersion() }, 'read the Kubernetes version');
+  }, {
+    signal,
+    onRetry: (err, delay) => log.warn({ reason: errorMessage(err), retryInMs: delay }, 'cannot read the Kubernetes version; retrying'),
+  }).catch((err: unknown) => {
+    if (!signal.aborted) throw err;
+  });
 }
 
 /** Runs the agent until SIGTERM/SIGINT. */

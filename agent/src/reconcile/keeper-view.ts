@@ -5,7 +5,7 @@
  * drift, resourceVersion — never whole live objects.
  */
 import type { KubeObject, ObjectRef } from '../kube/types.js';
-import type { Semaphore } from '../util/pool.js';
+import type { LimitFunction } from '../util/pool.js';
 import type { DriftItem, HealthValue, ObjectResult, ReconcileOutcome } from './result.js';
 
 /** One inventory object of a target, as the keeper last saw it. */
@@ -47,7 +47,7 @@ export interface View {
   dirty: Map<string, Pending>;
   draining: boolean;
   /** the target's exclusive section: reconciles and the keeper's evaluations never overlap */
-  lock: Semaphore;
+  lock: LimitFunction;
   /** the debounced report, when one is scheduled */
   timer: NodeJS.Timeout | undefined;
   /** signatures of the last report sent (report-scheduler.ts) */

@@ -28,7 +28,7 @@ import { errorMessage } from '../kube/errors.js';
 import { type KubeObject, type ObjectRef, refKey, refString } from '../kube/types.js';
 import type { LiveEvent } from '../kube/watch.js';
 import type { StatusSink } from '../nats/status-publisher.js';
-import { Semaphore } from '../util/pool.js';
+import { pLimit } from '../util/pool.js';
 import { changedByList, detectDrift, type WatchControl, watchedKeys } from './drift-watch.js';
 import { HealthTracker } from './health-tracker.js';
 import { emptyOutcome, type ObjState, type Pending, type View } from './keeper-view.js';
@@ -96,11 +96,9 @@ export class Keeper {
    */
   async exclusive<T>(bundleId: string, fn: () => Promise<T>): Promise<T> {
     const v = this.view(bundleId);
-    const release = await v.lock.acquire();
     try {
-      return await fn();
+      return await v.lock(fn);
     } finally {
-      release();
       if (v.dirty.size > 0) void this.drain(v);
     }
   }
@@ -179,7 +177,7 @@ export class Keeper {
     if (!v) {
       v = {
         bundleId, base: emptyOutcome(bundleId), resources: [], objects: new Map(), plan: undefined, prunePlan: [], healed: [],
-        dirty: new Map(), draining: false, lock: new Semaphore(1), timer: undefined, lastDriftSig: undefined, lastHealthSig: undefined,
+        dirty: new Map(), draining: false, lock: pLimit(1), timer: undefined, lastDriftSig: undefined, lastHealthSig: undefined,
       };
       this.views.set(bundleId, v);
     }
@@ -248,27 +246,26 @@ export class Keeper {
   private async drain(v: View): Promise<void> {
     if (v.draining || this.stopped) return;
     v.draining = true;
-    let release: (() => void) | undefined;
     try {
-      release = await v.lock.acquire();
-      let changed = false;
-      while (v.dirty.size > 0 && !this.stopped) {
-        const batch = [...v.dirty];
-        v.dirty.clear();
-        for (const [key, p] of batch) {
-          const st = v.objects.get(key);
-          if (!st || this.views.get(v.bundleId) !== v) continue;
-          try {
-            const live = p.live ?? await this.kube.getObject(st.ref);
-            if (await this.evaluate(v, st, live)) changed = true;
-          } catch (err) {
-            this.log.warn({ bundleId: v.bundleId, object: refString(st.ref), reason: errorMessage(err) }, 'cannot evaluate live object');
+      await v.lock(async () => {
+        let changed = false;
+        while (v.dirty.size > 0 && !this.stopped) {
+          const batch = [...v.dirty];
+          v.dirty.clear();
+          for (const [key, p] of batch) {
+            const st = v.objects.get(key);
+            if (!st || this.views.get(v.bundleId) !== v) continue;
+            try {
+              const live = p.live ?? await this.kube.getObject(st.ref);
+              if (await this.evaluate(v, st, live)) changed = true;
+            } catch (err) {
+              this.log.warn({ bundleId: v.bundleId, object: refString(st.ref), reason: errorMessage(err) }, 'cannot evaluate live object');
+            }
           }
         }
-      }
-      if (changed || v.healed.length > 0) this.reports.schedule(v);
+        if (changed || v.healed.length > 0) this.reports.schedule(v);
+      });
     } finally {
-      release?.();
       v.draining = false;
       if (v.dirty.size > 0 && !this.stopped) void this.drain(v);
     }
