@@ -16,7 +16,7 @@ import { DeferredStatusSink, DirStateStore, SecretStateStore, StateCache } from 
 import { type AgentConfig, parseConfig, type RawOptions } from './config.js';
 import { CredentialsRotator, FileCredentialsStore, resolveCredentials, SecretCredentialsStore, type CredentialsHolder } from './credentials/index.js';
 import { DEFAULT_IGNORE_MANAGERS } from './drift/ignore.js';
-import { startHealthServer } from './health.js';
+import { startProbeServer } from './probes.js';
 import { InventoryStore } from './inventory/store.js';
 import { ensureNamespace } from './kube/apply.js';
 import { KubeClient } from './kube/client.js';
@@ -121,7 +121,7 @@ export async function run(config: AgentConfig): Promise<void> {
   // parts are created step by step; shutdown stops whatever exists
   const parts: {
     nc?: NatsConnection; watcher?: DesiredStateWatcher; reconciler?: Reconciler; heartbeat?: HeartbeatSender;
-    publisher?: StatusPublisher; monitor?: ConnectionMonitor; health?: Server; keeper?: Keeper; live?: LiveWatcher;
+    publisher?: StatusPublisher; monitor?: ConnectionMonitor; probes?: Server; keeper?: Keeper; live?: LiveWatcher;
     diff?: DiffResponder; kube?: KubeClient; rotator?: CredentialsRotator;
   } = {};
 
@@ -140,7 +140,7 @@ export async function run(config: AgentConfig): Promise<void> {
       parts.kube?.close();
       await parts.publisher?.close(5000);
       await parts.nc?.drain().catch((err: unknown) => log.warn({ err }, 'NATS drain failed'));
-      parts.health?.close();
+      parts.probes?.close();
       log.info('stopped');
       process.exit(0);
     })();
@@ -154,7 +154,7 @@ export async function run(config: AgentConfig): Promise<void> {
   if (trustedKeys) log.info({ keyIds: [...trustedKeys.keys()], files: config.bundlePublicKeys }, 'verifying desired-state signatures');
   else log.warn('bundle signatures are not verified: no --bundle-public-keys');
   if (config.healthPort !== undefined) {
-    parts.health = await startHealthServer(config.healthPort, () => {
+    parts.probes = await startProbeServer(config.healthPort, () => {
       if (!parts.monitor?.connected) return { ok: false, reason: 'NATS not connected' };
       if (!parts.watcher?.watching) return { ok: false, reason: 'desired state not watched yet' };
       return { ok: true, reason: 'ready' };
