@@ -7,7 +7,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -17,7 +16,7 @@ import { DeferredStatusSink, DirStateStore, SecretStateStore, StateCache } from 
 import { type AgentConfig, parseConfig, type RawOptions } from './config.js';
 import { CredentialsRotator, FileCredentialsStore, resolveCredentials, SecretCredentialsStore, type CredentialsHolder } from './credentials/index.js';
 import { DEFAULT_IGNORE_MANAGERS } from './drift/ignore.js';
-import { startHealthServer } from './health.js';
+import { startProbeServer } from './probes.js';
 import { InventoryStore } from './inventory/store.js';
 import { ensureNamespace } from './kube/apply.js';
 import { KubeClient } from './kube/client.js';
@@ -30,9 +29,9 @@ import { ConnectionMonitor, connectNats } from './nats/connection.js';
 import { DesiredStateWatcher } from './nats/desired-watcher.js';
 import { DiffResponder } from './nats/diff-responder.js';
 import { HeartbeatSender, StatusPublisher } from './nats/status-publisher.js';
-import { backoffDelay } from './reconcile/backoff.js';
+import { retryUntilDone } from './util/retry.js';
 import { Keeper } from './reconcile/keeper.js';
-import { diffDesired } from './reconcile/plan.js';
+import { diffAnswer, diffDesired } from './reconcile/plan.js';
 import type { ReconcileDeps } from './reconcile/reconcile.js';
 import { Reconciler } from './reconcile/reconciler.js';
 import { loadTrustedKeys } from './reconcile/signature.js';
@@ -78,35 +77,35 @@ export function cli(argv: string[]): AgentConfig {
   }
 }
 
-/** Creates the agent namespace, retrying (with backoff) until the apiserver lets us. */
+/**
+ * Creates the agent namespace, retrying (with backoff, util/retry.ts) until the apiserver lets us;
+ * returns quietly when `signal` aborts.
+ */
 async function ensureAgentNamespace(kube: KubeClient, namespace: string, log: Logger, signal: AbortSignal): Promise<void> {
-  for (let attempt = 0; !signal.aborted; attempt++) {
-    try {
-      if (await ensureNamespace(kube, namespace, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE })) log.info({ namespace }, 'created agent namespace');
-      return;
-    } catch (err) {
-      const delay = backoffDelay(attempt, { baseMs: 1000, maxMs: 30_000 });
-      log.warn({ namespace, reason: errorMessage(err), retryInMs: delay }, 'cannot ensure agent namespace; retrying');
-      await sleep(delay, undefined, { signal }).catch(() => undefined);
-    }
-  }
+  await retryUntilDone(async () => {
+    if (await ensureNamespace(kube, namespace, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE })) log.info({ namespace }, 'created agent namespace');
+  }, {
+    signal,
+    onRetry: (err, delay) => log.warn({ namespace, reason: errorMessage(err), retryInMs: delay }, 'cannot ensure agent namespace; retrying'),
+  }).catch((err: unknown) => {
+    if (!signal.aborted) throw err;
+  });
 }
 
 /**
  * Reads the apiserver's version (for heartbeats), retrying with backoff until it answers; the
- * client reads it again after every re-resolution of its connection.
+ * client reads it again after every re-resolution of its connection. Returns quietly when
+ * `signal` aborts.
  */
 async function readKubernetesVersion(kube: KubeClient, log: Logger, signal: AbortSignal): Promise<void> {
-  for (let attempt = 0; !signal.aborted; attempt++) {
-    try {
-      log.info({ kubernetesVersion: await kube.readVersion() }, 'read the Kubernetes version');
-      return;
-    } catch (err) {
-      const delay = backoffDelay(attempt, { baseMs: 1000, maxMs: 30_000 });
-      log.warn({ reason: errorMessage(err), retryInMs: delay }, 'cannot read the Kubernetes version; retrying');
-      await sleep(delay, undefined, { signal }).catch(() => undefined);
-    }
-  }
+  await retryUntilDone(async () => {
+    log.info({ kubernetesVersion: await kube.readVersion() }, 'read the Kubernetes version');
+  }, {
+    signal,
+    onRetry: (err, delay) => log.warn({ reason: errorMessage(err), retryInMs: delay }, 'cannot read the Kubernetes version; retrying'),
+  }).catch((err: unknown) => {
+    if (!signal.aborted) throw err;
+  });
 }
 
 /** Runs the agent until SIGTERM/SIGINT. */
@@ -122,7 +121,7 @@ export async function run(config: AgentConfig): Promise<void> {
   // parts are created step by step; shutdown stops whatever exists
   const parts: {
     nc?: NatsConnection; watcher?: DesiredStateWatcher; reconciler?: Reconciler; heartbeat?: HeartbeatSender;
-    publisher?: StatusPublisher; monitor?: ConnectionMonitor; health?: Server; keeper?: Keeper; live?: LiveWatcher;
+    publisher?: StatusPublisher; monitor?: ConnectionMonitor; probes?: Server; keeper?: Keeper; live?: LiveWatcher;
     diff?: DiffResponder; kube?: KubeClient; rotator?: CredentialsRotator;
   } = {};
 
@@ -141,7 +140,7 @@ export async function run(config: AgentConfig): Promise<void> {
       parts.kube?.close();
       await parts.publisher?.close(5000);
       await parts.nc?.drain().catch((err: unknown) => log.warn({ err }, 'NATS drain failed'));
-      parts.health?.close();
+      parts.probes?.close();
       log.info('stopped');
       process.exit(0);
     })();
@@ -155,7 +154,7 @@ export async function run(config: AgentConfig): Promise<void> {
   if (trustedKeys) log.info({ keyIds: [...trustedKeys.keys()], files: config.bundlePublicKeys }, 'verifying desired-state signatures');
   else log.warn('bundle signatures are not verified: no --bundle-public-keys');
   if (config.healthPort !== undefined) {
-    parts.health = await startHealthServer(config.healthPort, () => {
+    parts.probes = await startProbeServer(config.healthPort, () => {
       if (!parts.monitor?.connected) return { ok: false, reason: 'NATS not connected' };
       if (!parts.watcher?.watching) return { ok: false, reason: 'desired state not watched yet' };
       return { ok: true, reason: 'ready' };
@@ -279,7 +278,7 @@ export async function run(config: AgentConfig): Promise<void> {
   }
 
   // the diff endpoint and the desired-state watch
-  parts.diff = new DiffResponder(parts.nc, config.cluster, (bundleId) => diffDesired(deps, config.cluster, bundleId, reconciler.desiredValue(bundleId)), log);
+  parts.diff = new DiffResponder(parts.nc, config.cluster, (bundleId) => diffDesired(deps, config.cluster, bundleId, reconciler.desiredValue(bundleId)).then(diffAnswer), log);
   parts.diff.start();
   parts.watcher = new DesiredStateWatcher(parts.nc, config.cluster, (e) => reconciler.onDesiredEvent(e), log);
   parts.watcher.start();

@@ -25,12 +25,14 @@ ensure_deps() {
   command -v curl >/dev/null || missing+=(curl)
   command -v gpg >/dev/null || missing+=(gnupg) # signed commits in the commit-signature tests
   pg_bindir >/dev/null || missing+=(postgresql)
+  # the admin API fuzzing of `npm test` installs schemathesis into a venv (tools/fuzz-api.sh)
+  python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
   [[ ${#missing[@]} -eq 0 ]] && return
-  [[ $(id -u) == 0 ]] || die "missing ${missing[*]}; install them (apt-get install -y postgresql git openssl curl gnupg)"
+  [[ $(id -u) == 0 ]] || die "missing ${missing[*]}; install them (apt-get install -y ${missing[*]})"
   log "installing ${missing[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y postgresql git openssl curl gnupg >"$LOGS/apt.log" 2>&1 ||
-    { apt-get update >>"$LOGS/apt.log" 2>&1 && apt-get install -y postgresql git openssl curl gnupg >>"$LOGS/apt.log" 2>&1; } ||
+  apt-get install -y "${missing[@]}" >"$LOGS/apt.log" 2>&1 ||
+    { apt-get update >>"$LOGS/apt.log" 2>&1 && apt-get install -y "${missing[@]}" >>"$LOGS/apt.log" 2>&1; } ||
     die "apt-get install failed; see $LOGS/apt.log"
 }
 

@@ -8,7 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createUser, fmtCreds } from '@nats-io/jwt';
 import type { Logger } from 'pino';
-import { backoffDelay } from '../reconcile/backoff.js';
+import { backoffDelay } from '../util/backoff.js';
 
 /** What an enrollment needs. */
 export interface EnrollmentRequest {

@@ -3,10 +3,9 @@
  * enrollment with the registration token (stored before use), else none (a NATS server without
  * authentication).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { errorMessage } from '../kube/errors.js';
-import { backoffDelay } from '../reconcile/backoff.js';
+import { retryUntilDone } from '../util/retry.js';
 import { enroll } from './enroll.js';
 import type { CredentialsStore } from './store.js';
 
@@ -46,15 +45,7 @@ export async function resolveCredentials(opts: CredentialsOptions, log: Logger, 
   return e.creds;
 }
 
-async function retry<T>(fn: () => Promise<T>, what: string, log: Logger, signal: AbortSignal): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    signal.throwIfAborted();
-    try {
-      return await fn();
-    } catch (err) {
-      const delay = backoffDelay(attempt, { baseMs: 1000, maxMs: 30_000 });
-      log.warn({ reason: errorMessage(err), retryInMs: delay }, `cannot ${what}; retrying`);
-      await sleep(delay, undefined, { signal }).catch(() => undefined);
-    }
-  }
+function retry<T>(fn: () => Promise<T>, what: string, log: Logger, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  return retryUntilDone(fn, { signal, onRetry: (err, delay) => log.warn({ reason: errorMessage(err), retryInMs: delay }, `cannot ${what}; retrying`) });
 }

@@ -9,7 +9,6 @@
  *     a field whose current owner is one of these managers is never drift, e.g. an HPA's
  *     spec.replicas. Writes by kubectl (kubectl, kubectl-set, kubectl-edit, ...) are drift.
  */
-import type { ObjectRef } from '../kube/types.js';
 import { isAtOrBelow } from './pointer.js';
 
 /** One rule (the IgnoreDifference message in plain form). */
@@ -39,7 +38,18 @@ export function groupOf(apiVersion: string): string {
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
-function matches(rule: IgnoreRule, ref: ObjectRef): boolean {
+/**
+ * The identity an ignore rule is matched against: the fields of kube/types.ts ObjectRef, written
+ * out so that drift/ (pure rules) does not import kube/ (which imports drift/ to build apply bodies).
+ */
+export interface IgnoreSubject {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+function matches(rule: IgnoreRule, ref: IgnoreSubject): boolean {
   return (!rule.group || rule.group === groupOf(ref.apiVersion))
     && (!rule.kind || rule.kind === ref.kind)
     && (!rule.namespace || rule.namespace === ref.namespace)
@@ -50,7 +60,7 @@ function matches(rule: IgnoreRule, ref: ObjectRef): boolean {
  * The ignores that apply to `ref`: pointers and managers of every matching rule, plus the
  * agent-wide managers.
  */
-export function ignoresFor(rules: readonly IgnoreRule[], globalManagers: readonly string[], ref: ObjectRef): ObjectIgnores {
+export function ignoresFor(rules: readonly IgnoreRule[], globalManagers: readonly string[], ref: IgnoreSubject): ObjectIgnores {
   const out: ObjectIgnores = { pointers: [], managers: new Set(globalManagers) };
   for (const r of rules) {
     if (!matches(r, ref)) continue;

@@ -1,5 +1,8 @@
 /**
  * Kubernetes client of the agent: a lean raw-JSON client over one keep-alive `node:https` agent.
+ * Lean on purpose, for the agent's memory target: loading `@kubernetes/client-node` in-process
+ * costs 50–90 MiB (every generated API and model; ~257 MiB idle RSS with 1,000 objects under
+ * watch with it, 74.3 MiB without, agent/README.md "Memory", `npm run bench:agent`).
  * Discovery (resource name and namespaced-ness per apiVersion/kind, cached), get / list /
  * server-side apply / create / delete and streamed watches; objects travel as plain JSON, so no
  * field of a newer API version is ever dropped by a typed serializer.

@@ -14,7 +14,7 @@
  */
 import type { Logger } from 'pino';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels.js';
-import { backoffDelay } from '../reconcile/backoff.js';
+import { backoffDelay } from '../util/backoff.js';
 import { KubeApiError, type KubeClient, type ListedMeta } from './client.js';
 import { errorMessage } from './errors.js';
 import type { KubeObject } from './types.js';

@@ -10,7 +10,7 @@ import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { clusterKeyFilter, DESIRED_STATE_BUCKET } from '@gitfleet/proto';
 import type { Logger } from 'pino';
-import { backoffDelay } from '../reconcile/backoff.js';
+import { backoffDelay } from '../util/backoff.js';
 
 /** One change of a desired-state key. */
 export interface DesiredEvent {

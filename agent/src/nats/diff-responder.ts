@@ -17,11 +17,37 @@ import {
   toBinary,
 } from '@gitfleet/proto';
 import type { Logger } from 'pino';
-import { driftMessage } from '../reconcile/result.js';
-import type { DiffResult } from '../reconcile/plan.js';
+
+/**
+ * The answer for one bundle, as DiffResponse fields (contract fleet.v1): `objects` are
+ * ObjectDrift messages, `prune` object references, `errors` reasons. The reconciler builds it
+ * (reconcile/plan.ts diffAnswer); this folder only carries it, so nats/ never imports reconcile/.
+ */
+export interface DiffAnswer {
+  revision: string;
+  objects: Array<{
+    object: ObjectRefFields;
+    missing: boolean;
+    /** desired and live values as JSON text */
+    diffs: Array<{ path: string; desired: string; live: string; manager: string }>;
+    healed: boolean;
+    conflictManager: string;
+    conflictMessage: string;
+  }>;
+  prune: ObjectRefFields[];
+  errors: string[];
+}
+
+/** ObjectRef message fields. */
+export interface ObjectRefFields {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
 
 /** Computes the answer for one bundle of this cluster. */
-export type DiffHandler = (bundleId: string) => Promise<DiffResult>;
+export type DiffHandler = (bundleId: string) => Promise<DiffAnswer>;
 
 /** The DiffRequest endpoint (see module comment). */
 export class DiffResponder {
@@ -69,7 +95,7 @@ export class DiffResponder {
     const base = { contractVersion: CONTRACT_VERSION, cluster: this.cluster, bundleId: req?.bundleId ?? '' };
     if (errors.length > 0 || !req) return toBinary(DiffResponseSchema, create(DiffResponseSchema, { ...base, errors }));
     const t0 = performance.now();
-    let r: DiffResult;
+    let r: DiffAnswer;
     try {
       r = await this.handler(req.bundleId);
     } catch (err) {
@@ -79,7 +105,7 @@ export class DiffResponder {
     return toBinary(DiffResponseSchema, create(DiffResponseSchema, {
       ...base,
       revision: r.revision,
-      objects: r.objects.map(driftMessage),
+      objects: r.objects,
       prune: r.prune.map((p) => ({ apiVersion: p.apiVersion, kind: p.kind, namespace: p.namespace, name: p.name })),
       errors: r.errors,
     }));

@@ -25,10 +25,11 @@ import { decodeDesired, effectiveSyncPolicy } from './desired.js';
 import { verifyDesiredSignature } from './signature.js';
 import { classifyHook } from './hooks.js';
 import { selfProtectionRefusal } from './self-protection.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../util/pool.js';
 import { type NamespaceOptions, parseManifestObject, placeObject } from './prepare.js';
-import type { ReconcileDeps } from './reconcile.js';
-import type { DriftItem, PolicyFlags } from './result.js';
+import type { ReconcileDeps } from './deps.js';
+import type { DiffAnswer } from '../nats/diff-responder.js';
+import { type DriftItem, driftMessage, type PolicyFlags } from './result.js';
 
 /** A desired object ready to apply, with its ref. */
 export interface PlacedObject {
@@ -170,6 +171,14 @@ export interface DiffResult {
   objects: DriftItem[];
   prune: ObjectRef[];
   errors: string[];
+}
+
+/**
+ * A DiffResult as the DiffResponse fields the NATS endpoint sends (nats/diff-responder.ts
+ * DiffAnswer): drift items become ObjectDrift messages (values as JSON text).
+ */
+export function diffAnswer(r: DiffResult): DiffAnswer {
+  return { revision: r.revision, objects: r.objects.map(driftMessage), prune: r.prune, errors: r.errors };
 }
 
 /**

@@ -18,47 +18,25 @@ import type { Logger } from 'pino';
 import type { IgnoreRule } from '../drift/ignore.js';
 import { errorClassOf, TerminalError, TransientError, WaitingError } from '../errors.js';
 import type { HookRecord } from '../inventory/document.js';
-import { type Inventory, type InventoryEntry, type InventoryStore, nextInventory, pruneVerdict, resolvePending, staleObjects } from '../inventory/index.js';
+import { type Inventory, type InventoryEntry, nextInventory, pruneVerdict, resolvePending, staleObjects } from '../inventory/index.js';
 import { type ApplyPolicy, applyObject, ensureNamespace, pruneObject, waitEstablished, type WriteIgnores } from '../kube/apply.js';
 import { ownershipGuard } from '../kube/ownership.js';
-import type { KubeClient } from '../kube/client.js';
 import { classifyKubeError, errorMessage } from '../kube/errors.js';
 import { type KubeObject, type ObjectRef, refKey, refOf, refString } from '../kube/types.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels.js';
-import type { BundleSource } from '../nats/bundle-fetcher.js';
 import { decodeDesired, effectiveSyncPolicy, generationRefusal } from './desired.js';
 import { type PlacedHook, runHooks } from './hook-runner.js';
 import { classifyHook, type HookPlan, type HookSpec, hookEventsFor, hooksFor, planHooks } from './hooks.js';
 import { applyWaves, kindRank, pruneOrder } from './ordering.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../util/pool.js';
 import { keepsOnPrune, placeAll, planDesired } from './plan.js';
 import { guessRef, type NamespaceOptions, parseManifestObject, placeObject } from './prepare.js';
 import { nextStep, type ObjectResult, type ReconcileOutcome, syncStateOf } from './result.js';
-import { allGuards, type SelfObjects, selfProtectionGuard } from './self-protection.js';
-import { type TrustedKeys, verifyDesiredSignature } from './signature.js';
+import { allGuards, selfProtectionGuard } from './self-protection.js';
+import { verifyDesiredSignature } from './signature.js';
+import type { ReconcileDeps } from './deps.js';
 
-/** What a reconcile needs from the outside world. */
-export interface ReconcileDeps {
-  kube: KubeClient;
-  inventory: InventoryStore;
-  bundles: BundleSource;
-  log: Logger;
-  /** how long to wait for a CRD to become Established, ms (30 s) */
-  crdTimeoutMs: number;
-  /** objects applied (or pruned) concurrently inside one wave */
-  applyConcurrency: number;
-  /** field managers whose fields are never drift (--ignore-managers) */
-  ignoreManagers: readonly string[];
-  /** how long one Helm hook (Job, Pod) may run, ms (default 5 min) */
-  hookTimeoutMs?: number;
-  /**
-   * the hub's public keys (--bundle-public-keys); every desired state must be signed by one of
-   * them. undefined: signatures are not checked (signature.ts)
-   */
-  trustedKeys: TrustedKeys | undefined;
-  /** the agent's own objects, refused in bundles (self-protection.ts); undefined → allowed (--allow-self-management) */
-  selfObjects?: SelfObjects;
-}
+export type { ReconcileDeps } from './deps.js';
 
 /** Why a reconcile runs; a 'replay' may be skipped when the inventory shows it was done. */
 export type Trigger = 'replay' | 'update' | 'resync' | 'retry';

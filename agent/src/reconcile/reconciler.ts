@@ -21,9 +21,9 @@ import type { Logger } from 'pino';
 import type { StateCache } from '../cache/state-cache.js';
 import type { DesiredEvent } from '../nats/desired-watcher.js';
 import type { StatusSink } from '../nats/status-publisher.js';
-import { backoffDelay, RECONCILE_BACKOFF } from './backoff.js';
+import { backoffDelay, RECONCILE_BACKOFF } from '../util/backoff.js';
 import type { Keeper } from './keeper.js';
-import { Semaphore } from './pool.js';
+import { type LimitFunction, pLimit } from '../util/pool.js';
 import { reconcileApply, reconcileKeyDeleted, type ReconcileDeps, type Trigger } from './reconcile.js';
 import { type ReconcileOutcome, toStatusReport } from './result.js';
 
@@ -67,7 +67,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Outer reconcile loop over all targets of this cluster (see module comment). */
 export class Reconciler {
   private readonly targets = new Map<string, TargetState>();
-  private readonly slots: Semaphore;
+  private readonly slots: LimitFunction;
   private resyncTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly idle = new Set<() => void>();
@@ -80,7 +80,7 @@ export class Reconciler {
     /** takes every outcome: keeps the target true between reconciles and reports */
     private readonly keeper: Keeper,
   ) {
-    this.slots = new Semaphore(opts.concurrency);
+    this.slots = pLimit(Math.max(1, opts.concurrency));
   }
 
   /** Number of targets the agent currently holds (live keys). */
@@ -168,29 +168,29 @@ export class Reconciler {
   /** Runs the target's pending work until there is none (one reconcile at a time per target). */
   private async drive(t: TargetState): Promise<void> {
     t.running = true;
-    const release = await this.slots.acquire();
     try {
-      while (t.pending !== undefined && !this.stopped) {
-        const trigger = t.pending;
-        t.pending = undefined;
-        // a resync of a target whose latest entry was refused re-applies the last verified one
-        const fallback = trigger === 'resync' ? this.fallback(t) : undefined;
-        if (trigger === 'resync' && t.held && fallback === undefined) continue;
-        const entry = fallback ?? t.latest;
-        if (fallback) this.log.info({ bundleId: t.bundleId, revision: fallback.revision }, 'resync: re-applying the last verified desired state (the latest was refused)');
-        // reconcile and hand over the outcome with the target's exclusive section held, so the
-        // keeper's heals never interleave with an apply
-        await this.keeper.exclusive(t.bundleId, async () => {
-          const outcome = entry.operation === 'PUT'
-            ? await reconcileApply(this.deps, { cluster: this.opts.cluster, bundleId: t.bundleId, value: entry.value, trigger })
-            : await reconcileKeyDeleted(this.deps, this.opts.cluster, t.bundleId, entry.operation);
-          await this.after(t, entry, trigger, outcome);
-        });
-      }
+      await this.slots(async () => {
+        while (t.pending !== undefined && !this.stopped) {
+          const trigger = t.pending;
+          t.pending = undefined;
+          // a resync of a target whose latest entry was refused re-applies the last verified one
+          const fallback = trigger === 'resync' ? this.fallback(t) : undefined;
+          if (trigger === 'resync' && t.held && fallback === undefined) continue;
+          const entry = fallback ?? t.latest;
+          if (fallback) this.log.info({ bundleId: t.bundleId, revision: fallback.revision }, 'resync: re-applying the last verified desired state (the latest was refused)');
+          // reconcile and hand over the outcome with the target's exclusive section held, so the
+          // keeper's heals never interleave with an apply
+          await this.keeper.exclusive(t.bundleId, async () => {
+            const outcome = entry.operation === 'PUT'
+              ? await reconcileApply(this.deps, { cluster: this.opts.cluster, bundleId: t.bundleId, value: entry.value, trigger })
+              : await reconcileKeyDeleted(this.deps, this.opts.cluster, t.bundleId, entry.operation);
+            await this.after(t, entry, trigger, outcome);
+          });
+        }
+      });
     } catch (err) {
       this.log.error({ err, bundleId: t.bundleId }, 'reconcile crashed');
     } finally {
-      release();
       t.running = false;
       for (const check of [...this.idle]) check();
     }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { eventually } from '@gitfleet/testing';
-import { Fleet, fixturePath, kubeconfigOf, loadTestbed, repoRoot, run, type Testbed } from '../support/index.js';
+import { Fleet, fixturePath, needsSharedFixtures, kubeconfigOf, loadTestbed, repoRoot, run, type Testbed } from '../support/index.js';
 
 const WIDE = 'spoke1'; // rbac.scope=cluster
 const NARROW = 'spoke2'; // rbac.scope=namespaces, rbac.namespaces=[ALLOWED]
@@ -43,7 +43,7 @@ async function installChart(testbed: Testbed, spoke: keyof typeof installs): Pro
   return file;
 }
 
-describe('agent chart RBAC: sufficient, and no wider than needed', () => {
+describe('agent chart RBAC: sufficient, and no wider than needed', needsSharedFixtures(), () => {
   let fleet: Fleet;
   before(async () => {
     const testbed = loadTestbed();

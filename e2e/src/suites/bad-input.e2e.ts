@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '@gitfleet/testing';
-import { Fleet, fixturePath } from '../support/index.js';
+import { Fleet, fixturePath, needsSharedFixtures } from '../support/index.js';
 
 const SPOKES = ['spoke1', 'spoke3'];
 const GUESTBOOK = 'bad-input-guestbook';
@@ -18,7 +18,7 @@ data:
   value: "${value}"
 `;
 
-describe('bad input: a broken commit does not break the fleet', () => {
+describe('bad input: a broken commit does not break the fleet', needsSharedFixtures(), () => {
   let fleet: Fleet;
   let good: string;
   before(async () => {

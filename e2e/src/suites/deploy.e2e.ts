@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '@gitfleet/testing';
-import { Fleet, NatsStore, fixturePath, type KubeObject } from '../support/index.js';
+import { Fleet, NatsStore, fixturePath, needsSharedFixtures, type KubeObject } from '../support/index.js';
 
 const NS = 'fleet-mc-manifest-example';
 const BUNDLE = 'fleet-examples-multi-cluster-manifests';
@@ -26,7 +26,7 @@ async function versions(fleet: Fleet, spoke: string): Promise<Record<string, str
 const replicas = (o: KubeObject | undefined) => (o?.spec as { replicas?: number } | undefined)?.replicas;
 const serviceType = (o: KubeObject | undefined) => (o?.spec as { type?: string } | undefined)?.type;
 
-describe('deploy: Git → hub → NATS → agents → clusters', () => {
+describe('deploy: Git → hub → NATS → agents → clusters', needsSharedFixtures(), () => {
   let fleet: Fleet;
   let store: NatsStore;
 

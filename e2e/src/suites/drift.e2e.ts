@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '@gitfleet/testing';
-import { Fleet, fixturePath, type ObjectDriftView, type TargetView } from '../support/index.js';
+import { Fleet, fixturePath, needsSharedFixtures, type ObjectDriftView, type TargetView } from '../support/index.js';
 
 const NS = 'e2e-drift';
 const BUNDLE = 'drift-simple';
@@ -17,7 +17,7 @@ const driftOf = (t: TargetView, name: string): ObjectDriftView | undefined => t.
 const replicas = async (fleet: Fleet, spoke: string, name: string) =>
   ((await fleet.kubectl(spoke).get('deployment', name, NS))?.spec as { replicas?: number } | undefined)?.replicas;
 
-describe('drift: live edits are reported, healed or left', () => {
+describe('drift: live edits are reported, healed or left', needsSharedFixtures(), () => {
   let fleet: Fleet;
   before(async () => {
     fleet = await Fleet.start({ name: 'drift', clusters: { [HEAL]: { env: 'dev' }, [REPORT]: { env: 'test' } }, namespaces: [NS] });

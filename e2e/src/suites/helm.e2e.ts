@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '@gitfleet/testing';
-import { Fleet, NatsStore, fixturePath, run, type KubeObject } from '../support/index.js';
+import { Fleet, NatsStore, fixturePath, needsSharedFixtures, run, type KubeObject } from '../support/index.js';
 
 const SOURCE = 'helm-e2e';
 const MC_NS = 'fleet-mc-helm-example';
@@ -14,7 +14,7 @@ const CLUSTERS = { spoke1: { env: 'dev', region: 'eu' }, spoke2: { env: 'test', 
 const spec = <T>(o: KubeObject | undefined) => o?.spec as T | undefined;
 const chartYaml = (name: string, version: string) => `apiVersion: v2\nname: ${name}\nversion: ${version}\n`;
 
-describe('helm: chart bundles with per-cluster values', () => {
+describe('helm: chart bundles with per-cluster values', needsSharedFixtures(), () => {
   let fleet: Fleet;
   let store: NatsStore;
   before(async () => {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '@gitfleet/testing';
-import { Fleet, fixturePath } from '../support/index.js';
+import { Fleet, fixturePath, needsSharedFixtures } from '../support/index.js';
 
 const NS = 'e2e-nats';
 const BUNDLE = 'nats-restart-guestbook';
@@ -23,7 +23,7 @@ function reportIdsInLog(logFile: string, bundleId: string): string[] {
   return ids;
 }
 
-describe('NATS restart: nothing is lost', () => {
+describe('NATS restart: nothing is lost', needsSharedFixtures(), () => {
   let fleet: Fleet;
   before(async () => {
     fleet = await Fleet.start({ name: 'nats-restart', clusters: { [SPOKE]: { env: 'test' } }, namespaces: [NS], agentArgs: ['--resync-interval', '2'] });

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '@gitfleet/testing';
-import { Fleet, fixturePath } from '../support/index.js';
+import { Fleet, fixturePath, needsSharedFixtures } from '../support/index.js';
 
 const NS = 'e2e-prune';
 const BUNDLE = 'prune-simple';
 const SPOKES = ['spoke1', 'spoke2'];
 
-describe('prune: a deleted file removes its objects', () => {
+describe('prune: a deleted file removes its objects', needsSharedFixtures(), () => {
   let fleet: Fleet;
   before(async () => {
     fleet = await Fleet.start({ name: 'prune', clusters: { spoke1: { env: 'dev' }, spoke2: { env: 'dev' } }, namespaces: [NS] });

@@ -65,3 +65,18 @@ export function fixturePath(...parts: string[]): string {
   if (!existsSync(dir)) throw new Error(`fixture ${dir} not found: the tests need ../shared/fixtures beside the repo`);
   return dir;
 }
+
+let told = false;
+
+/**
+ * node:test options for a suite that copies fixtures from `../shared/fixtures`: `{}` when the folder
+ * is there (CI), else `{ skip: reason }` — a user's clone has no `../shared`, so those suites are
+ * skipped; the first call says so once on stderr.
+ */
+export function needsSharedFixtures(): { skip?: string } {
+  const dir = path.join(repoRoot(), '..', 'shared', 'fixtures');
+  if (existsSync(dir)) return {};
+  if (!told) process.stderr.write(`# the suites that deploy the real-world fixture repositories (../shared/fixtures) are skipped: ${dir} is absent\n`);
+  told = true;
+  return { skip: `${dir} is absent (a clone without ../shared): skipped` };
+}

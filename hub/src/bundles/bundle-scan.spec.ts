@@ -5,7 +5,7 @@ import { isValidName } from '@gitfleet/proto';
 import { BundleError } from './bundle-error.js';
 import { bundleId, scanBundles } from './bundle-scan.js';
 import { defaultBundleSpec } from './fleet-yaml.js';
-import { hubFixtures, sharedFixtures } from './test-fixtures.js';
+import { hubFixtures, needsSharedFixtures, sharedFixtures } from './test-fixtures.js';
 
 describe('scanBundles', () => {
   const fleetExamples = () => path.join(sharedFixtures(), 'fleet-examples');
@@ -26,7 +26,7 @@ describe('scanBundles', () => {
     ['scan-repo/plain/: trailing slash normalized', scanRepo, 'plain/', [['plain', undefined, false]]],
   ];
   for (const [name, checkout, subPath, want] of table) {
-    it(name, async () => {
+    it(name, checkout === fleetExamples ? needsSharedFixtures() : {}, async () => {
       const got = await scanBundles(checkout(), subPath);
       assert.deepEqual(got.map((b) => [b.path, b.spec.name, b.error !== undefined]), want);
     });

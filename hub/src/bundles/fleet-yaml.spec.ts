@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BundleError } from './bundle-error.js';
 import { parseFleetYaml, type BundleSpec } from './fleet-yaml.js';
-import { hubFixtures, sharedFixtures } from './test-fixtures.js';
+import { hubFixtures, needsSharedFixtures, sharedFixtures } from './test-fixtures.js';
 
 describe('parseFleetYaml', () => {
   const valid: Array<[string, string, BundleSpec]> = [
@@ -137,7 +137,7 @@ describe('parseFleetYaml', () => {
     });
   }
 
-  it('reads the real multi-cluster fleet.yaml', async () => {
+  it('reads the real multi-cluster fleet.yaml', needsSharedFixtures(), async () => {
     const file = path.join(sharedFixtures(), 'fleet-examples/multi-cluster/manifests/fleet.yaml');
     const { spec, warnings } = parseFleetYaml(await readFile(file, 'utf8'), 'multi-cluster/manifests/fleet.yaml');
     assert.deepEqual(warnings, []);

@@ -9,7 +9,7 @@ import { scanBundles } from './bundle-scan.js';
 import { parseFleetYaml } from './fleet-yaml.js';
 import { chartReadsFleetGlobals, helmReleaseName, mergeValues, plainHttpRegistries, resolveHelmVariant, selectKubeVersion, templateValues, usesPlainHttp } from './helm.js';
 import { renderBundle, variantKey, type RenderedObject } from './render.js';
-import { hubFixtures, sharedFixtures } from './test-fixtures.js';
+import { hubFixtures, needsSharedFixtures, sharedFixtures } from './test-fixtures.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test access to nested fields
 
@@ -27,7 +27,7 @@ async function renderPerCluster(checkout: string, dir: string, clusters: Cluster
   return out;
 }
 
-describe('helm: fleet-examples/multi-cluster/helm per env', () => {
+describe('helm: fleet-examples/multi-cluster/helm per env', needsSharedFixtures(), () => {
   const dir = 'multi-cluster/helm';
   const clusters: ClusterInfo[] = [
     { name: 'dev-1', labels: { env: 'dev' } },
@@ -73,7 +73,7 @@ describe('helm: fleet-examples/multi-cluster/helm per env', () => {
   });
 });
 
-describe('helm: argocd-example-apps/helm-guestbook with valuesFiles for env=prod', () => {
+describe('helm: argocd-example-apps/helm-guestbook with valuesFiles for env=prod', needsSharedFixtures(), () => {
   let checkout: string;
   before(async () => {
     checkout = await mkdtemp(path.join(os.tmpdir(), 'gitfleet-helm-spec-'));

@@ -5,7 +5,7 @@ import { resolveTargets } from '../targeting/targets.js';
 import { BundleError } from './bundle-error.js';
 import { scanBundles } from './bundle-scan.js';
 import { renderBundle, variantKey, type RenderedObject, type RenderVariant } from './render.js';
-import { hubFixtures, sharedFixtures } from './test-fixtures.js';
+import { hubFixtures, needsSharedFixtures, sharedFixtures } from './test-fixtures.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test access to nested fields
 
@@ -16,7 +16,7 @@ const ids = (objs: RenderedObject[]) => objs.map((o) => `${o.file} ${o.object.ki
 const find = (objs: RenderedObject[], kind: string, name: string): Obj | undefined =>
   objs.find((o) => o.object.kind === kind && (o.object.metadata as Obj).name === name)?.object;
 
-describe('renderBundle: fleet-examples/multi-cluster/manifests', () => {
+describe('renderBundle: fleet-examples/multi-cluster/manifests', needsSharedFixtures(), () => {
   const dir = 'multi-cluster/manifests';
   const all = ['frontend', 'redis-master', 'redis-slave'];
   const table: Array<[string, string[], { deployments: string[]; frontendReplicas: number; frontendType: string; slaveSelectorRole?: string }]> = [
@@ -75,7 +75,7 @@ describe('renderBundle: fleet-examples/multi-cluster/manifests', () => {
   });
 });
 
-describe('renderBundle: other real repos', () => {
+describe('renderBundle: other real repos', needsSharedFixtures(), () => {
   it('fleet-examples/simple: 6 objects, plain YAML, no fleet.yaml', async () => {
     const objs = await renderBundle(fleetExamples(), 'simple', plain());
     assert.deepEqual(ids(objs), [
@@ -180,7 +180,7 @@ describe('renderBundle: failures are BundleErrors naming the file', () => {
     ['missing bundle dir', hubFixtures, 'no-such-bundle', plain(), 'no-such-bundle', /no such directory/],
   ];
   for (const [name, checkout, bundlePath, variant, file, reason] of table) {
-    it(name, async () => {
+    it(name, checkout === argoApps ? needsSharedFixtures() : {}, async () => {
       await assert.rejects(renderBundle(checkout(), bundlePath, variant), (err: unknown) => {
         assert.ok(err instanceof BundleError, `not a BundleError: ${String(err)}`);
         assert.equal(err.file, file);

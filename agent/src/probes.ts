@@ -1,11 +1,12 @@
 /**
- * Liveness and readiness endpoints: GET /healthz (the process runs) and GET /readyz (NATS
+ * The probe server (Kubernetes liveness and readiness probes; not to be confused with health/,
+ * the health of the objects the agent applies): liveness and readiness endpoints: GET /healthz (the process runs) and GET /readyz (NATS
  * connected and the desired state has been watched at least once). Plain node:http.
  */
 import { createServer, type Server } from 'node:http';
 
-/** Starts the health server on `port` (0 = any); resolves when it listens. */
-export async function startHealthServer(port: number, ready: () => { ok: boolean; reason: string }): Promise<Server> {
+/** Starts the probe server on `port` (0 = any); resolves when it listens. */
+export async function startProbeServer(port: number, ready: () => { ok: boolean; reason: string }): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');

@@ -2,6 +2,12 @@
  * Exponential backoff with "equal jitter" (AWS Architecture Blog, "Exponential Backoff And
  * Jitter"): the delay doubles per attempt up to a cap, and the upper half is randomised so many
  * agents hit by the same outage do not retry in lockstep. Pure (the random source is a parameter).
+ *
+ * Kept beside p-retry (retry.ts) on purpose: it only computes a delay. Its callers are loops that
+ * own their timers and are not "call until it resolves" — the reconcile queue (a transient
+ * failure requeues the target, and a newer desired state or a stop must cut the wait short),
+ * the live watches (a wake-up ends the wait early), the desired-state KV watch and enrollment
+ * (which must stop at once on a refusal, not retry it). Plain retries use retry.ts.
  */
 
 /** Backoff settings, milliseconds. */

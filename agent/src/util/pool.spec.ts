@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mapLimit, Semaphore } from './pool.js';
+import { mapLimit } from './pool.js';
 
 describe('mapLimit', () => {
   it('keeps order and respects the limit', async () => {
@@ -18,20 +18,4 @@ describe('mapLimit', () => {
     assert.equal(max, 2);
   });
   it('handles no items', async () => assert.deepEqual(await mapLimit([], 3, async () => 1), []));
-});
-
-describe('Semaphore', () => {
-  it('admits at most limit holders, in order', async () => {
-    const s = new Semaphore(1);
-    const order: number[] = [];
-    const r1 = await s.acquire();
-    const p2 = s.acquire().then((r) => { order.push(2); return r; });
-    const p3 = s.acquire().then((r) => { order.push(3); return r; });
-    await sleep(1);
-    assert.deepEqual(order, []);
-    r1();
-    (await p2)();
-    (await p3)();
-    assert.deepEqual(order, [2, 3]);
-  });
 });
