@@ -16,8 +16,23 @@
 //     7. shared      util/, errors.ts, labels.ts, logging.ts, version.ts and kube/types.ts (the
 //                    object shapes the pure code shares with kube/; no I/O)
 //   and no two agent folders import each other (error).
-// - The hub's folders: no folder cycle, reported as a WARNING for now (issue #10 lists the hub's
-//   folder cycles; they are being untangled separately, then this becomes an error).
+// - The hub's folders point one way too (error), and no two hub folders import each other (error).
+//   Layers, top to bottom (hub/README.md "Layout" says the same):
+//     1. entry        main.ts, app.factory.ts, app.module.ts, data-source.ts, database.module.ts
+//     2. api/         HTTP controllers; messaging/ NATS handlers (both call services below)
+//     3. enrollment/  agent enrollment, credentials rotation
+//     4. deployments/ the pipeline run: reads sources, renders, targets, publishes
+//     5. sources/, status/, nats-auth/   Git sources; status ingestion; NATS identities
+//     6. bundles/     bundle read model (+ manual sync through the Pipeline port)
+//     7. targets/     target + applied-status read model
+//     8. clusters/    cluster registry, groups, credentials
+//     9. targeting/   pure: which clusters a bundle goes to, with which variant
+//    10. rendering/, publishing/, agents/, auth/   fleet.yaml + render; KV/object store; agent
+//                    requests; tokens, roles, audit
+//    11. shared       config/, nats/, database/ (columns, migrations), testing/, and errors.ts,
+//                    pipeline.ts (the Pipeline port), validators.ts
+//   Unit specs (*.spec.ts) are left out of the hub's cruise: a spec may wire several folders
+//   together end to end (scan → target → render); the rules are about the code itself.
 //
 // Rule format: https://github.com/sverweij/dependency-cruiser/blob/main/doc/rules-reference.md
 // (`scope: 'folder'` judges folders instead of files).
@@ -33,14 +48,32 @@ const AGENT_LAYERS = [
   { name: 'shared', path: '^agent/src/(util/|kube/types\\.ts$|(errors|labels|logging|version)\\.ts$)' },
 ];
 
+/** The hub's layers, top to bottom (see the comment at the top). */
+const HUB_LAYERS = [
+  { name: 'entry', path: '^hub/src/(main|app\\.factory|app\\.module|data-source|database\\.module)\\.ts$' },
+  { name: 'api', path: '^hub/src/(api|messaging)/' },
+  { name: 'enrollment', path: '^hub/src/enrollment/' },
+  { name: 'deployments', path: '^hub/src/deployments/' },
+  { name: 'sources-status', path: '^hub/src/(sources|status|nats-auth)/' },
+  { name: 'bundles', path: '^hub/src/bundles/' },
+  { name: 'targets', path: '^hub/src/targets/' },
+  { name: 'clusters', path: '^hub/src/clusters/' },
+  { name: 'targeting', path: '^hub/src/targeting/' },
+  { name: 'stages', path: '^hub/src/(rendering|publishing|agents|auth)/' },
+  { name: 'shared', path: '^hub/src/((config|nats|database|testing)/|(errors|pipeline|validators)\\.ts$)' },
+];
+
 /** One rule per layer: nothing below it imports it. */
-const agentLayerRules = AGENT_LAYERS.slice(0, -1).map((upper, i) => ({
-  name: `agent-layer-${upper.name}`,
-  comment: `agent folders point one way: ${AGENT_LAYERS.slice(i + 1).map((l) => l.name).join(', ')} must not import ${upper.name} (see .dependency-cruiser.cjs)`,
+const layerRules = (project, layers) => layers.slice(0, -1).map((upper, i) => ({
+  name: `${project}-layer-${upper.name}`,
+  comment: `${project} folders point one way: ${layers.slice(i + 1).map((l) => l.name).join(', ')} must not import ${upper.name} (see .dependency-cruiser.cjs)`,
   severity: 'error',
-  from: { path: AGENT_LAYERS.slice(i + 1).map((l) => l.path) },
+  from: { path: layers.slice(i + 1).map((l) => l.path) },
   to: { path: upper.path },
 }));
+
+const agentLayerRules = layerRules('agent', AGENT_LAYERS);
+const hubLayerRules = layerRules('hub', HUB_LAYERS);
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -62,7 +95,8 @@ module.exports = {
     },
     {
       name: 'hub-no-folder-cycle',
-      comment: 'two hub folders must not import each other (issue #10; a warning until the hub is untangled)',
+      comment: 'two hub folders must not import each other (issue #10)',
+      // TEMPORARY warn: config/ still imports auth/, nats-auth/, publishing/ (being moved)
       severity: 'warn',
       scope: 'folder',
       from: { path: '^hub/src/' },
@@ -83,10 +117,11 @@ module.exports = {
       to: { path: '^(agent|e2e|charts)/|node_modules/@gitfleet/(?!proto/)' },
     },
     ...agentLayerRules,
+    ...hubLayerRules,
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(dist|node_modules|gen)/' },
+    exclude: { path: ['(^|/)(dist|node_modules|gen)/', '^hub/src/.*\\.spec\\.ts$'] },
     // type-only imports count: a cycle through types is still a cycle for the reader
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.base.json' },

@@ -6,7 +6,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { ClustersModule } from './clusters/clusters.module.js';
 import { ConfigModule } from './config/config.module.js';
 import type { HubConfig } from './config/config.js';
-import { DatabaseModule } from './database/database.module.js';
+import { DatabaseModule } from './database.module.js';
 import { DeploymentsModule } from './deployments/deployments.module.js';
 import { EnrollmentModule } from './enrollment/enrollment.module.js';
 import { NatsAuthModule } from './nats-auth/nats-auth.module.js';

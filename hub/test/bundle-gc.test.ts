@@ -5,12 +5,12 @@ import { after, before, describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { create, DesiredStateSchema, desiredStateKey } from '@gitfleet/proto';
-import { dataSourceOptions } from '../src/database/data-source.js';
+import { dataSourceOptions } from '../src/data-source.js';
 import { connectAndEnsure, type NatsResources } from '../src/nats/nats.service.js';
 import { BundleGcRepository } from '../src/publishing/bundle-gc.repository.js';
 import { BundleGcService } from '../src/publishing/bundle-gc.service.js';
 import { PublishingRepository } from '../src/publishing/publishing.repository.js';
-import { StatusRepository, type StatusRecord } from '../src/status/status.repository.js';
+import { StatusRepository, type StatusRecord } from '../src/targets/status.repository.js';
 import { createTempDatabase, waitFor, NatsServer, type TestDatabase } from '@gitfleet/testing';
 import { loadTestbed } from './support/testbed.js';
 

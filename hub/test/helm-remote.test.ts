@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { BundleError } from '../src/bundles/bundle-error.js';
-import { PLAIN_HTTP_REGISTRIES_ENV, type HelmVariant } from '../src/bundles/helm.js';
-import { renderBundle, type RenderedObject } from '../src/bundles/render.js';
+import { BundleError } from '../src/rendering/bundle-error.js';
+import { PLAIN_HTTP_REGISTRIES_ENV, type HelmVariant } from '../src/rendering/helm.js';
+import { renderBundle, type RenderedObject } from '../src/rendering/render.js';
 import { encodeManifest } from '../src/deployments/deployment.service.js';
 import { loadTestbed, type Testbed } from './support/testbed.js';
 

@@ -18,12 +18,12 @@ import {
   toBinary,
 } from '@gitfleet/proto';
 import { ClustersRepository } from '../src/clusters/clusters.repository.js';
-import { dataSourceOptions } from '../src/database/data-source.js';
+import { dataSourceOptions } from '../src/data-source.js';
 import { connectAndEnsure, type NatsResources } from '../src/nats/nats.service.js';
 import { DeadLettersRepository } from '../src/status/dead-letters.repository.js';
 import { StatusIngestService } from '../src/status/status-ingest.service.js';
 import { StatusStreamRepository } from '../src/status/status-stream.repository.js';
-import { StatusRepository } from '../src/status/status.repository.js';
+import { StatusRepository } from '../src/targets/status.repository.js';
 import { createTempDatabase, waitFor, NatsServer, type TestDatabase } from '@gitfleet/testing';
 import { loadTestbed } from './support/testbed.js';
 

@@ -5,7 +5,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
 import { CONTRACT_VERSION, create, diffSubject, DiffRequestSchema, DiffResponseSchema, fromBinary, isCompatibleContract, RotateCredentialsSchema, rotateSubject, toBinary, type DiffResponse } from '@gitfleet/proto';
-import { AgentReplyError, AgentUnavailableError } from '../api/errors.js';
+import { AgentReplyError, AgentUnavailableError } from '../errors.js';
 import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import { NatsService } from '../nats/nats.service.js';
 

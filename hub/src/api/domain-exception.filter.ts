@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Response } from 'express';
 import { BODY_LIMIT_TEXT } from './body-limit.js';
 import { sqlState } from '../database/sql-state.js';
-import { AgentReplyError, AgentUnavailableError, ConflictError, DomainError, ForbiddenError, InvalidInputError, NotConfiguredError, NotFoundError, UnauthenticatedError } from './errors.js';
+import { AgentReplyError, AgentUnavailableError, ConflictError, DomainError, ForbiddenError, InvalidInputError, NotConfiguredError, NotFoundError, UnauthenticatedError } from '../errors.js';
 
 /** JSON body of every API error response. */
 export interface ErrorBody {

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { IsDefined, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { finishOpenApiDocument, toOpenApi31 } from './openapi.js';
-import { IsLabelMap } from './validators.js';
+import { IsLabelMap } from '../validators.js';
 
 class ExampleDto {
   @Matches(/^[a-z]+$/) name!: string;

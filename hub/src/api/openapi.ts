@@ -12,7 +12,7 @@
  */
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { getMetadataStorage } from 'class-validator';
-import { LABEL_KEY, LABEL_VALUE } from './validators.js';
+import { LABEL_KEY, LABEL_VALUE } from '../validators.js';
 
 /** A class constructor (a DTO class). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { ForbiddenError, UnauthenticatedError } from '../api/errors.js';
+import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
 import { ANONYMOUS_KEY, decideAccess, PUBLIC_KEY, ROLE_KEY, requiredRole, type Principal, type Role } from './roles.js';

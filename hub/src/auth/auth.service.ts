@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ConflictError, InvalidInputError, NotFoundError } from '../api/errors.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import type { ApiTokenEntity } from './api-token.entity.js';
 import { ApiTokensRepository } from './api-tokens.repository.js';

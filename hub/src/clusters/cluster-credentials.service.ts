@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AgentRequestsRepository } from '../agents/agent-requests.repository.js';
-import { AgentUnavailableError, ConflictError, InvalidInputError, NotConfiguredError } from '../api/errors.js';
+import { AgentUnavailableError, ConflictError, InvalidInputError, NotConfiguredError } from '../errors.js';
 import { ClusterCredentialsRepository } from './cluster-credentials.repository.js';
 import type { ClusterCredentialView } from './clusters.dto.js';
 

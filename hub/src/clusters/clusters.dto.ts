@@ -2,9 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsObject, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 import { NAME_PATTERN } from '@gitfleet/proto';
-import { IsLabelMap, LABEL_KEY, LABEL_VALUE } from '../api/validators.js';
-import { SYNC_STATUS_NAMES, type SyncStatusName } from '../status/status.types.js';
-import { countsSchema, HealthRollUpView, TargetHealthView, TargetView } from '../targets/targets.dto.js';
+import { IsLabelMap, LABEL_KEY, LABEL_VALUE } from '../validators.js';
 
 const NAME_MESSAGE = 'name must be a DNS-1123 label (a-z, 0-9, -, at most 63 characters)';
 
@@ -41,19 +39,6 @@ export class ClusterView {
     description: 'Kubernetes version the agent last reported (null: none yet); Helm charts render for it unless the label gitfleet.io/kubernetes-version is set',
   })
   kubernetesVersion: string | null;
-}
-
-/** Health of a cluster rolled up over its targets, with every target worst first and sync counts. */
-export class ClusterHealthView extends HealthRollUpView {
-  @ApiProperty({ type: [TargetHealthView], description: 'the cluster\'s targets, worst health first' }) targets: TargetHealthView[];
-  @ApiProperty({ ...countsSchema(SYNC_STATUS_NAMES), description: 'number of targets per sync status (Unknown: no report)' })
-  sync: Record<SyncStatusName, number>;
-}
-
-/** A cluster with its targets and their status. */
-export class ClusterDetailView extends ClusterView {
-  @ApiProperty({ type: [TargetView] }) targets: TargetView[];
-  @ApiProperty({ type: ClusterHealthView, description: 'worst health over its targets (message names the bundle)' }) health: ClusterHealthView;
 }
 
 /** One requirement of a label selector (Kubernetes LabelSelectorRequirement). */

@@ -1,14 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ConflictError, NotFoundError } from '../api/errors.js';
-import { DeploymentService } from '../deployments/deployment.service.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { Pipeline } from '../pipeline.js';
 import { matchesSelector } from '../targeting/index.js';
-import { rollUpTargets } from '../targets/health-rollup.js';
-import { TargetsService } from '../targets/targets.service.js';
 import type { ClusterEntity } from './cluster.entity.js';
 import { ClusterCredentialsService } from './cluster-credentials.service.js';
 import type { LabelSelector } from './cluster-group.entity.js';
 import { ClusterGroupsRepository } from './cluster-groups.repository.js';
-import type { ClusterDetailView, ClusterGroupView, ClusterView, CreateClusterDto, CreateClusterGroupDto } from './clusters.dto.js';
+import type { ClusterGroupView, ClusterView, CreateClusterDto, CreateClusterGroupDto } from './clusters.dto.js';
 import { ClustersRepository } from './clusters.repository.js';
 import { checkSelector } from './label-selector.js';
 
@@ -23,8 +21,7 @@ export class ClustersService {
   constructor(
     private readonly clusters: ClustersRepository,
     private readonly groups: ClusterGroupsRepository,
-    private readonly targets: TargetsService,
-    private readonly deployments: DeploymentService,
+    private readonly deployments: Pipeline,
     private readonly credentials: ClusterCredentialsService,
   ) {}
 
@@ -40,12 +37,9 @@ export class ClustersService {
     return (await this.clusters.list()).map(toView);
   }
 
-  /** One cluster with its targets and their health rolled up (worst first). @throws NotFoundError */
-  async get(name: string): Promise<ClusterDetailView> {
-    const c = await this.requireCluster(name);
-    const targets = await this.targets.list({ cluster: name });
-    const r = rollUpTargets(targets, (t) => t.bundleId);
-    return { ...toView(c), targets, health: { status: r.status, message: r.message, counts: r.counts, sync: r.sync, targets: r.targets } };
+  /** One cluster (its targets: TargetsService.ofCluster). @throws NotFoundError */
+  async get(name: string): Promise<ClusterView> {
+    return toView(await this.requireCluster(name));
   }
 
   /** Replaces the labels of a cluster and re-targets at once. @throws NotFoundError */

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../api/errors.js';
+import { InvalidInputError } from '../errors.js';
 import type { LabelSelector } from './cluster-group.entity.js';
 
 /**

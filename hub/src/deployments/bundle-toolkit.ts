@@ -2,7 +2,7 @@
  * The pure bundle and targeting functions the pipeline calls (owned by hub/src/bundles and
  * hub/src/targeting), gathered behind one injection token so unit tests can replace them.
  */
-import { bundleId, renderBundle, scanBundles, variantKey } from '../bundles/index.js';
+import { bundleId, renderBundle, scanBundles, variantKey } from '../rendering/index.js';
 import { resolveTargets } from '../targeting/index.js';
 
 /** The functions of `bundles/` and `targeting/` the deployment pipeline uses. */

@@ -17,9 +17,10 @@ import {
   type DesiredState,
 } from '@gitfleet/proto';
 import type { PublicKey } from 'openpgp';
-import { NotFoundError } from '../api/errors.js';
+import { NotFoundError } from '../errors.js';
+import type { Pipeline, PipelineResult, SyncedTarget } from '../pipeline.js';
 import { HUB_CONFIG, type HubConfig } from '../config/config.js';
-import { BundleError, helmReleaseName, type ScannedBundle } from '../bundles/index.js';
+import { BundleError, helmReleaseName, type ScannedBundle } from '../rendering/index.js';
 import type { ClusterGroupInfo, ClusterInfo, ResolvedTarget } from '../targeting/index.js';
 import { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
 import { ClustersRepository } from '../clusters/clusters.repository.js';
@@ -30,8 +31,8 @@ import type { SourceEntity, WithdrawalHold } from '../sources/source.entity.js';
 import { SourcesRepository } from '../sources/sources.repository.js';
 import type { IgnoreDifferenceJson, SyncPolicyJson, TargetEntity } from '../targets/target.entity.js';
 import { TargetsRepository } from '../targets/targets.repository.js';
-import type { BundleEntity, BundleProblem } from './bundle.entity.js';
-import { BundlesRepository } from './bundles.repository.js';
+import type { BundleEntity, BundleProblem } from '../bundles/bundle.entity.js';
+import { BundlesRepository } from '../bundles/bundles.repository.js';
 import { BUNDLE_TOOLKIT, type BundleToolkit } from './bundle-toolkit.js';
 import { LruCache } from './render-cache.js';
 import { coveredByConfirmation, crossesGuard, DEFAULT_WITHDRAWAL_GUARD, goneBundles, identifyBundles, type PlannedWithdrawal, type WithdrawalGuard, withdrawalKey } from './withdrawal.js';
@@ -42,30 +43,6 @@ export interface RenderedManifest {
   bytes: Uint8Array;
   /** `bundleDigest(bytes)`: the object name; equal content ⇒ equal digest. */
   digest: string;
-}
-
-/** What one pipeline run did; counts over all sources it covered. */
-export interface PipelineResult {
-  /** KV puts (new or changed targets). */
-  published: number;
-  /** Objects written to the object store (absent digests only). */
-  stored: number;
-  /** Targets withdrawn (signed tombstones written). */
-  deleted: number;
-  /** Targets whose desired state was already current (no write). */
-  unchanged: number;
-  /** Bundles marked Failed in this run. */
-  failedBundles: number;
-}
-
-/** One target republished by a manual sync. */
-export interface SyncedTarget {
-  cluster: string;
-  bundleId: string;
-  /** the new sync_request (previous + 1) */
-  syncRequest: number;
-  /** the new generation (previous + 1) */
-  generation: number;
 }
 
 /** Scope of a run: every source, or the listed ones. */
@@ -80,7 +57,7 @@ const RENDER_CACHE_ENTRIES = 1024;
  * last good revision); other errors are logged and the run ends (the next trigger retries).
  */
 @Injectable()
-export class DeploymentService implements BeforeApplicationShutdown {
+export class DeploymentService implements Pipeline, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeploymentService.name);
   private readonly renders = new LruCache<string, RenderedManifest | BundleError>(RENDER_CACHE_ENTRIES);
   private pending: Scope | null = null;

@@ -1,19 +1,17 @@
 /**
- * Deployments: the pipeline from a source revision to published targets, and the bundles API.
- * (Bundle parsing/rendering lives in ../bundles and ../targeting; this folder only drives it.)
+ * Deployments: the pipeline from a source revision to published targets. Global, so that the
+ * folders it reads (sources, clusters, status, bundles, enrollment) reach it through the
+ * `Pipeline` token without importing this folder.
  */
-import { Module } from '@nestjs/common';
-import { TargetsModule } from '../targets/targets.module.js';
+import { Global, Module } from '@nestjs/common';
+import { Pipeline } from '../pipeline.js';
 import { BUNDLE_TOOLKIT, defaultBundleToolkit } from './bundle-toolkit.js';
-import { BundlesController } from './bundles.controller.js';
-import { BundlesService } from './bundles.service.js';
 import { DeploymentService } from './deployment.service.js';
 
-/** Pipeline + bundles API; exports DeploymentService for sources and clusters. */
+/** The pipeline (DeploymentService), provided as `Pipeline` to the whole hub. */
+@Global()
 @Module({
-  imports: [TargetsModule],
-  controllers: [BundlesController],
-  providers: [DeploymentService, BundlesService, { provide: BUNDLE_TOOLKIT, useValue: defaultBundleToolkit }],
-  exports: [DeploymentService],
+  providers: [DeploymentService, { provide: Pipeline, useExisting: DeploymentService }, { provide: BUNDLE_TOOLKIT, useValue: defaultBundleToolkit }],
+  exports: [Pipeline],
 })
 export class DeploymentsModule {}

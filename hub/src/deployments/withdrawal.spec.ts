@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BundleError, type ScannedBundle } from '../bundles/index.js';
+import { BundleError, type ScannedBundle } from '../rendering/index.js';
 import { coveredByConfirmation, crossesGuard, DEFAULT_WITHDRAWAL_GUARD, goneBundles, identifyBundles } from './withdrawal.js';
 
 const sb = (path: string, name?: string, broken = false): ScannedBundle => ({

@@ -5,7 +5,7 @@
  * a bundle is gone only when a scan that identified every bundle without doubt lacks it, and a
  * change that withdraws a large share of a source's targets waits for an operator.
  */
-import type { ScannedBundle } from '../bundles/index.js';
+import type { ScannedBundle } from '../rendering/index.js';
 
 /** A scanned bundle and the id it is reconciled under. */
 export interface IdentifiedBundle {

@@ -17,7 +17,7 @@ import {
   toBinary,
   type CredentialsRequest,
 } from '@gitfleet/proto';
-import { DomainError } from '../api/errors.js';
+import { DomainError } from '../errors.js';
 import { ClusterCredentialsService } from '../clusters/cluster-credentials.service.js';
 import { NatsService } from '../nats/nats.service.js';
 

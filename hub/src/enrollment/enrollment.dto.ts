@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { NAME_PATTERN } from '@gitfleet/proto';
-import { IsLabelMap } from '../api/validators.js';
+import { IsLabelMap } from '../validators.js';
 
 const NAME_MESSAGE = 'must be a DNS-1123 label (a-z, 0-9, -, at most 63 characters)';
 

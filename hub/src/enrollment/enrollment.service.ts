@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ConflictError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../api/errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { hashToken } from '../auth/tokens.js';
 import { ClusterCredentialsService } from '../clusters/cluster-credentials.service.js';
 import { ClustersRepository } from '../clusters/clusters.repository.js';
-import { DeploymentService } from '../deployments/deployment.service.js';
+import { Pipeline } from '../pipeline.js';
 import type { CreatedRegistrationTokenView, CreateRegistrationTokenDto, EnrollDto, EnrollmentView, RegistrationTokenView } from './enrollment.dto.js';
 import type { RegistrationTokenEntity } from './registration-token.entity.js';
 import { RegistrationTokensRepository } from './registration-tokens.repository.js';
@@ -31,7 +31,7 @@ export class EnrollmentService {
     private readonly tokens: RegistrationTokensRepository,
     private readonly clusters: ClustersRepository,
     private readonly credentials: ClusterCredentialsService,
-    private readonly deployments: DeploymentService,
+    private readonly deployments: Pipeline,
   ) {}
 
   /**

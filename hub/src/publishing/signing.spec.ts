@@ -9,7 +9,7 @@ import type { ObjectStore } from '@nats-io/obj';
 import { CONTRACT_VERSION, create, DesiredStateSchema, fromBinary, signingKeyId, signingPayload } from '@gitfleet/proto';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { PublishingRepository } from './publishing.repository.js';
-import { SigningKeysController } from './signing-keys.controller.js';
+import { SigningKeysController } from '../api/signing-keys.controller.js';
 import { loadSigningKey, parseSigningKey, signDesiredState } from './signing.js';
 
 const pair = generateKeyPairSync('ed25519');

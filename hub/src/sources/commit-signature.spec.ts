@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as openpgp from 'openpgp';
-import { InvalidInputError } from '../api/errors.js';
+import { InvalidInputError } from '../errors.js';
 import { parseTrustedKeys, readTrustedKeys, verifyCommitSignature, type SignedCommitInput } from './commit-signature.js';
 
 const OID = 'abc1234def5678901234567890abcdef12345678';

@@ -12,7 +12,7 @@
  * `git verify-commit`, which calls that a good signature from an expired key, EXPKEYSIG).
  */
 import * as openpgp from 'openpgp';
-import { InvalidInputError } from '../api/errors.js';
+import { InvalidInputError } from '../errors.js';
 
 /** One trusted public key of a source's policy, as stored (jsonb) and, without `armored`, shown. */
 export interface TrustedKeyRecord {

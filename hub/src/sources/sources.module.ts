@@ -1,9 +1,7 @@
-/** Sources: Git repositories the hub polls (and receives webhooks for), feeding the pipeline. */
+/** Sources: Git repositories the hub follows (fetch, poll, webhooks, commit-signature policy). */
 import { Module } from '@nestjs/common';
-import { DeploymentsModule } from '../deployments/deployments.module.js';
-import { SourcesController } from './sources.controller.js';
 import { SourcesService } from './sources.service.js';
 
-/** Sources API and pollers. */
-@Module({ imports: [DeploymentsModule], controllers: [SourcesController], providers: [SourcesService] })
+/** SourcesService (polling starts with the application), for the sources API. */
+@Module({ providers: [SourcesService], exports: [SourcesService] })
 export class SourcesModule {}

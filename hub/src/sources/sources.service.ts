@@ -1,9 +1,9 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { HUB_CONFIG, redactUrl, type HubConfig } from '../config/config.js';
-import { ConflictError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../api/errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import type { Principal } from '../auth/roles.js';
 import { openSecret, sealSecret } from '../auth/secret-box.js';
-import { DeploymentService } from '../deployments/deployment.service.js';
+import { Pipeline } from '../pipeline.js';
 import { GitRepository, scrub, type GitCredentials } from './git.repository.js';
 import type { SourceEntity } from './source.entity.js';
 import { checkSelector } from '../clusters/label-selector.js';
@@ -38,7 +38,7 @@ export class SourcesService implements OnApplicationBootstrap, BeforeApplication
   constructor(
     private readonly repo: SourcesRepository,
     private readonly git: GitRepository,
-    private readonly deployments: DeploymentService,
+    private readonly deployments: Pipeline,
     @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'secretsKey'>,
   ) {}
 

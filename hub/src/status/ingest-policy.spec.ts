@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_RETRY_POLICY, isDataError, retryDelayMs, sanitizeRecord } from './ingest-policy.js';
-import type { StatusRecord } from './status.repository.js';
+import type { StatusRecord } from '../targets/status.repository.js';
 
 describe('retryDelayMs', () => {
   const table: Array<[number, number]> = [[0, 1000], [1, 1000], [2, 2000], [3, 4000], [6, 32_000], [7, 60_000], [100, 60_000]];

@@ -5,7 +5,7 @@
  */
 import { sqlState } from '../database/sql-state.js';
 import { pgText } from '../database/text.js';
-import type { StatusRecord } from './status.repository.js';
+import type { StatusRecord } from '../targets/status.repository.js';
 
 /** Largest status message the hub stores, bytes (1 MiB, nats-server's default max_payload); larger → dead letter. */
 export const MAX_STATUS_MESSAGE_BYTES = 1024 * 1024;

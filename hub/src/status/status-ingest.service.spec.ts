@@ -4,12 +4,12 @@ import { Logger } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import { create, CONTRACT_VERSION, HealthStatus, HeartbeatSchema, ResourceAction, StatusReportSchema, SyncState, SyncStatus, toBinary, type StatusReport } from '@gitfleet/proto';
 import type { ClustersRepository } from '../clusters/clusters.repository.js';
-import type { DeploymentService } from '../deployments/deployment.service.js';
+import type { Pipeline } from '../pipeline.js';
 import { strictMock } from '../testing/strict-mock.js';
 import { decodeStatusMessage, StatusIngestService } from './status-ingest.service.js';
 import type { StatusStreamRepository } from './status-stream.repository.js';
 import type { DeadLetterInput, DeadLettersRepository } from './dead-letters.repository.js';
-import type { StatusRecord, StatusRepository } from './status.repository.js';
+import type { StatusRecord, StatusRepository } from '../targets/status.repository.js';
 
 Logger.overrideLogger(false);
 
@@ -132,7 +132,7 @@ describe('StatusIngestService.handleBatch', () => {
     const statuses = strictMock<StatusRepository>('statuses', { storeReports: store });
     const clusters = strictMock<ClustersRepository>('clusters', { recordHeartbeats: async () => ({ updated: 1, kubernetesVersionChanged: changed }) });
     const stream = strictMock<StatusStreamRepository>('stream', {});
-    const deployments = strictMock<Pick<DeploymentService, 'trigger'>>('deployments', { trigger: async () => ({ published: 0, stored: 0, deleted: 0, unchanged: 0, failedBundles: 0 }) });
+    const deployments = strictMock<Pick<Pipeline, 'trigger'>>('deployments', { trigger: async () => ({ published: 0, stored: 0, deleted: 0, unchanged: 0, failedBundles: 0 }) });
     const deadLetters = strictMock<DeadLettersRepository>('deadLetters', { add: addDeadLetters });
     const retry = { maxDeliveries: 3, baseDelayMs: 100, maxDelayMs: 1000 };
     return { service: new StatusIngestService(stream, statuses, clusters, deployments, deadLetters, { retry }), statuses, clusters, deployments, deadLetters };

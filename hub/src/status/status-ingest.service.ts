@@ -14,15 +14,15 @@ import {
   type StatusReport,
 } from '@gitfleet/proto';
 import { ClustersRepository, type HeartbeatUpdate } from '../clusters/clusters.repository.js';
-import { DeploymentService } from '../deployments/deployment.service.js';
+import { Pipeline } from '../pipeline.js';
 import { DeadLettersRepository } from './dead-letters.repository.js';
 import { DEFAULT_RETRY_POLICY, isDataError, MAX_STATUS_MESSAGE_BYTES, retryDelayMs, sanitizeRecord, type RetryPolicy } from './ingest-policy.js';
 import { sqlState } from '../database/sql-state.js';
 import { pgText } from '../database/text.js';
 import { StatusStreamRepository } from './status-stream.repository.js';
-import { healthName, objectDriftJson, objectRefJson, reportApplied, rollUpResourceHealth, syncStatusName } from './status-mapping.js';
-import { StatusRepository, type StatusRecord } from './status.repository.js';
-import type { ResourceActionName, ResourceResultJson, SyncStateName } from './status.types.js';
+import { healthName, objectDriftJson, objectRefJson, reportApplied, rollUpResourceHealth, syncStatusName } from '../targets/status-mapping.js';
+import { StatusRepository, type StatusRecord } from '../targets/status.repository.js';
+import type { ResourceActionName, ResourceResultJson, SyncStateName } from '../targets/status.types.js';
 
 /** A message that was decoded and checked, or why it was refused. */
 export type Decoded =
@@ -107,7 +107,7 @@ export class StatusIngestService implements OnApplicationBootstrap, OnApplicatio
     private readonly stream: StatusStreamRepository,
     private readonly statuses: StatusRepository,
     private readonly clusters: ClustersRepository,
-    @Inject(DeploymentService) private readonly deployments: Pick<DeploymentService, 'trigger'>,
+    @Inject(Pipeline) private readonly deployments: Pick<Pipeline, 'trigger'>,
     private readonly deadLetters: DeadLettersRepository,
     @Optional() @Inject(STATUS_INGEST_OPTIONS) options?: StatusIngestOptions,
   ) {

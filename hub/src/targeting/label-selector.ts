@@ -1,5 +1,5 @@
 // Kubernetes label selector matching (apimachinery semantics), pure.
-import type { LabelSelector, LabelSelectorRequirement } from '../bundles/fleet-yaml.js';
+import type { LabelSelector, LabelSelectorRequirement } from '../rendering/fleet-yaml.js';
 
 export type { LabelSelector, LabelSelectorRequirement };
 

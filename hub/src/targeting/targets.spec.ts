@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BundleSpec, TargetCustomization } from '../bundles/fleet-yaml.js';
-import { parseFleetYaml } from '../bundles/fleet-yaml.js';
+import type { BundleSpec, TargetCustomization } from '../rendering/fleet-yaml.js';
+import { parseFleetYaml } from '../rendering/fleet-yaml.js';
 import { resolveTargets, type ClusterGroupInfo, type ClusterInfo, type ResolvedIgnoreRule, type TargetRule } from './targets.js';
 
 const clusters: ClusterInfo[] = [

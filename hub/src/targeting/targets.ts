@@ -1,7 +1,7 @@
 // Which clusters a bundle goes to, and with which options (Fleet targeting semantics), pure.
-import { ruleKey, type BundleSpec, type IgnoreDifferenceSpec, type LabelSelector, type TargetCustomization } from '../bundles/fleet-yaml.js';
-import { resolveHelmVariant } from '../bundles/helm.js';
-import type { RenderVariant } from '../bundles/render.js';
+import { ruleKey, type BundleSpec, type IgnoreDifferenceSpec, type LabelSelector, type TargetCustomization } from '../rendering/fleet-yaml.js';
+import { resolveHelmVariant } from '../rendering/helm.js';
+import type { RenderVariant } from '../rendering/render.js';
 import { matchesSelector } from './label-selector.js';
 
 /** A cluster as targeting sees it. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HealthName, SyncStatusName } from '../status/status.types.js';
+import type { HealthName, SyncStatusName } from './status.types.js';
 import { rollUpTargets, type TargetHealthInput } from './health-rollup.js';
 
 const t = (cluster: string, status: HealthName, message = '', syncStatus: SyncStatusName = 'Synced'): TargetHealthInput => ({

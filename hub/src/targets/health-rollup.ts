@@ -2,8 +2,8 @@
  * Health and sync roll-ups over targets (for a bundle across the fleet, or a cluster across its
  * bundles), pure. The worst health wins (status-mapping.ts HEALTH_RANK); lists are worst first.
  */
-import { compareHealth, emptyHealthCounts, emptySyncCounts, HEALTH_RANK } from '../status/status-mapping.js';
-import type { HealthJson, HealthName, SyncStatusName } from '../status/status.types.js';
+import { compareHealth, emptyHealthCounts, emptySyncCounts, HEALTH_RANK } from './status-mapping.js';
+import type { HealthJson, HealthName, SyncStatusName } from './status.types.js';
 
 /** Health message of a target no report has come in for. */
 export const NO_REPORT_MESSAGE = 'no status report yet';

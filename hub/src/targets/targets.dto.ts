@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { NAME_PATTERN } from '@gitfleet/proto';
-import { HEALTH_NAMES, SYNC_STATUS_NAMES } from '../status/status.types.js';
+import { ClusterView } from '../clusters/clusters.dto.js';
+import { HEALTH_NAMES, SYNC_STATUS_NAMES } from './status.types.js';
 import type {
   FieldDiffJson,
   HealthJson,
@@ -13,7 +14,7 @@ import type {
   SyncStateName,
   SyncStatusName,
   TimingsJson,
-} from '../status/status.types.js';
+} from './status.types.js';
 import type { IgnoreDifferenceJson } from './target.entity.js';
 
 /** Query of GET /api/v1/targets. */
@@ -208,4 +209,17 @@ export class HealthRollUpView {
   message: string;
   @ApiProperty({ ...countsSchema(HEALTH_NAMES), description: 'number of targets per health status' })
   counts: Record<HealthName, number>;
+}
+
+/** Health of a cluster rolled up over its targets, with every target worst first and sync counts. */
+export class ClusterHealthView extends HealthRollUpView {
+  @ApiProperty({ type: [TargetHealthView], description: 'the cluster\'s targets, worst health first' }) targets: TargetHealthView[];
+  @ApiProperty({ ...countsSchema(SYNC_STATUS_NAMES), description: 'number of targets per sync status (Unknown: no report)' })
+  sync: Record<SyncStatusName, number>;
+}
+
+/** A cluster with its targets and their status. */
+export class ClusterDetailView extends ClusterView {
+  @ApiProperty({ type: [TargetView] }) targets: TargetView[];
+  @ApiProperty({ type: ClusterHealthView, description: 'worst health over its targets (message names the bundle)' }) health: ClusterHealthView;
 }

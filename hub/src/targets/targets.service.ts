@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { isValidName, type DiffResponse } from '@gitfleet/proto';
 import { AgentRequestsRepository } from '../agents/agent-requests.repository.js';
-import { NotFoundError } from '../api/errors.js';
+import { NotFoundError } from '../errors.js';
 import { ClustersRepository } from '../clusters/clusters.repository.js';
-import { objectDriftJson, objectRefJson, sortResourcesWorstFirst } from '../status/status-mapping.js';
-import { StatusRepository } from '../status/status.repository.js';
-import type { TargetStatusEntity } from '../status/target-status.entity.js';
-import { NO_REPORT_MESSAGE } from './health-rollup.js';
+import { objectDriftJson, objectRefJson, sortResourcesWorstFirst } from './status-mapping.js';
+import { StatusRepository } from './status.repository.js';
+import type { TargetStatusEntity } from './target-status.entity.js';
+import { NO_REPORT_MESSAGE, rollUpTargets } from './health-rollup.js';
 import type { TargetEntity } from './target.entity.js';
-import type { DiffView, HistoryEntryView, TargetStatusName, TargetView } from './targets.dto.js';
+import type { ClusterHealthView, DiffView, HistoryEntryView, TargetStatusName, TargetView } from './targets.dto.js';
 import { TargetsRepository } from './targets.repository.js';
 
 /** Read side of targets: desired (targets table) joined with applied (target_status). */
@@ -51,6 +51,13 @@ export class TargetsService {
     const [statuses, clusters] = await Promise.all([this.statuses.getStatuses(rows), this.clusters.list()]);
     const seen = new Map(clusters.map((c) => [c.name, c.lastSeenAt?.toISOString() ?? null]));
     return rows.map((t) => toTargetView(t, statuses.get(`${t.cluster}.${t.bundleId}`) ?? null, seen.get(t.cluster) ?? null));
+  }
+
+  /** The targets of `cluster` with their health rolled up (worst first), for the cluster detail view. */
+  async ofCluster(cluster: string): Promise<{ targets: TargetView[]; health: ClusterHealthView }> {
+    const targets = await this.list({ cluster });
+    const r = rollUpTargets(targets, (t) => t.bundleId);
+    return { targets, health: { status: r.status, message: r.message, counts: r.counts, sync: r.sync, targets: r.targets } };
   }
 
   /** The latest `limit` (default 50) status reports of a target, newest first. @throws NotFoundError (unknown cluster) */

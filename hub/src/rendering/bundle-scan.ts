@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BundleError } from './bundle-error.js';
-import { checkoutRoot, readCheckoutText, realInside, type CheckoutRoot } from './checkout-files.js';
+import { checkoutRoot, joinRel, normalizeRel, readCheckoutText, realInside, type CheckoutRoot } from './checkout-files.js';
 import { defaultBundleSpec, parseFleetYaml, type BundleSpec } from './fleet-yaml.js';
 import { prepareHelmSpec } from './helm.js';
 
@@ -103,17 +103,6 @@ async function readBundle(root: CheckoutRoot, checkoutDir: string, rel: string, 
     const error = cause instanceof BundleError ? cause : new BundleError(file, `cannot read: ${(cause as Error).message}`, { cause });
     return { path: rel, spec: defaultBundleSpec(), warnings: [], error };
   }
-}
-
-/** Joins repo-relative posix paths, '' being the repo root. */
-export function joinRel(dir: string, name: string): string {
-  return dir === '' ? name : `${dir}/${name}`;
-}
-
-/** 'a/./b/' → 'a/b'; '.', '/' and '' → ''. Posix separators. */
-export function normalizeRel(p: string): string {
-  const n = path.posix.normalize(p.replaceAll('\\', '/')).replace(/\/+$/, '').replace(/^\/+/, '');
-  return n === '.' ? '' : n;
 }
 
 const MAX_ID = 63;

@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nest
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { Roles } from '../auth/roles.js';
-import { CreatedRegistrationTokenView, CreateRegistrationTokenDto, RegistrationTokenView } from './enrollment.dto.js';
-import { EnrollmentService } from './enrollment.service.js';
+import { CreatedRegistrationTokenView, CreateRegistrationTokenDto, RegistrationTokenView } from '../enrollment/enrollment.dto.js';
+import { EnrollmentService } from '../enrollment/enrollment.service.js';
 
 /** Admin API of cluster registration tokens: /api/v1/registration-tokens (admin only). */
 @ApiTags('enrollment')

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DeadLettersQuery, DeadLetterView, toDeadLetterView } from './dead-letters.dto.js';
-import { DeadLettersRepository } from './dead-letters.repository.js';
+import { DeadLettersQuery, DeadLetterView, toDeadLetterView } from '../status/dead-letters.dto.js';
+import { DeadLettersRepository } from '../status/dead-letters.repository.js';
 
 /** Admin API of status messages the hub could not store: /api/v1/status/dead-letters (viewer). */
 @ApiTags('status')

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundError } from '../api/errors.js';
-import { emptyHealthCounts, emptySyncCounts } from '../status/status-mapping.js';
-import { StatusRepository, type BundleStatusCounts } from '../status/status.repository.js';
-import { HEALTH_NAMES } from '../status/status.types.js';
+import { NotFoundError } from '../errors.js';
+import { emptyHealthCounts, emptySyncCounts } from '../targets/status-mapping.js';
+import { StatusRepository, type BundleStatusCounts } from '../targets/status.repository.js';
+import { HEALTH_NAMES } from '../targets/status.types.js';
 import { NO_REPORT_MESSAGE, rollUpMessage, rollUpTargets } from '../targets/health-rollup.js';
 import { TargetsService } from '../targets/targets.service.js';
 import type { BundleEntity } from './bundle.entity.js';
 import type { BundleView, SyncResultView } from './bundles.dto.js';
 import { BundlesRepository } from './bundles.repository.js';
-import { DeploymentService } from './deployment.service.js';
+import { Pipeline } from '../pipeline.js';
 
 /** Bundles: read side with fleet-wide health/sync roll-ups (the pipeline writes them), and manual sync. */
 @Injectable()
@@ -17,7 +17,7 @@ export class BundlesService {
     private readonly bundles: BundlesRepository,
     private readonly statuses: StatusRepository,
     private readonly targets: TargetsService,
-    private readonly deployments: DeploymentService,
+    private readonly deployments: Pipeline,
   ) {}
 
   /** Every bundle with its target count, health roll-up (no per-target list) and sync counts. */
@@ -42,7 +42,7 @@ export class BundlesService {
 
   /**
    * Manual sync: every target of the bundle (or the one on `cluster`) gets sync_request + 1 and
-   * is republished with generation + 1 (DeploymentService.requestSync).
+   * is republished with generation + 1 (Pipeline.requestSync).
    * @throws NotFoundError for an unknown bundle, or a cluster the bundle does not target
    */
   async sync(id: string, cluster?: string): Promise<SyncResultView> {

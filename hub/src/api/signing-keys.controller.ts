@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/roles.js';
-import { PublishingRepository } from './publishing.repository.js';
+import { PublishingRepository } from '../publishing/publishing.repository.js';
 
 /** One public key the hub signs DesiredStates with. */
 export class SigningKeyView {

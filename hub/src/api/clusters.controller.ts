@@ -1,10 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiConflictResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { ERROR_REF } from '../api/openapi.js';
-import { ClusterCredentialView, ClusterDetailView, ClusterGroupView, ClusterView, CreateClusterDto, CreateClusterGroupDto, PatchClusterDto, RevokedCredentialsView, UpdateClusterGroupDto } from './clusters.dto.js';
-import { ClusterCredentialsService } from './cluster-credentials.service.js';
+import { ERROR_REF } from './openapi.js';
+import { ClusterCredentialView, ClusterGroupView, ClusterView, CreateClusterDto, CreateClusterGroupDto, PatchClusterDto, RevokedCredentialsView, UpdateClusterGroupDto } from '../clusters/clusters.dto.js';
+import { ClusterCredentialsService } from '../clusters/cluster-credentials.service.js';
 import { Roles } from '../auth/roles.js';
-import { ClustersService } from './clusters.service.js';
+import { ClustersService } from '../clusters/clusters.service.js';
+import { ClusterDetailView } from '../targets/targets.dto.js';
+import { TargetsService } from '../targets/targets.service.js';
 
 /** Admin API of clusters: /api/v1/clusters. */
 @ApiTags('clusters')
@@ -13,6 +15,7 @@ export class ClustersController {
   constructor(
     private readonly service: ClustersService,
     private readonly credentials: ClusterCredentialsService,
+    private readonly targets: TargetsService,
   ) {}
 
   /** Registers a cluster (201); 409 when the name is taken. */
@@ -31,8 +34,9 @@ export class ClustersController {
   /** One cluster with its targets, their status, and its health rolled up over them (worst first). */
   @Get(':name')
   @ApiOkResponse({ type: ClusterDetailView })
-  get(@Param('name') name: string): Promise<ClusterDetailView> {
-    return this.service.get(name);
+  async get(@Param('name') name: string): Promise<ClusterDetailView> {
+    const cluster = await this.service.get(name);
+    return { ...cluster, ...(await this.targets.ofCluster(name)) };
   }
 
   /** Replaces the cluster's labels; targets move at once. Role operator. */

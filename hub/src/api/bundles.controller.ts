@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { BundleView, SyncBundleDto, SyncResultView } from './bundles.dto.js';
+import { BundleView, SyncBundleDto, SyncResultView } from '../bundles/bundles.dto.js';
 import { Roles } from '../auth/roles.js';
-import { BundlesService } from './bundles.service.js';
+import { BundlesService } from '../bundles/bundles.service.js';
 
 /** Admin API of bundles: /api/v1/bundles (read, and the manual sync action). */
 @ApiTags('bundles')

@@ -1,4 +1,4 @@
-// Bundles: find bundles in a checkout, parse their fleet.yaml, render them to Kubernetes objects.
+// Rendering: find bundles in a checkout, parse their fleet.yaml, render them (YAML, kustomize, Helm) to Kubernetes objects.
 export { BundleError } from './bundle-error.js';
 export { defaultBundleSpec, parseFleetYaml } from './fleet-yaml.js';
 export type { BundleSpec, HelmSpec, IgnoreDifferenceSpec, LabelSelector, LabelSelectorRequirement, SyncPolicySpec, TargetCustomization } from './fleet-yaml.js';

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBadGatewayResponse, ApiGatewayTimeoutResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DiffView, HistoryEntryView, HistoryQuery, ListTargetsQuery, TargetView } from './targets.dto.js';
-import { TargetsService } from './targets.service.js';
+import { DiffView, HistoryEntryView, HistoryQuery, ListTargetsQuery, TargetView } from '../targets/targets.dto.js';
+import { TargetsService } from '../targets/targets.service.js';
 
 /** Admin API of targets (bundle × cluster): /api/v1/targets. */
 @ApiTags('targets')

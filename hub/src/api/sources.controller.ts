@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, R
 import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { AnonymousAllowed, Roles } from '../auth/roles.js';
-import { ConfirmWithdrawalDto, CreateSourceDto, SourceView, UpdateSourceDto, WebhookResult } from './sources.dto.js';
-import { SourcesService } from './sources.service.js';
+import { ConfirmWithdrawalDto, CreateSourceDto, SourceView, UpdateSourceDto, WebhookResult } from '../sources/sources.dto.js';
+import { SourcesService } from '../sources/sources.service.js';
 
 /** Admin API of Git sources: /api/v1/sources. */
 @ApiTags('sources')

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { CreatedTokenView, CreateTokenDto, TokenView } from './auth.dto.js';
-import type { AuthenticatedRequest } from './auth.guard.js';
-import { AuthService } from './auth.service.js';
-import { Roles } from './roles.js';
+import { CreatedTokenView, CreateTokenDto, TokenView } from '../auth/auth.dto.js';
+import type { AuthenticatedRequest } from '../auth/auth.guard.js';
+import { AuthService } from '../auth/auth.service.js';
+import { Roles } from '../auth/roles.js';
 
 /** Admin API of bearer tokens: /api/v1/tokens (admin only). */
 @ApiTags('auth')

@@ -1,12 +1,12 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ERROR_REF } from '../api/openapi.js';
+import { ERROR_REF } from './openapi.js';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { AuditService } from '../auth/audit.service.js';
 import { Public } from '../auth/roles.js';
-import { EnrollDto, EnrollmentView } from './enrollment.dto.js';
-import { EnrollmentService } from './enrollment.service.js';
+import { EnrollDto, EnrollmentView } from '../enrollment/enrollment.dto.js';
+import { EnrollmentService } from '../enrollment/enrollment.service.js';
 
 /**
  * Agent enrollment: POST /api/v1/enroll. Authenticated by the registration token in the body

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { NAME_PATTERN } from '@gitfleet/proto';
-import { SYNC_STATUS_NAMES, type SyncStatusName } from '../status/status.types.js';
+import { SYNC_STATUS_NAMES, type SyncStatusName } from '../targets/status.types.js';
 import { countsSchema, HealthRollUpView, TargetHealthView } from '../targets/targets.dto.js';
 import type { BundleProblem, BundleState } from './bundle.entity.js';
 

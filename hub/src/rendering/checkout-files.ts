@@ -195,3 +195,14 @@ function mib(bytes: number): string {
   const v = bytes / (1024 * 1024);
   return `${Number.isInteger(v) ? v : v.toFixed(1)} MiB`;
 }
+
+/** Joins repo-relative posix paths, '' being the repo root. */
+export function joinRel(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}
+
+/** 'a/./b/' → 'a/b'; '.', '/' and '' → ''. Posix separators. */
+export function normalizeRel(p: string): string {
+  const n = path.posix.normalize(p.replaceAll('\\', '/')).replace(/\/+$/, '').replace(/^\/+/, '');
+  return n === '.' ? '' : n;
+}

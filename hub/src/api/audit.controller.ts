@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AuditEntryView, AuditQueryDto } from './auth.dto.js';
-import { AuditService } from './audit.service.js';
-import { Roles } from './roles.js';
+import { AuditEntryView, AuditQueryDto } from '../auth/auth.dto.js';
+import { AuditService } from '../auth/audit.service.js';
+import { Roles } from '../auth/roles.js';
 
 /** The audit log: GET /api/v1/audit (admin only). */
 @ApiTags('auth')

@@ -7,8 +7,7 @@ import path from 'node:path';
 import { canonicalJson } from '@gitfleet/proto';
 import { parseDocument } from 'yaml';
 import { BundleError } from './bundle-error.js';
-import { joinRel, normalizeRel } from './bundle-scan.js';
-import { ByteBudget, checkoutRoot, isWithin, MAX_FILE_BYTES, readCheckoutText, realInside, refuseEscapingSymlinks } from './checkout-files.js';
+import { ByteBudget, checkoutRoot, isWithin, joinRel, MAX_FILE_BYTES, normalizeRel, readCheckoutText, realInside, refuseEscapingSymlinks } from './checkout-files.js';
 import type { BundleSpec, HelmSpec, TargetCustomization } from './fleet-yaml.js';
 import { parseYamlDocuments } from './yaml-docs.js';
 
