@@ -156,7 +156,11 @@ describe('sync policy, drift, health, manual sync, diff (HTTP, real Git server, 
     }, 5000);
     assert.equal(after.generation, before.generation + 1n);
     assert.equal(after.digest, before.digest);
-    const t = (await api('GET', `/api/v1/targets/spoke-a/${BUNDLE}`)).body;
+    // the pipeline writes the KV entry first, then the target row: wait for the row too
+    const t = await waitFor('target row after the republish', async () => {
+      const body = (await api('GET', `/api/v1/targets/spoke-a/${BUNDLE}`)).body;
+      return body.desired.generation === Number(after.generation) ? body : undefined;
+    }, 5000);
     assert.equal(t.desired.generation, Number(after.generation));
     assert.equal(t.desired.syncPolicy.selfHeal, true);
     assert.deepEqual(t.desired.ignoreDifferences, [{ group: 'apps', kind: 'Deployment', namespace: '', name: 'web', jsonPointers: ['/spec/replicas'], managers: [] }]);
