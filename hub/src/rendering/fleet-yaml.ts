@@ -118,6 +118,32 @@ export interface TargetCustomization {
   ignoreDifferences?: IgnoreDifferenceSpec[];
 }
 
+/** Fleet's IntOrString limits: a count (≥ 0), or a percentage string such as "25%". */
+export type IntOrPercent = number | string;
+
+/** One entry of Fleet's `rolloutStrategy.partitions` (its criteria are ANDed, as in targeting). */
+export interface RolloutPartitionSpec {
+  name?: string;
+  /** Of this partition's clusters; default: the strategy's maxUnavailable. */
+  maxUnavailable?: IntOrPercent;
+  clusterName?: string;
+  clusterSelector?: LabelSelector;
+  clusterGroup?: string;
+  clusterGroupSelector?: LabelSelector;
+}
+
+/**
+ * Fleet's `rolloutStrategy` (rancher/fleet pkg/apis/fleet.cattle.io/v1alpha1 RolloutStrategy):
+ * how a new revision of a bundle spreads over its clusters. Defaults: maxUnavailable 100 %,
+ * maxUnavailablePartitions 0, autoPartitionSize 25 % (from 200 targets on).
+ */
+export interface RolloutStrategySpec {
+  maxUnavailable?: IntOrPercent;
+  maxUnavailablePartitions?: IntOrPercent;
+  autoPartitionSize?: IntOrPercent;
+  partitions?: RolloutPartitionSpec[];
+}
+
 /** The parsed fleet.yaml of one bundle: Fleet's FleetYAML fields we support, plus our extension. */
 export interface BundleSpec {
   /** Overrides the path part of the bundle id. */

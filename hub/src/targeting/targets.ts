@@ -64,7 +64,8 @@ export interface ResolvedTarget {
   takeOwnership?: boolean;
 }
 
-type Criteria = Pick<TargetRule, 'clusterSelector' | 'clusterGroup' | 'clusterGroupSelector' | 'clusterName'>;
+/** Cluster criteria of a rule, a targetCustomization or a rollout partition (Fleet ClusterMatcher's inputs). */
+export type Criteria = Pick<TargetRule, 'clusterSelector' | 'clusterGroup' | 'clusterGroupSelector' | 'clusterName'>;
 
 /**
  * Resolves the targets of one bundle, with Rancher Fleet's rules
@@ -103,10 +104,10 @@ type Criteria = Pick<TargetRule, 'clusterSelector' | 'clusterGroup' | 'clusterGr
 export function resolveTargets(spec: BundleSpec, clusters: ClusterInfo[], groups: ClusterGroupInfo[], rules?: TargetRule[]): ResolvedTarget[] {
   const out: ResolvedTarget[] = [];
   for (const cluster of [...clusters].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const memberOf = groups.filter((g) => matchesSelector(g.selector, cluster.labels)).map((g) => g.name);
-    if (rules && rules.length > 0 && !rules.some((r) => matches(r, cluster, memberOf))) continue;
+    const memberOf = groupsOf(cluster, groups);
+    if (rules && rules.length > 0 && !rules.some((r) => matchesCriteria(r, cluster, memberOf))) continue;
 
-    const index = spec.targetCustomizations.findIndex((tc) => matches(tc, cluster, memberOf));
+    const index = spec.targetCustomizations.findIndex((tc) => matchesCriteria(tc, cluster, memberOf));
     const tc: TargetCustomization | undefined = spec.targetCustomizations[index];
     if (tc?.doNotDeploy) continue;
 
@@ -161,8 +162,12 @@ function resolveRule(r: IgnoreDifferenceSpec): ResolvedIgnoreRule {
   };
 }
 
-/** Fleet ClusterMatcher.Match, tried once per group the cluster is in (or once with no group). */
-function matches(c: Criteria, cluster: ClusterInfo, memberOf: string[]): boolean {
+/**
+ * Fleet ClusterMatcher.Match, tried once per group the cluster is in (or once with no group):
+ * the criteria that are set are ANDed; criteria with none set match no cluster. `memberOf` is
+ * the names of the groups whose selector matches the cluster (see groupsOf).
+ */
+export function matchesCriteria(c: Criteria, cluster: ClusterInfo, memberOf: string[]): boolean {
   const hasCriteria = !!c.clusterName || !!c.clusterGroup || c.clusterGroupSelector !== undefined || c.clusterSelector !== undefined;
   if (!hasCriteria) return false;
   const tryGroup = (group: string): boolean =>
@@ -171,4 +176,9 @@ function matches(c: Criteria, cluster: ClusterInfo, memberOf: string[]): boolean
     (c.clusterGroupSelector === undefined || matchesSelector(c.clusterGroupSelector, {})) &&
     (c.clusterSelector === undefined || matchesSelector(c.clusterSelector, cluster.labels));
   return memberOf.length === 0 ? tryGroup('') : memberOf.some(tryGroup);
+}
+
+/** Names of the groups whose selector matches `cluster`'s labels, in `groups` order. */
+export function groupsOf(cluster: ClusterInfo, groups: ClusterGroupInfo[]): string[] {
+  return groups.filter((g) => matchesSelector(g.selector, cluster.labels)).map((g) => g.name);
 }
