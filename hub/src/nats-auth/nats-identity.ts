@@ -26,7 +26,7 @@ import {
 } from '@nats-io/jwt';
 import { connect, credsAuthenticator, errors, type NatsConnection } from '@nats-io/transport-node';
 import { agentPermissions } from './agent-permissions.js';
-import type { NatsAuthConfig } from './nats-auth-config.js';
+import type { NatsAuthConfig } from '../config/nats-auth-config.js';
 
 /** A key that is not the kind of nkey asked for (e.g. an account key where a user key belongs). */
 export class InvalidNkeyError extends Error {
