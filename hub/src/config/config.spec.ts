@@ -77,7 +77,7 @@ describe('loadConfig', () => {
     assert.throws(
       () => loadConfig({ GITFLEET_HTTP_PORT: 'x', GITFLEET_KEEP_REVISIONS: '0', GITFLEET_BUNDLE_GC_GRACE_SECONDS: '-1', GITFLEET_SECRETS_KEY: 'c2hvcnQ=' }),
       (err: Error) => {
-        const lines = err.message.split('\n').slice(1).map((l) => l.replace(/^  - /, ''));
+        const lines = err.message.split('\n').slice(1).map((l) => l.replace(/^ {2}- /, ''));
         assert.deepEqual(lines.map((l) => l.split(' ')[0]), [
           'GITFLEET_DATABASE_URL', 'GITFLEET_NATS_URL', 'GITFLEET_HTTP_PORT', 'GITFLEET_ADMIN_TOKEN', 'GITFLEET_SECRETS_KEY', 'GITFLEET_KEEP_REVISIONS', 'GITFLEET_BUNDLE_GC_GRACE_SECONDS',
         ]);
