@@ -96,8 +96,7 @@ module.exports = {
     {
       name: 'hub-no-folder-cycle',
       comment: 'two hub folders must not import each other (issue #10)',
-      // TEMPORARY warn: config/ still imports auth/, nats-auth/, publishing/ (being moved)
-      severity: 'warn',
+      severity: 'error',
       scope: 'folder',
       from: { path: '^hub/src/' },
       to: { circular: true },

@@ -64,4 +64,30 @@ describe('parseConfig', () => {
     ['a bad Secret name', { cluster: 'c', credentialsSecret: 'Creds' }, /--credentials-secret/],
   ];
   for (const [name, raw, message] of bad) it(`refuses ${name}`, () => assert.throws(() => parseConfig(raw), message));
+
+  // one bad setting → the whole message is one line naming the flag, the rule and the value
+  const exact: Array<[string, Parameters<typeof parseConfig>[0], string]> = [
+    ['a concurrency of 0', { cluster: 'c', concurrency: '0' }, '--concurrency must be a number from 1 to 64, got "0"'],
+    ['an apply concurrency that is no number', { cluster: 'c', applyConcurrency: 'many' }, '--apply-concurrency must be a number from 1 to 64, got "many"'],
+    ['an empty resync interval', { cluster: 'c', resyncInterval: '' }, '--resync-interval must be a number from 0.1 to 86400, got ""'],
+    ['an infinite heartbeat', { cluster: 'c', heartbeatInterval: 'Infinity' }, '--heartbeat-interval must be a number from 0.1 to 3600, got "Infinity"'],
+    ['a health port above 65535', { cluster: 'c', healthPort: '70000' }, '--health-port must be a number from 0 to 65535, got "70000"'],
+    ['an unknown log level', { cluster: 'c', logLevel: 'loud' }, '--log-level must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+    ['a namespace that is no DNS label', { cluster: 'c', namespace: 'Gitfleet' }, '--namespace "Gitfleet" must be a DNS-1123 label'],
+    ['a bad ServiceAccount name', { cluster: 'c', serviceAccount: 'SA' }, '--service-account "SA" must be a DNS-1123 subdomain'],
+    ['an enrollment URL that is no URL', { cluster: 'c', enrollmentUrl: 'hub' }, '--enrollment-url "hub" is not a URL'],
+    ['a bad label value', { cluster: 'c', clusterLabels: 'env=a b' }, '--cluster-labels value "a b" of "env" is not a valid label value'],
+  ];
+  for (const [name, raw, message] of exact) {
+    it(`names the flag for ${name}`, () => assert.throws(() => parseConfig(raw), (err: Error) => err.message === message));
+  }
+  it('lists every bad setting, one a line', () => {
+    assert.throws(
+      () => parseConfig({ cluster: 'c', concurrency: '0', logLevel: 'loud', credentialsSecret: 'Creds' }),
+      (err: Error) => {
+        assert.deepEqual(err.message.split('\n').map((l) => l.split(' ')[0]), ['--log-level', '--concurrency', '--credentials-secret']);
+        return true;
+      },
+    );
+  });
 });

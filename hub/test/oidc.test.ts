@@ -19,7 +19,7 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { INestApplication } from '@nestjs/common';
 import { createHubApp } from '../src/app.factory.js';
-import { loadOidcConfig } from '../src/auth/oidc.js';
+import { loadOidcConfig } from '../src/config/oidc-config.js';
 import { createTempDatabase, waitFor, NatsServer, type TestDatabase } from '@gitfleet/testing';
 import { loadTestbed } from './support/testbed.js';
 

@@ -2,11 +2,12 @@
  * Fetches BundleManifests from the object store by digest and verifies them: the sha256 of the
  * bytes must equal the digest they were asked for, and the contract version must be one we read.
  * Verified manifests are cached by digest (content-addressed, so a cached entry never goes stale),
- * in a small LRU.
+ * in a small LRU (lru-cache).
  */
 import { jetstream } from '@nats-io/jetstream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { LRUCache } from 'lru-cache';
 import {
   BUNDLE_STORE,
   type BundleManifest,
@@ -49,23 +50,22 @@ export function verifyBundle(digest: string, bytes: Uint8Array): BundleManifest 
 /** BundleSource over the JetStream object store, with an LRU of verified manifests. */
 export class BundleFetcher implements BundleSource {
   private store: ObjectStore | undefined;
-  private readonly cache = new Map<string, BundleManifest>();
+  private readonly cache: LRUCache<string, BundleManifest>;
 
+  /** @param maxCached verified manifests kept (>= 1), least recently used dropped first */
   constructor(
     private readonly nc: NatsConnection,
-    private readonly maxCached = 32,
+    maxCached = 32,
     private readonly storeName = BUNDLE_STORE,
     /** sees the bytes of every verified fetch (the state cache keeps them: cache/state-cache.ts) */
     private readonly onVerified?: (digest: string, bytes: Uint8Array) => void,
-  ) {}
+  ) {
+    this.cache = new LRUCache({ max: maxCached });
+  }
 
   async fetch(digest: string): Promise<BundleManifest> {
     const hit = this.cache.get(digest);
-    if (hit) {
-      this.cache.delete(digest);
-      this.cache.set(digest, hit);
-      return hit;
-    }
+    if (hit) return hit;
     let bytes: Uint8Array | null;
     try {
       // checkAPI: false skips `$JS.API.INFO` (account-wide usage), which an agent's NATS user may not ask
@@ -79,7 +79,6 @@ export class BundleFetcher implements BundleSource {
     const manifest = verifyBundle(digest, bytes);
     this.onVerified?.(digest, bytes);
     this.cache.set(digest, manifest);
-    while (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
     return manifest;
   }
 }

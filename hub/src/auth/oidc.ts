@@ -1,102 +1,21 @@
 /**
  * Optional OIDC authentication of the admin API: a bearer JWT signed by a configured issuer is
  * validated with `jose` against the issuer's JWKS (found by OpenID Connect discovery unless given)
- * and mapped to a role by a claim (GITFLEET_OIDC_* settings, see `loadOidcConfig`).
+ * and mapped to a role by a claim (GITFLEET_OIDC_* settings: config/oidc-config.ts `loadOidcConfig`).
  * Rule sources: RFC 7519 (JWT), RFC 7517 (JWKS), OpenID Connect Discovery 1.0 §4 (the discovery
  * document's `issuer` must equal the configured issuer; `jwks_uri` names the keys).
  * Token values are never logged nor put in errors.
  */
-import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type FetchImplementation, type JWTPayload } from 'jose';
+import { isHttpsUrl, type OidcConfig } from '../config/oidc-config.js';
 import { ROLES, type Role } from './roles.js';
-
-/** Validated OIDC settings of the hub. */
-export interface OidcConfig {
-  /** GITFLEET_OIDC_ISSUER: the issuer URL (https), compared exactly with the token's `iss`. */
-  issuer: string;
-  /** GITFLEET_OIDC_AUDIENCE: the `aud` value a token must carry. */
-  audience: string;
-  /** GITFLEET_OIDC_JWKS_URL: the JWKS URL (https); undefined → `jwks_uri` of `<issuer>/.well-known/openid-configuration`. */
-  jwksUrl?: string;
-  /** GITFLEET_OIDC_ROLES_CLAIM: the claim whose value(s) (a string or an array of strings) are mapped to roles; default `groups`. */
-  rolesClaim: string;
-  /** GITFLEET_OIDC_ROLE_MAP: claim value → role. */
-  roleMap: Record<string, Role>;
-  /** GITFLEET_OIDC_CA_FILE as given; undefined → the system's trusted CAs. */
-  caFile?: string;
-  /** The PEM CA bundle read from `caFile`, trusted for TLS to the issuer and its JWKS URL. */
-  ca?: string;
-}
 
 /** Signature algorithms accepted for OIDC tokens (asymmetric only: RSA PKCS#1, RSA-PSS, ECDSA). */
 export const OIDC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 
 /** Clock skew allowed on `exp`/`nbf`/`iat`, seconds. */
 const CLOCK_TOLERANCE_S = 30;
-
-/**
- * Reads the GITFLEET_OIDC_* settings from `env`. Unset GITFLEET_OIDC_ISSUER → OIDC off (`config`
- * undefined; the other settings must then be unset too). Problems are returned, not thrown, for
- * `loadConfig` to report with the rest.
- * - GITFLEET_OIDC_ISSUER: https URL;
- * - GITFLEET_OIDC_AUDIENCE: required with the issuer;
- * - GITFLEET_OIDC_JWKS_URL: optional https URL;
- * - GITFLEET_OIDC_ROLES_CLAIM: optional claim name, default `groups`;
- * - GITFLEET_OIDC_ROLE_MAP: required JSON object, claim value → `admin` | `operator` | `viewer`;
- * - GITFLEET_OIDC_CA_FILE: optional PEM file with at least one certificate.
- */
-export function loadOidcConfig(env: NodeJS.ProcessEnv): { config?: OidcConfig; problems: string[] } {
-  const problems: string[] = [];
-  const issuer = env.GITFLEET_OIDC_ISSUER ?? '';
-  if (!issuer) {
-    const stray = ['GITFLEET_OIDC_AUDIENCE', 'GITFLEET_OIDC_JWKS_URL', 'GITFLEET_OIDC_ROLES_CLAIM', 'GITFLEET_OIDC_ROLE_MAP', 'GITFLEET_OIDC_CA_FILE'].filter((k) => env[k]);
-    if (stray.length > 0) problems.push(`${stray.join(', ')} set without GITFLEET_OIDC_ISSUER (OIDC is off without an issuer)`);
-    return { problems };
-  }
-  if (!isHttpsUrl(issuer)) problems.push(`GITFLEET_OIDC_ISSUER must be an https:// URL, got "${issuer}"`);
-  const audience = env.GITFLEET_OIDC_AUDIENCE ?? '';
-  if (!audience) problems.push('GITFLEET_OIDC_AUDIENCE is required with GITFLEET_OIDC_ISSUER (the client id / audience tokens are issued for)');
-  const jwksUrl = env.GITFLEET_OIDC_JWKS_URL || undefined;
-  if (jwksUrl && !isHttpsUrl(jwksUrl)) problems.push(`GITFLEET_OIDC_JWKS_URL must be an https:// URL, got "${jwksUrl}"`);
-  const rolesClaim = env.GITFLEET_OIDC_ROLES_CLAIM || 'groups';
-  if (/\s/.test(rolesClaim)) problems.push(`GITFLEET_OIDC_ROLES_CLAIM must be a claim name without whitespace, got "${rolesClaim}"`);
-  const parsed = parseRoleMap(env.GITFLEET_OIDC_ROLE_MAP ?? '');
-  if (typeof parsed === 'string') problems.push(parsed);
-  const caFile = env.GITFLEET_OIDC_CA_FILE || undefined;
-  let ca: string | undefined;
-  if (caFile) {
-    try {
-      ca = readFileSync(caFile, 'utf8');
-      if (!ca.includes('-----BEGIN CERTIFICATE-----')) problems.push(`GITFLEET_OIDC_CA_FILE ${caFile} holds no PEM certificate`);
-    } catch (err) {
-      problems.push(`GITFLEET_OIDC_CA_FILE ${caFile} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
-  if (problems.length > 0 || typeof parsed === 'string') return { problems };
-  return {
-    config: { issuer, audience, rolesClaim, roleMap: parsed, ...(jwksUrl ? { jwksUrl } : {}), ...(caFile ? { caFile } : {}), ...(ca ? { ca } : {}) },
-    problems,
-  };
-}
-
-/** The role map of GITFLEET_OIDC_ROLE_MAP (JSON object, claim value → role), or the problem found. */
-export function parseRoleMap(raw: string): Record<string, Role> | string {
-  const what = 'GITFLEET_OIDC_ROLE_MAP must be a JSON object mapping claim values to roles, e.g. {"platform-admins":"admin","sre":"operator","dev":"viewer"}';
-  if (!raw) return `${what} (required with GITFLEET_OIDC_ISSUER)`;
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return `${what}; it is not valid JSON`;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return what;
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length === 0) return `${what}; it is empty`;
-  const bad = entries.filter(([k, v]) => !k || !(ROLES as readonly unknown[]).includes(v)).map(([k]) => `"${k}"`);
-  if (bad.length > 0) return `${what}; bad entries: ${bad.join(', ')} (roles: ${ROLES.join(', ')})`;
-  return Object.fromEntries(entries) as Record<string, Role>;
-}
 
 /**
  * The strongest role any value of `claim` maps to in `roleMap`, or null when none does. `claim`
@@ -136,7 +55,7 @@ export class OidcVerifier {
   private discovering: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   private readonly fetchImpl: FetchImplementation;
 
-  /** @param config validated settings (see `loadOidcConfig`). */
+  /** @param config validated settings (see config/oidc-config.ts `loadOidcConfig`). */
   constructor(private readonly config: OidcConfig) {
     this.fetchImpl = config.ca ? caFetch(config.ca) : (url, opts) => fetch(url, opts);
   }
@@ -218,12 +137,4 @@ function caFetch(ca: string): FetchImplementation {
       req.on('error', reject);
       req.end();
     });
-}
-
-function isHttpsUrl(s: string): boolean {
-  try {
-    return new URL(s).protocol === 'https:';
-  } catch {
-    return false;
-  }
 }

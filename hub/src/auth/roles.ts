@@ -8,12 +8,10 @@
  * A route without `@Roles()` needs `viewer` for GET/HEAD and `admin` for any other method.
  */
 import { SetMetadata } from '@nestjs/common';
+import { ROLES, type Role } from '../config/roles.js';
 
-/** The roles, weakest first. */
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-
-/** A role of the admin API. */
-export type Role = (typeof ROLES)[number];
+/** The roles, weakest first, and their type: declared in config/roles.ts (the OIDC role map setting is checked against them). */
+export { ROLES, type Role };
 
 /** Who made a request: a token name (or `bootstrap-admin`) and its role. */
 export interface Principal {

@@ -1,13 +1,21 @@
 /**
- * Hub configuration: read once from the environment at start and validated, so a bad value
- * stops the process with one clear message instead of failing later.
+ * Hub configuration: read once from the environment at start and validated (one zod schema per
+ * variable, env-schema.ts), so a bad value stops the process with one clear message naming the
+ * variable instead of failing later. The bottom layer of the hub: config/ imports no other hub
+ * folder; the settings of NATS operator mode, OIDC and the signing key are parsed here
+ * (nats-auth-config.ts, oidc-config.ts, signing-key.ts) and used by nats-auth/, auth/ and
+ * publishing/.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { loadOidcConfig, type OidcConfig } from '../auth/oidc.js';
-import { loadNatsAuthConfig, type NatsAuthConfig } from '../nats-auth/nats-auth-config.js';
-import { loadSigningKey, type SigningKey } from '../publishing/signing.js';
+import { z } from 'zod';
+import { ConfigError, describeIssues, numberSetting, optionalString, requiredString, withDefault } from './env-schema.js';
+import { natsAuthSchema, type NatsAuthConfig } from './nats-auth-config.js';
+import { loadOidcConfig, type OidcConfig } from './oidc-config.js';
+import { loadSigningKey, type SigningKey } from './signing-key.js';
+
+export { ConfigError };
 
 /** Validated hub settings (see `loadConfig` for the environment variables). */
 export interface HubConfig {
@@ -53,7 +61,7 @@ export interface HubConfig {
   enrollmentRateLimit?: number;
   /**
    * Optional OIDC authentication of the admin API (GITFLEET_OIDC_ISSUER and the other
-   * GITFLEET_OIDC_* settings, see auth/oidc.ts `loadOidcConfig`); undefined → bearer tokens only.
+   * GITFLEET_OIDC_* settings, see oidc-config.ts `loadOidcConfig`); undefined → bearer tokens only.
    */
   oidc?: OidcConfig;
   /** GITFLEET_KEEP_REVISIONS: applied revisions kept per target for rollback (1-1000, default 10). */
@@ -76,15 +84,78 @@ export interface HubConfig {
 /** Nest injection token of the `HubConfig`. */
 export const HUB_CONFIG = Symbol('HUB_CONFIG');
 
-/** Thrown by `loadConfig` when the environment holds a missing or malformed setting. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A duration in seconds (> 0, at most 30 days, fractions allowed; unset → `def`) → ms. */
+const seconds = (def: string) =>
+  numberSetting(def, 'must be a number of seconds above 0 and at most 2592000 (30 days)', (n) => n.gt(0).max(30 * 24 * 3600)).transform((s) => Math.round(s * 1000));
+
+/** GITFLEET_NATS_URL: comma separated nats:// (or tls://, ws://, wss://) URLs, at least one. */
+const natsUrls = optionalString
+  .transform((raw) => (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(
+    z
+      .array(z.string().refine((u) => /^(nats|tls|ws|wss):\/\//.test(u) && URL.canParse(u), { error: (iss) => `entry "${redactUrl(String(iss.input))}" must be a nats:// URL` }))
+      .min(1, { error: 'is required (nats://host:port)' }),
+  );
+
+/**
+ * GITFLEET_SIGNING_KEY_FILE → the path as given ('' when unset) and the key; unset, or a path
+ * where no file exists, → no key (unsigned publishing); a file that is no ed25519 private key → issue.
+ */
+const signingKeyFile = z
+  .string()
+  .optional()
+  .transform((file = '', ctx): { file: string; key?: SigningKey } => {
+    if (!file || !existsSync(file)) return { file };
+    try {
+      return { file, key: loadSigningKey(file) };
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  });
+
+/** GITFLEET_SECRETS_KEY: base64 of exactly 32 bytes → the key; unset → undefined. Never quoted. */
+const secretsKey = optionalString.pipe(
+  z
+    .string()
+    .refine((raw) => /^[A-Za-z0-9+/]+={0,2}$/.test(raw) && Buffer.from(raw, 'base64').length === 32, { error: 'must be base64 of exactly 32 bytes (openssl rand -base64 32)' })
+    .transform((raw) => Buffer.from(raw, 'base64'))
+    .optional(),
+);
+
+/**
+ * Schema of the hub's own environment variables (NATS operator mode and OIDC have theirs:
+ * `natsAuthSchema`, `loadOidcConfig`); each entry turns the raw value into the setting.
+ */
+const hubEnvSchema = z.object({
+  GITFLEET_DATABASE_URL: requiredString('is required (postgres://user:password@host:port/database)').refine((u) => /^postgres(ql)?:\/\//.test(u) && URL.canParse(u), {
+    error: 'must be a postgres:// URL',
+  }),
+  GITFLEET_NATS_URL: natsUrls,
+  GITFLEET_HTTP_HOST: withDefault('127.0.0.1'),
+  GITFLEET_HTTP_PORT: numberSetting('8080', 'must be an integer 1-65535', (n) => n.int().min(1).max(65535)),
+  GITFLEET_GIT_CACHE_DIR: withDefault(join(homedir(), '.cache', 'gitfleet', 'hub-git')),
+  GITFLEET_LOG_LEVEL: withDefault('info').pipe(z.enum(LOG_LEVELS, { error: (iss) => `must be one of ${LOG_LEVELS.join(', ')}, got "${String(iss.input)}"` })),
+  GITFLEET_SIGNING_KEY_FILE: signingKeyFile,
+  GITFLEET_ADMIN_TOKEN: requiredString('is required (the bootstrap admin bearer token, at least 16 characters, e.g. `openssl rand -base64 32`)').refine(
+    (t) => t.length >= 16 && !/\s/.test(t),
+    { error: 'must be at least 16 characters without whitespace' },
+  ),
+  GITFLEET_SECRETS_KEY: secretsKey,
+  GITFLEET_ENROLLMENT_RATE_LIMIT: numberSetting('20', 'must be an integer 1-100000 (attempts per minute and client address)', (n) => n.int().min(1).max(100_000)),
+  GITFLEET_WITHDRAWAL_GUARD_SHARE: numberSetting(
+    '0.5',
+    "must be a number from 0 to 1 (the share of a source's targets one change may withdraw unconfirmed)",
+    (n) => n.min(0).max(1),
+    /^[0-9.]+$/,
+  ),
+  GITFLEET_WITHDRAWAL_GUARD_MIN: numberSetting('5', 'must be an integer >= 1 (fewest withdrawals ever held for confirmation)', (n) => n.int().min(1), /^[0-9]+$/),
+  GITFLEET_KEEP_REVISIONS: numberSetting('10', 'must be an integer 1-1000 (applied revisions kept per target)', (n) => n.int().min(1).max(1000)),
+  GITFLEET_BUNDLE_GC_GRACE_SECONDS: seconds('3600'),
+  GITFLEET_BUNDLE_GC_INTERVAL_SECONDS: seconds('600'),
+});
 
 /**
  * Reads and validates the hub settings from `env`:
@@ -95,7 +166,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * that signs every published DesiredState; unset, or a path where no file exists — the hub chart
  * always sets the path and mounts the key only when one is configured — publishes unsigned with a
  * warning at start; a file that is not an ed25519 private key is an error).
- * Read by the Helm renderer at each render instead (bundles/helm.ts): GITFLEET_HELM (the helm
+ * Read by the Helm renderer at each render instead (rendering/helm.ts): GITFLEET_HELM (the helm
  * binary, default `helm` on PATH) and GITFLEET_HELM_PLAIN_HTTP_REGISTRIES (comma separated
  * `host` or `host:port` of OCI registries reached over plain HTTP: `oci://` charts there are
  * fetched with `helm pull --plain-http`; default none, i.e. HTTPS everywhere).
@@ -105,114 +176,46 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * GITFLEET_ENROLLMENT_RATE_LIMIT (optional, default 20: enrollment attempts per minute and client address),
  * GITFLEET_WITHDRAWAL_GUARD_SHARE and GITFLEET_WITHDRAWAL_GUARD_MIN (optional, defaults 0.5 and 5: the
  * mass-deletion guard, see `HubConfig.withdrawalGuard`),
- * the four NATS operator-mode files (optional, all or none; see nats-auth/nats-auth-config.ts),
+ * the four NATS operator-mode files (optional, all or none; see nats-auth-config.ts),
  * the GITFLEET_OIDC_* settings (optional: GITFLEET_OIDC_ISSUER turns OIDC on and needs
- * GITFLEET_OIDC_AUDIENCE and GITFLEET_OIDC_ROLE_MAP; see auth/oidc.ts `loadOidcConfig`),
+ * GITFLEET_OIDC_AUDIENCE and GITFLEET_OIDC_ROLE_MAP; see oidc-config.ts `loadOidcConfig`),
  * GITFLEET_KEEP_REVISIONS (default 10: applied revisions kept per target),
  * GITFLEET_BUNDLE_GC_GRACE_SECONDS (default 3600: an unreferenced bundle object is deleted after
  * this long) and GITFLEET_BUNDLE_GC_INTERVAL_SECONDS (default 600: period of the bundle GC).
- * @throws ConfigError listing every problem found; the message never contains a password.
+ * @throws ConfigError listing every problem found, each naming its variable; the message never
+ *   contains a password, token or key.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const problems: string[] = [];
-
-  const databaseUrl = env.GITFLEET_DATABASE_URL ?? '';
-  if (!databaseUrl) problems.push('GITFLEET_DATABASE_URL is required (postgres://user:password@host:port/database)');
-  else if (!/^postgres(ql)?:\/\//.test(databaseUrl) || !canParseUrl(databaseUrl)) {
-    problems.push('GITFLEET_DATABASE_URL must be a postgres:// URL');
-  }
-
-  const natsRaw = env.GITFLEET_NATS_URL ?? '';
-  const natsUrls = natsRaw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (natsUrls.length === 0) problems.push('GITFLEET_NATS_URL is required (nats://host:port)');
-  for (const u of natsUrls) {
-    if (!/^(nats|tls|ws|wss):\/\//.test(u) || !canParseUrl(u)) problems.push(`GITFLEET_NATS_URL entry "${redactUrl(u)}" must be a nats:// URL`);
-  }
-
-  const httpHost = env.GITFLEET_HTTP_HOST || '127.0.0.1';
-  const portRaw = env.GITFLEET_HTTP_PORT || '8080';
-  const httpPort = Number(portRaw);
-  if (!Number.isInteger(httpPort) || httpPort < 1 || httpPort > 65535) {
-    problems.push(`GITFLEET_HTTP_PORT must be an integer 1-65535, got "${portRaw}"`);
-  }
-
-  const gitCacheDir = env.GITFLEET_GIT_CACHE_DIR || join(homedir(), '.cache', 'gitfleet', 'hub-git');
-
-  const logLevel = (env.GITFLEET_LOG_LEVEL || 'info') as HubConfig['logLevel'];
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`GITFLEET_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-
-  const signingKeyFile = env.GITFLEET_SIGNING_KEY_FILE ?? '';
-  let signingKey: SigningKey | undefined;
-  if (signingKeyFile && existsSync(signingKeyFile)) {
-    try {
-      signingKey = loadSigningKey(signingKeyFile);
-    } catch (err) {
-      problems.push(`GITFLEET_SIGNING_KEY_FILE: ${(err as Error).message}`);
-    }
-  }
-
-  const adminToken = env.GITFLEET_ADMIN_TOKEN ?? '';
-  if (!adminToken) problems.push('GITFLEET_ADMIN_TOKEN is required (the bootstrap admin bearer token, at least 16 characters, e.g. `openssl rand -base64 32`)');
-  else if (adminToken.length < 16 || /\s/.test(adminToken)) problems.push('GITFLEET_ADMIN_TOKEN must be at least 16 characters without whitespace');
-
-  const secretsKeyRaw = env.GITFLEET_SECRETS_KEY ?? '';
-  let secretsKey: Buffer | undefined;
-  if (secretsKeyRaw) {
-    const key = Buffer.from(secretsKeyRaw, 'base64');
-    if (key.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(secretsKeyRaw)) problems.push('GITFLEET_SECRETS_KEY must be base64 of exactly 32 bytes (openssl rand -base64 32)');
-    else secretsKey = key;
-  }
-
-  const rateRaw = env.GITFLEET_ENROLLMENT_RATE_LIMIT || '20';
-  const enrollmentRateLimit = Number(rateRaw);
-  if (!Number.isInteger(enrollmentRateLimit) || enrollmentRateLimit < 1 || enrollmentRateLimit > 100_000) {
-    problems.push(`GITFLEET_ENROLLMENT_RATE_LIMIT must be an integer 1-100000 (attempts per minute and client address), got "${rateRaw}"`);
-  }
-
-  const shareRaw = env.GITFLEET_WITHDRAWAL_GUARD_SHARE || '0.5';
-  const share = Number(shareRaw);
-  if (!/^[0-9.]+$/.test(shareRaw) || !(share >= 0 && share <= 1)) {
-    problems.push(`GITFLEET_WITHDRAWAL_GUARD_SHARE must be a number from 0 to 1 (the share of a source's targets one change may withdraw unconfirmed), got "${shareRaw}"`);
-  }
-  const minRaw = env.GITFLEET_WITHDRAWAL_GUARD_MIN || '5';
-  const min = Number(minRaw);
-  if (!/^[0-9]+$/.test(minRaw) || !Number.isInteger(min) || min < 1) {
-    problems.push(`GITFLEET_WITHDRAWAL_GUARD_MIN must be an integer >= 1 (fewest withdrawals ever held for confirmation), got "${minRaw}"`);
-  }
-
-  let natsAuth: NatsAuthConfig | undefined;
-  try {
-    natsAuth = loadNatsAuthConfig(env);
-  } catch (err) {
-    problems.push((err as Error).message);
-  }
-
+  const parsed = hubEnvSchema.safeParse(env);
+  if (!parsed.success) problems.push(...describeIssues(parsed.error));
+  const natsAuth = natsAuthSchema.safeParse(env);
+  if (!natsAuth.success) problems.push(...describeIssues(natsAuth.error));
   const oidc = loadOidcConfig(env);
   problems.push(...oidc.problems);
-
-  const keepRevisions = integerSetting(env, 'GITFLEET_KEEP_REVISIONS', 10, 1, 1000, 'applied revisions kept per target', problems);
-  const bundleGcGraceMs = secondsSetting(env, 'GITFLEET_BUNDLE_GC_GRACE_SECONDS', 3600, problems);
-  const bundleGcIntervalMs = secondsSetting(env, 'GITFLEET_BUNDLE_GC_INTERVAL_SECONDS', 600, problems);
-
-  if (problems.length > 0) throw new ConfigError(`invalid hub configuration:\n  - ${problems.join('\n  - ')}`);
+  if (!parsed.success || !natsAuth.success || problems.length > 0) {
+    throw new ConfigError(`invalid hub configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  const s = parsed.data;
+  const signing = s.GITFLEET_SIGNING_KEY_FILE;
   return {
-    databaseUrl,
-    natsUrls,
-    httpHost,
-    httpPort,
-    gitCacheDir,
-    logLevel,
-    signingKeyFile,
-    adminToken,
-    enrollmentRateLimit,
-    keepRevisions,
-    bundleGcGraceMs,
-    bundleGcIntervalMs,
-    withdrawalGuard: { share, min },
-    ...(natsAuth ? { natsAuth } : {}),
+    databaseUrl: s.GITFLEET_DATABASE_URL,
+    natsUrls: s.GITFLEET_NATS_URL,
+    httpHost: s.GITFLEET_HTTP_HOST,
+    httpPort: s.GITFLEET_HTTP_PORT,
+    gitCacheDir: s.GITFLEET_GIT_CACHE_DIR,
+    logLevel: s.GITFLEET_LOG_LEVEL,
+    signingKeyFile: signing.file,
+    adminToken: s.GITFLEET_ADMIN_TOKEN,
+    enrollmentRateLimit: s.GITFLEET_ENROLLMENT_RATE_LIMIT,
+    keepRevisions: s.GITFLEET_KEEP_REVISIONS,
+    bundleGcGraceMs: s.GITFLEET_BUNDLE_GC_GRACE_SECONDS,
+    bundleGcIntervalMs: s.GITFLEET_BUNDLE_GC_INTERVAL_SECONDS,
+    withdrawalGuard: { share: s.GITFLEET_WITHDRAWAL_GUARD_SHARE, min: s.GITFLEET_WITHDRAWAL_GUARD_MIN },
+    ...(natsAuth.data ? { natsAuth: natsAuth.data } : {}),
     ...(oidc.config ? { oidc: oidc.config } : {}),
-    ...(signingKey ? { signingKey } : {}),
-    ...(secretsKey ? { secretsKey } : {}),
+    ...(signing.key ? { signingKey: signing.key } : {}),
+    ...(s.GITFLEET_SECRETS_KEY ? { secretsKey: s.GITFLEET_SECRETS_KEY } : {}),
   };
 }
 
@@ -224,36 +227,5 @@ export function redactUrl(url: string): string {
     return u.toString();
   } catch {
     return '<unparseable url>';
-  }
-}
-
-/** An integer setting `name` in [min, max] (default `def`); a bad value adds a problem and returns `def`. */
-function integerSetting(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number, what: string, problems: string[]): number {
-  const raw = env[name] || String(def);
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    problems.push(`${name} must be an integer ${min}-${max} (${what}), got "${raw}"`);
-    return def;
-  }
-  return n;
-}
-
-/** A duration setting `name` in seconds (> 0, at most 30 days, fractions allowed; default `def`) → ms. */
-function secondsSetting(env: NodeJS.ProcessEnv, name: string, def: number, problems: string[]): number {
-  const raw = env[name] || String(def);
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0 || n > 30 * 24 * 3600) {
-    problems.push(`${name} must be a number of seconds above 0 and at most 2592000 (30 days), got "${raw}"`);
-    return def * 1000;
-  }
-  return Math.round(n * 1000);
-}
-
-function canParseUrl(url: string): boolean {
-  try {
-    new URL(url);
-    return true;
-  } catch {
-    return false;
   }
 }

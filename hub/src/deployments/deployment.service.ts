@@ -16,6 +16,7 @@ import {
   toBinary,
   type DesiredState,
 } from '@gitfleet/proto';
+import { LRUCache } from 'lru-cache';
 import type { PublicKey } from 'openpgp';
 import { NotFoundError } from '../errors.js';
 import type { Pipeline, PipelineResult, SyncedTarget } from '../pipeline.js';
@@ -34,7 +35,6 @@ import { TargetsRepository } from '../targets/targets.repository.js';
 import type { BundleEntity, BundleProblem } from '../bundles/bundle.entity.js';
 import { BundlesRepository } from '../bundles/bundles.repository.js';
 import { BUNDLE_TOOLKIT, type BundleToolkit } from './bundle-toolkit.js';
-import { LruCache } from './render-cache.js';
 import { coveredByConfirmation, crossesGuard, DEFAULT_WITHDRAWAL_GUARD, goneBundles, identifyBundles, type PlannedWithdrawal, type WithdrawalGuard, withdrawalKey } from './withdrawal.js';
 
 /** One rendered variant of a bundle at a revision, ready to publish. */
@@ -48,6 +48,10 @@ export interface RenderedManifest {
 /** Scope of a run: every source, or the listed ones. */
 type Scope = { all: true } | { all: false; sources: Set<string> };
 
+/**
+ * Renders kept (lru-cache, least recently used dropped first), keyed by source, revision, path,
+ * bundle id and variant key: a run that finds nothing changed renders nothing again.
+ */
 const RENDER_CACHE_ENTRIES = 1024;
 
 /**
@@ -59,7 +63,7 @@ const RENDER_CACHE_ENTRIES = 1024;
 @Injectable()
 export class DeploymentService implements Pipeline, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeploymentService.name);
-  private readonly renders = new LruCache<string, RenderedManifest | BundleError>(RENDER_CACHE_ENTRIES);
+  private readonly renders = new LRUCache<string, RenderedManifest | BundleError>({ max: RENDER_CACHE_ENTRIES });
   private pending: Scope | null = null;
   private waiters: Array<{ resolve: (r: PipelineResult) => void; reject: (e: unknown) => void }> = [];
   private loop: Promise<void> | null = null;

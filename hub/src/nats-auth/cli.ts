@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { bootstrapOperator } from './operator.js';
-import { NATS_AUTH_ENV } from './nats-auth-config.js';
+import { NATS_AUTH_ENV } from '../config/nats-auth-config.js';
 
 /** Usage text of the subcommand. */
 export const NATS_BOOTSTRAP_USAGE = `usage: gitfleet-hub nats-bootstrap --out <dir> [--force] [--operator-name <name>] [--account-name <name>] [--resolver-dir <dir>]

@@ -25,8 +25,9 @@ import {
   type KeyPair,
 } from '@nats-io/jwt';
 import { connect, credsAuthenticator, errors, type NatsConnection } from '@nats-io/transport-node';
+import pRetry from 'p-retry';
 import { agentPermissions } from './agent-permissions.js';
-import type { NatsAuthConfig } from './nats-auth-config.js';
+import type { NatsAuthConfig } from '../config/nats-auth-config.js';
 
 /** A key that is not the kind of nkey asked for (e.g. an account key where a user key belongs). */
 export class InvalidNkeyError extends Error {
@@ -262,20 +263,24 @@ export class NatsIdentity {
   }
 
   /**
-   * A request over the system connection, tried up to SYSTEM_REQUEST_ATTEMPTS times on a timeout
-   * or no-responders: a request sent while the connection is re-established after a server
-   * restart can go unanswered (seen with nats-server 2.15.2). Both requests used are idempotent.
+   * A request over the system connection, tried up to SYSTEM_REQUEST_ATTEMPTS times (p-retry,
+   * 250 ms apart) on a timeout or no-responders: a request sent while the connection is
+   * re-established after a server restart can go unanswered (seen with nats-server 2.15.2). Both
+   * requests used are idempotent.
+   * @throws AccountUpdateError naming `what` and `subject`, the last error as its cause
    */
   private async systemRequest(subject: string, data: string | undefined, what: string): Promise<string> {
     const nc = await this.system();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return (await nc.request(subject, data, { timeout: this.timeout })).string();
-      } catch (cause) {
-        const retry = cause instanceof errors.TimeoutError || cause instanceof errors.NoRespondersError;
-        if (!retry || attempt >= SYSTEM_REQUEST_ATTEMPTS) throw new AccountUpdateError(`${what} (${subject}) failed: ${(cause as Error).message}`, { cause });
-      }
-      await new Promise((r) => setTimeout(r, 250));
+    try {
+      return await pRetry(async () => (await nc.request(subject, data, { timeout: this.timeout })).string(), {
+        retries: SYSTEM_REQUEST_ATTEMPTS - 1,
+        minTimeout: 250,
+        factor: 1,
+        randomize: false,
+        shouldRetry: ({ error }) => error instanceof errors.TimeoutError || error instanceof errors.NoRespondersError,
+      });
+    } catch (cause) {
+      throw new AccountUpdateError(`${what} (${subject}) failed: ${(cause as Error).message}`, { cause });
     }
   }
 }

@@ -10,7 +10,8 @@ import type { ObjectStore } from '@nats-io/obj';
 import { type DesiredState, DesiredStateSchema, fromBinary, toBinary } from '@gitfleet/proto';
 import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import { NatsService } from '../nats/nats.service.js';
-import { signDesiredState, type SigningKey } from './signing.js';
+import type { SigningKey } from '../config/signing-key.js';
+import { signDesiredState } from './signing.js';
 
 /** How long a bundle object seen in the store is trusted to still be there without a new check, ms. */
 const KNOWN_BUNDLE_TTL_MS = 60_000;

@@ -10,7 +10,8 @@ import { CONTRACT_VERSION, create, DesiredStateSchema, fromBinary, signingKeyId,
 import { ConfigError, loadConfig } from '../config/config.js';
 import { PublishingRepository } from './publishing.repository.js';
 import { SigningKeysController } from '../api/signing-keys.controller.js';
-import { loadSigningKey, parseSigningKey, signDesiredState } from './signing.js';
+import { loadSigningKey, parseSigningKey } from '../config/signing-key.js';
+import { signDesiredState } from './signing.js';
 
 const pair = generateKeyPairSync('ed25519');
 const privatePem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -4,58 +4,12 @@
  * the matching public key (agent `--bundle-public-keys`) refuse anything else. The signature
  * covers proto's `signingPayload(desired)` (the message with `signature` and `signing_key_id`
  * cleared), which names the bundle by its sha256 digest, so it covers the bundle's content too.
- * `parseSigningKey` and `signDesiredState` are pure; `loadSigningKey` reads the key file.
+ * The key itself is read and checked with the other settings at start (config/signing-key.ts).
+ * `signDesiredState` is pure.
  */
-import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { type DesiredState, signingKeyId, signingPayload } from '@gitfleet/proto';
-
-/** The hub's signing key and what operators install on agents. */
-export interface SigningKey {
-  /** ed25519 private key. Secret: never log or serve it. */
-  privateKey: KeyObject;
-  /** the public key, PEM (SPKI): what agents are installed with */
-  publicKeyPem: string;
-  /** proto `signingKeyId` of the public key (DesiredState.signing_key_id) */
-  keyId: string;
-  /** the file it was read from */
-  file: string;
-}
-
-/**
- * Parses a PEM PKCS#8 ed25519 private key. Pure.
- * @throws Error (never quoting the key) when the text is no PEM private key or not ed25519
- */
-export function parseSigningKey(pem: string, file: string): SigningKey {
-  if (!/-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/.test(pem)) {
-    throw new Error(`${file} holds no PEM private key (want "-----BEGIN PRIVATE KEY-----", PKCS#8 ed25519: openssl genpkey -algorithm ed25519)`);
-  }
-  let privateKey: KeyObject;
-  try {
-    privateKey = createPrivateKey({ key: pem, format: 'pem' });
-  } catch (err) {
-    throw new Error(`${file}: cannot read the private key (${(err as Error).message})`);
-  }
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`${file}: the signing key must be ed25519, got ${privateKey.asymmetricKeyType ?? 'unknown'}`);
-  const publicKey = createPublicKey(privateKey);
-  return { privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), keyId: signingKeyId(publicKey), file };
-}
-
-/**
- * Reads the signing key file.
- * @returns undefined when `file` is empty (signing off)
- * @throws Error naming the file when it cannot be read or holds no ed25519 private key
- */
-export function loadSigningKey(file: string | undefined): SigningKey | undefined {
-  if (!file) return undefined;
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return parseSigningKey(pem, file);
-}
+import { sign } from 'node:crypto';
+import { type DesiredState, signingPayload } from '@gitfleet/proto';
+import type { SigningKey } from '../config/signing-key.js';
 
 /**
  * A copy of `desired` signed with `key` (`signature` = ed25519 over `signingPayload`,

@@ -2,9 +2,10 @@
  * Hub settings of NATS operator (JWT) mode: where the hub's NATS credentials and the keys it
  * issues and revokes agent users with are. Files, never values in the environment: the seeds are
  * secrets (mount them from a Kubernetes Secret, mode 0600). `gitfleet-hub nats-bootstrap` writes
- * all four files.
+ * all four files; nats-auth/ reads and uses them.
  */
-import { ConfigError } from '../config/config.js';
+import { z } from 'zod';
+import { ConfigError, describeIssues } from './env-schema.js';
 
 /** Paths of the operator-mode files, all four set together. */
 export interface NatsAuthConfig {
@@ -26,23 +27,42 @@ export const NATS_AUTH_ENV: Readonly<Record<keyof NatsAuthConfig, string>> = {
   systemCredsFile: 'GITFLEET_NATS_SYSTEM_CREDS_FILE',
 };
 
+const FIELDS = Object.entries(NATS_AUTH_ENV) as Array<[keyof NatsAuthConfig, string]>;
+
+/** One path: trimmed, blank counts as unset. */
+const path = z
+  .string()
+  .optional()
+  .transform((v) => v?.trim() || undefined);
+
 /**
- * Reads the operator-mode settings from `env` (see NATS_AUTH_ENV). Pure: the files are read and
- * checked by `NatsIdentity.fromFiles`.
+ * Schema of the operator-mode variables (environment → `NatsAuthConfig | undefined`): none set →
+ * undefined; all four → the paths; some → one issue naming the missing ones.
+ */
+export const natsAuthSchema = z
+  .object(Object.fromEntries(FIELDS.map(([, name]) => [name, path])) as Record<string, typeof path>)
+  .transform((env, ctx): NatsAuthConfig | undefined => {
+    const missing = FIELDS.filter(([, name]) => !env[name]).map(([, name]) => name);
+    if (missing.length === FIELDS.length) return undefined;
+    if (missing.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `NATS operator mode needs all of ${FIELDS.map(([, n]) => n).join(', ')} (files written by \`gitfleet-hub nats-bootstrap\`); missing: ${missing.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return Object.fromEntries(FIELDS.map(([field, name]) => [field, env[name]])) as unknown as NatsAuthConfig;
+  });
+
+/**
+ * Reads the operator-mode settings from `env` (see NATS_AUTH_ENV, `natsAuthSchema`). Pure: the
+ * files are read and checked by `NatsIdentity.fromFiles`.
  * @returns undefined when none of the four variables is set (NATS without auth, as before), the
  *   paths when all four are set (blank values count as unset).
  * @throws ConfigError naming the missing variables when only some are set.
  */
 export function loadNatsAuthConfig(env: NodeJS.ProcessEnv = process.env): NatsAuthConfig | undefined {
-  const entries = Object.entries(NATS_AUTH_ENV) as Array<[keyof NatsAuthConfig, string]>;
-  const values = entries.map(([field, name]) => [field, name, (env[name] ?? '').trim()] as const);
-  const set = values.filter(([, , v]) => v !== '');
-  if (set.length === 0) return undefined;
-  const missing = values.filter(([, , v]) => v === '').map(([, name]) => name);
-  if (missing.length > 0) {
-    throw new ConfigError(
-      `NATS operator mode needs all of ${entries.map(([, n]) => n).join(', ')} (files written by \`gitfleet-hub nats-bootstrap\`); missing: ${missing.join(', ')}`,
-    );
-  }
-  return Object.fromEntries(values.map(([field, , v]) => [field, v])) as unknown as NatsAuthConfig;
+  const parsed = natsAuthSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error).join('\n'));
+  return parsed.data;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../config/config.js';
+import { ConfigError } from './config.js';
 import { loadNatsAuthConfig } from './nats-auth-config.js';
 
 const ALL = {
