@@ -13,3 +13,4 @@ export * from './health.js';
 export * from './conditions.js';
 export * from './label-selector.js';
 export { create, toBinary, fromBinary, toJson, fromJson } from '@bufbuild/protobuf';
+export type { DescMessage, MessageShape } from '@bufbuild/protobuf';
