@@ -28,7 +28,7 @@ function fixture(name: string): Obj[] {
 }
 const one = (name: string): Obj => fixture(name)[0]!;
 
-const { HEALTHY, PROGRESSING, DEGRADED, SUSPENDED, MISSING, UNKNOWN, UNSPECIFIED } = HealthStatus;
+const { HEALTHY, PROGRESSING, DEGRADED, SUSPENDED, MISSING, UNKNOWN } = HealthStatus;
 
 // fixture, expected status, expected message
 const CASES: Array<[string, HealthStatus, RegExp]> = [
