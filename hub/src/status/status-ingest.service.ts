@@ -264,10 +264,10 @@ const ACTION_NAMES: Record<number, ResourceActionName> = {
 };
 
 /**
- * A decoded StatusReport → the record to store. Enums become names (@gitfleet/proto health.ts and
- * conditions.ts; failure_class UNSPECIFIED → null); a
- * target health the agent left UNSPECIFIED is rolled up from its objects; `applied` follows
- * reportApplied. A missing or unparsable observed_at falls back to `receivedAt`.
+ * A decoded StatusReport → the record to store. Enums become names (@gitfleet/proto health.ts
+ * and conditions.ts; failure_class UNSPECIFIED → null); a target health the agent left
+ * UNSPECIFIED is rolled up from its objects; `applied` follows reportApplied. A missing or
+ * unparsable observed_at falls back to `receivedAt`.
  */
 export function toRecord(r: StatusReport, receivedAt: Date): StatusRecord {
   const observed = new Date(r.observedAt);
