@@ -25,6 +25,7 @@ import { Enrollment1767744000000 } from './database/migrations/1767744000000-enr
 import { SourceKustomizeRemoteBases1767830400000 } from './database/migrations/1767830400000-source-kustomize-remote-bases.js';
 import { DeadLettersKeptRevisions1767873600000 } from './database/migrations/1767873600000-dead-letters-kept-revisions.js';
 import { SourceWithdrawalHold1767916800000 } from './database/migrations/1767916800000-source-withdrawal-hold.js';
+import { StatusFailureClass1767960000000 } from './database/migrations/1767960000000-status-failure-class.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -53,6 +54,7 @@ export const MIGRATIONS = [
   SourceKustomizeRemoteBases1767830400000,
   DeadLettersKeptRevisions1767873600000,
   SourceWithdrawalHold1767916800000,
+  StatusFailureClass1767960000000,
 ];
 
 /**

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import {
   CONTRACT_VERSION,
   create,
+  FailureClass,
   HealthStatus,
   HeartbeatSchema,
   heartbeatSubject,
@@ -24,6 +25,8 @@ import { DeadLettersRepository } from '../src/status/dead-letters.repository.js'
 import { StatusIngestService } from '../src/status/status-ingest.service.js';
 import { StatusStreamRepository } from '../src/status/status-stream.repository.js';
 import { StatusRepository } from '../src/targets/status.repository.js';
+import type { TargetEntity } from '../src/targets/target.entity.js';
+import { toTargetView } from '../src/targets/targets.service.js';
 import { createTempDatabase, waitFor, NatsServer, type TestDatabase } from '@gitfleet/testing';
 import { loadTestbed } from './support/testbed.js';
 
@@ -135,6 +138,41 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
       return ci.num_pending === 0 && ci.num_ack_pending === 0;
     }, 5000);
     assert.equal(triggers, before + 1);
+  });
+
+  it('stores the failure class a report carries, shows it in the target view and history, and clears it with the next success', async () => {
+    const send = (reportId: string, generation: number, state: SyncState, failureClass?: FailureClass) =>
+      res.js.publish(statusSubject('c1'), toBinary(StatusReportSchema, create(StatusReportSchema, {
+        contractVersion: CONTRACT_VERSION, reportId, cluster: 'c1', bundleId: 'src-fc', revision: 'rev', digest: 'sha256-fc', generation: BigInt(generation),
+        state, errors: state === SyncState.FAILED ? ['bundle sha256-fc: cannot decode BundleManifest'] : [], observedAt: new Date().toISOString(), agentVersion: '0.1.0',
+        ...(failureClass !== undefined ? { failureClass } : {}),
+      })), { msgID: reportId });
+    const statuses = new StatusRepository(ds);
+    const target = { cluster: 'c1', bundleId: 'src-fc', revision: 'rev', digest: 'sha256-fc', generation: 1, publishedAt: new Date(), targetNamespace: '', defaultNamespace: '', syncPolicy: { automated: true, prune: true, selfHeal: true }, ignoreDifferences: [], syncRequest: 0 } as unknown as TargetEntity;
+    const view = async () => toTargetView(target, (await statuses.getStatuses([{ cluster: 'c1', bundleId: 'src-fc' }])).get('c1.src-fc') ?? null, null);
+    const stored = (id: string) => waitFor(`${id} stored`, async () => (await historyCount(id)) === 1, 5000);
+
+    await send('fc-terminal', 1, SyncState.FAILED, FailureClass.TERMINAL);
+    await stored('fc-terminal');
+    assert.deepEqual(await ds.query(`SELECT failure_class FROM target_status WHERE cluster = 'c1' AND bundle_id = 'src-fc'`), [{ failure_class: 'terminal' }]);
+    const failed = await view();
+    assert.deepEqual([failed.status, failed.applied?.failureClass], ['Failed', 'terminal']);
+
+    await send('fc-transient', 2, SyncState.FAILED, FailureClass.TRANSIENT);
+    await stored('fc-transient');
+    assert.equal((await view()).applied?.failureClass, 'transient');
+
+    // an agent release that does not classify its failures: no class, not a guess
+    await send('fc-unclassified', 3, SyncState.FAILED);
+    await stored('fc-unclassified');
+    assert.equal((await view()).applied?.failureClass, null);
+
+    await send('fc-synced', 4, SyncState.SYNCED);
+    await stored('fc-synced');
+    const ok = await view();
+    assert.deepEqual([ok.status, ok.applied?.failureClass], ['Synced', null]);
+    const history = await statuses.history('c1', 'src-fc', 10);
+    assert.deepEqual(history.map((h) => [h.reportId, h.failureClass]), [['fc-synced', null], ['fc-unclassified', null], ['fc-transient', 'transient'], ['fc-terminal', 'terminal']]);
   });
 
   it('keeps consuming after nats-server restarts', async () => {

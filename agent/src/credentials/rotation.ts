@@ -15,7 +15,7 @@ import {
   credentialsSubject,
   CredentialsRequestSchema,
   CredentialsResponseSchema,
-  fromBinary,
+  decodeMessage,
   rotateSubject,
   toBinary,
 } from '@gitfleet/proto';
@@ -93,11 +93,14 @@ export class CredentialsRotator {
     }
   }
 
-  /** One CredentialsRequest; returns the JWT (empty for a confirmation). @throws Error with the hub's reason */
+  /**
+   * One CredentialsRequest; returns the JWT (empty for a confirmation).
+   * @throws Error with the hub's reason; ContractError when the answer cannot be read
+   */
   private async request(userPublicKey: string, confirm: boolean): Promise<string> {
     const req = create(CredentialsRequestSchema, { contractVersion: CONTRACT_VERSION, cluster: this.cluster, userPublicKey, confirm });
     const msg = await this.nc.request(credentialsSubject(this.cluster), toBinary(CredentialsRequestSchema, req), { timeout: STEP_TIMEOUT_MS });
-    const res = fromBinary(CredentialsResponseSchema, msg.data);
+    const res = decodeMessage(CredentialsResponseSchema, msg.data, { subject: `credentials response on ${credentialsSubject(this.cluster)}` });
     if (res.error) throw new Error(`hub refused the ${confirm ? 'confirmation' : 'credentials request'}: ${res.error}`);
     if (!confirm && !res.userJwt) throw new Error('hub answered without a user JWT');
     return res.userJwt;

@@ -4,6 +4,7 @@
  * Source: kstatus, sigs.k8s.io/cli-utils pkg/kstatus/status/generic.go (checkGenericProperties,
  * checkGeneration) and status.go (Compute: "Ready" condition, else Current).
  */
+import { ConditionType } from '@gitfleet/proto';
 import { conditions, degraded, describe, field, healthy, optInt, progressing, str, withDetail, type Health, type Obj } from './fields.js';
 
 /**
@@ -28,9 +29,9 @@ export function genericChecks(obj: Obj): Health | undefined {
     return progressing(`generation ${generation} not yet observed by its controller (observed ${observed})`);
   }
   const conds = conditions(obj);
-  const stalled = conds.find((c) => c.type === 'Stalled' && c.status === 'True');
+  const stalled = conds.find((c) => c.type === ConditionType.Stalled && c.status === 'True');
   if (stalled) return degraded(withDetail('stalled', describe(stalled)));
-  const reconciling = conds.find((c) => c.type === 'Reconciling' && c.status === 'True');
+  const reconciling = conds.find((c) => c.type === ConditionType.Reconciling && c.status === 'True');
   if (reconciling) return progressing(withDetail('reconciling', describe(reconciling)));
   return undefined;
 }
@@ -43,7 +44,7 @@ export function genericChecks(obj: Obj): Health | undefined {
  * `Ready` condition, or no `status` at all ⇒ Healthy — such an object is done once it exists.
  */
 export function genericHealth(obj: Obj): Health {
-  const ready = conditions(obj).find((c) => c.type === 'Ready');
+  const ready = conditions(obj).find((c) => c.type === ConditionType.Ready);
   if (!ready) return healthy('');
   if (ready.status === 'True') return healthy(ready.message !== '' ? ready.message : 'ready');
   return progressing(withDetail('not ready', describe(ready)));

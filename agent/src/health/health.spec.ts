@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { HealthStatus } from '@gitfleet/proto';
+import { HealthStatus, healthName } from '@gitfleet/proto';
 import { parseAllDocuments } from 'yaml';
-import { healthName, healthRank, objectHealth, ownedPods, rollUpHealth, withPodCauses, type Health } from './index.js';
+import { objectHealth, ownedPods, rollUpHealth, withPodCauses, type Health } from './index.js';
 
 type Obj = Record<string, unknown>;
 
@@ -28,7 +28,7 @@ function fixture(name: string): Obj[] {
 }
 const one = (name: string): Obj => fixture(name)[0]!;
 
-const { HEALTHY, PROGRESSING, DEGRADED, SUSPENDED, MISSING, UNKNOWN, UNSPECIFIED } = HealthStatus;
+const { HEALTHY, PROGRESSING, DEGRADED, SUSPENDED, MISSING, UNKNOWN } = HealthStatus;
 
 // fixture, expected status, expected message
 const CASES: Array<[string, HealthStatus, RegExp]> = [
@@ -119,21 +119,7 @@ describe('objectHealth', () => {
   });
 });
 
-describe('healthRank', () => {
-  it('orders worst first: Degraded > Missing > Unknown > Progressing > Suspended > Healthy > Unspecified', () => {
-    const order = [DEGRADED, MISSING, UNKNOWN, PROGRESSING, SUSPENDED, HEALTHY, UNSPECIFIED];
-    const sorted = [...order].reverse().sort((a, b) => healthRank(b) - healthRank(a));
-    assert.deepEqual(sorted.map(healthName), order.map(healthName));
-    assert.equal(new Set(order.map(healthRank)).size, order.length);
-  });
-  it('ranks a value outside the enum lowest', () => assert.equal(healthRank(99 as HealthStatus), 0));
-});
-
-describe('healthName', () => {
-  it('names each status', () => {
-    assert.deepEqual([HEALTHY, PROGRESSING, DEGRADED, SUSPENDED, MISSING, UNKNOWN].map(healthName), ['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown']);
-  });
-});
+// healthName and healthRank (with this file's former cases) are specified in proto/src/health.spec.ts.
 
 describe('rollUpHealth', () => {
   it('is Healthy with no message when empty', () => assert.deepEqual(rollUpHealth([]), { status: HEALTHY, message: '' }));

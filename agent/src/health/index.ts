@@ -8,8 +8,9 @@
  * does not grade, or grades too coarsely (a failed Pod is "Current" there), follow Argo CD's
  * gitops-engine pkg/health, one file per kind as there. kstatus statuses map as Current →
  * Healthy, InProgress and Terminating → Progressing, Failed → Degraded, NotFound → Missing.
+ * Names and ranks of the statuses live in @gitfleet/proto (healthName, healthRank).
  */
-import { HealthStatus } from '@gitfleet/proto';
+import { HealthStatus, healthRank } from '@gitfleet/proto';
 import { apiServiceHealth } from './apiservice.js';
 import { cronJobHealth } from './cronjob.js';
 import { crdHealth } from './crd.js';
@@ -69,30 +70,9 @@ export function objectHealth(live: Record<string, unknown> | undefined): Health 
   return rule ? rule(live) : genericHealth(live);
 }
 
-// Worst first: Degraded > Missing > Unknown > Progressing > Suspended > Healthy > Unspecified.
-const RANK: Record<HealthStatus, number> = {
-  [HealthStatus.DEGRADED]: 6,
-  [HealthStatus.MISSING]: 5,
-  [HealthStatus.UNKNOWN]: 4,
-  [HealthStatus.PROGRESSING]: 3,
-  [HealthStatus.SUSPENDED]: 2,
-  [HealthStatus.HEALTHY]: 1,
-  [HealthStatus.UNSPECIFIED]: 0,
-};
-
 /**
- * Rank of a status for roll-ups: a higher number is worse. Degraded 6 > Missing 5 > Unknown 4 >
- * Progressing 3 > Suspended 2 > Healthy 1 > Unspecified 0 (and any value outside the enum).
- * The order is fleet.proto's HealthStatus comment; gitops-engine health.go (healthOrder, IsWorse)
- * ranks the same statuses, but puts Unknown above Degraded — we would rather surface a known
- * failure than a status we could not read.
- */
-export function healthRank(status: HealthStatus): number {
-  return RANK[status] ?? 0;
-}
-
-/**
- * The worst of several healths by {@link healthRank}; on a tie the first one wins. Empty ⇒
+ * The worst of several healths by @gitfleet/proto `healthRank` (Degraded > Missing > Unknown >
+ * Progressing > Suspended > Healthy > Unspecified); on a tie the first one wins. Empty ⇒
  * Healthy with message ''. The message is the worst item's, prefixed "<object>: " when that item
  * names its object (e.g. "Deployment/web: 2/3 replicas available"); just the object when its
  * message is ''.
@@ -103,24 +83,6 @@ export function rollUpHealth(items: Array<Health & { object?: string }>): Health
   if (!worst) return { status: HealthStatus.HEALTHY, message: '' };
   const message = worst.object === undefined || worst.object === '' ? worst.message : worst.message === '' ? worst.object : `${worst.object}: ${worst.message}`;
   return { status: worst.status, message };
-}
-
-const NAMES: Record<HealthStatus, string> = {
-  [HealthStatus.UNSPECIFIED]: 'Unspecified',
-  [HealthStatus.HEALTHY]: 'Healthy',
-  [HealthStatus.PROGRESSING]: 'Progressing',
-  [HealthStatus.DEGRADED]: 'Degraded',
-  [HealthStatus.SUSPENDED]: 'Suspended',
-  [HealthStatus.MISSING]: 'Missing',
-  [HealthStatus.UNKNOWN]: 'Unknown',
-};
-
-/**
- * Display name of a status, as Argo CD shows it: 'Healthy', 'Progressing', 'Degraded',
- * 'Suspended', 'Missing', 'Unknown'; 'Unspecified' for 0 or a value outside the enum.
- */
-export function healthName(status: HealthStatus): string {
-  return NAMES[status] ?? 'Unspecified';
 }
 
 // Pod causes that will not clear without a change: these turn a Progressing workload Degraded.

@@ -13,10 +13,8 @@ import {
   type BundleManifest,
   BundleManifestSchema,
   bundleDigest,
-  fromBinary,
-  isCompatibleContract,
 } from '@gitfleet/proto';
-import { TerminalError, TransientError } from '../errors.js';
+import { decodeOrRefuse, TerminalError, TransientError } from '../errors.js';
 
 /** Reads verified bundles. */
 export interface BundleSource {
@@ -35,16 +33,7 @@ export interface BundleSource {
 export function verifyBundle(digest: string, bytes: Uint8Array): BundleManifest {
   const got = bundleDigest(bytes);
   if (got !== digest) throw new TerminalError(`digest mismatch: want ${digest} got ${got}`);
-  let manifest: BundleManifest;
-  try {
-    manifest = fromBinary(BundleManifestSchema, bytes);
-  } catch (cause) {
-    throw new TerminalError(`bundle ${digest}: cannot decode BundleManifest`, { cause });
-  }
-  if (!isCompatibleContract(manifest.contractVersion)) {
-    throw new TerminalError(`bundle ${digest}: incompatible contract_version "${manifest.contractVersion}"`);
-  }
-  return manifest;
+  return decodeOrRefuse(BundleManifestSchema, bytes, `bundle ${digest}`);
 }
 
 /** BundleSource over the JetStream object store, with an LRU of verified manifests. */

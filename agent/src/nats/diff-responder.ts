@@ -6,14 +6,14 @@
  */
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
+  ContractError,
   CONTRACT_VERSION,
   create,
+  decodeMessage,
   type DiffRequest,
   DiffRequestSchema,
   DiffResponseSchema,
   diffSubject,
-  fromBinary,
-  isCompatibleContract,
   toBinary,
 } from '@gitfleet/proto';
 import type { Logger } from 'pino';
@@ -86,11 +86,11 @@ export class DiffResponder {
     let req: DiffRequest | undefined;
     const errors: string[] = [];
     try {
-      req = fromBinary(DiffRequestSchema, data);
-      if (!isCompatibleContract(req.contractVersion)) errors.push(`incompatible contract_version "${req.contractVersion}"`);
-      else if (req.cluster !== this.cluster) errors.push(`cluster "${req.cluster}" is not this agent's cluster "${this.cluster}"`);
-    } catch {
-      errors.push('cannot decode DiffRequest');
+      req = decodeMessage(DiffRequestSchema, data, { subject: 'diff request' });
+      if (req.cluster !== this.cluster) errors.push(`cluster "${req.cluster}" is not this agent's cluster "${this.cluster}"`);
+    } catch (err) {
+      // "cannot decode DiffRequest" or "incompatible contract_version …"
+      errors.push(err instanceof ContractError ? err.detail : 'cannot decode DiffRequest');
     }
     const base = { contractVersion: CONTRACT_VERSION, cluster: this.cluster, bundleId: req?.bundleId ?? '' };
     if (errors.length > 0 || !req) return toBinary(DiffResponseSchema, create(DiffResponseSchema, { ...base, errors }));

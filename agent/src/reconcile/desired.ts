@@ -2,16 +2,8 @@
  * Decoding and validation of a DesiredState read from the KV bucket. Pure.
  * Every refusal is terminal: the same bytes will never become valid, only a new value can.
  */
-import {
-  CONTRACT_VERSION,
-  type DesiredState,
-  DesiredStateSchema,
-  fromBinary,
-  isBundleDigest,
-  isCompatibleContract,
-  type SyncPolicy,
-} from '@gitfleet/proto';
-import { TerminalError } from '../errors.js';
+import { type DesiredState, DesiredStateSchema, isBundleDigest, type SyncPolicy } from '@gitfleet/proto';
+import { decodeOrRefuse, TerminalError } from '../errors.js';
 
 /** Sync policy with the contract's defaults (all true) when the message carries none. */
 export function effectiveSyncPolicy(desired: DesiredState): Pick<SyncPolicy, 'automated' | 'prune' | 'selfHeal'> {
@@ -29,15 +21,7 @@ export function effectiveSyncPolicy(desired: DesiredState): Pick<SyncPolicy, 'au
  *   tombstone) or not empty (a tombstone)
  */
 export function decodeDesired(cluster: string, bundleId: string, bytes: Uint8Array): DesiredState {
-  let d: DesiredState;
-  try {
-    d = fromBinary(DesiredStateSchema, bytes);
-  } catch (cause) {
-    throw new TerminalError(`desired state ${cluster}.${bundleId}: cannot decode DesiredState`, { cause });
-  }
-  if (!isCompatibleContract(d.contractVersion)) {
-    throw new TerminalError(`desired state ${cluster}.${bundleId}: incompatible contract_version "${d.contractVersion}" (agent reads ${CONTRACT_VERSION.split('.')[0]}.x)`);
-  }
+  const d = decodeOrRefuse(DesiredStateSchema, bytes, `desired state ${cluster}.${bundleId}`);
   if (d.cluster !== cluster) {
     throw new TerminalError(`desired state ${cluster}.${bundleId}: cluster "${d.cluster}" does not match the key's cluster "${cluster}"`);
   }

@@ -3,7 +3,7 @@
  * and for a workload that is not Healthy, the causes found on its pods (their ReplicaSets for a
  * Deployment), listed with the workload's own label selector.
  */
-import { HealthStatus } from '@gitfleet/proto';
+import { HealthStatus, LabelSelectorError, selectorString, type LabelSelector } from '@gitfleet/proto';
 import type { Logger } from 'pino';
 import { objectHealth, ownedPods, withPodCauses } from '../health/index.js';
 import type { KubeClient } from '../kube/client.js';
@@ -15,21 +15,19 @@ import type { HealthValue } from './result.js';
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
 
 /**
- * A label selector in its query form (`a=b,c in (d,e),!f`) from a LabelSelector object;
- * undefined when there is none (select nothing rather than everything). Kubernetes
- * metav1.LabelSelector → labels.Selector.String() forms.
+ * A workload's `spec.selector` in its query form (`a=b,c in (d,e),!f`, @gitfleet/proto
+ * selectorString); undefined when there is none, it is empty, or it is not a valid LabelSelector
+ * (select nothing rather than everything: the pods are only looked at for causes).
  */
-export function selectorString(selector: unknown): string | undefined {
+export function workloadSelectorQuery(selector: unknown): string | undefined {
   if (typeof selector !== 'object' || selector === null) return undefined;
-  const s = selector as { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> };
-  const parts = Object.entries(s.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const e of s.matchExpressions ?? []) {
-    if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`);
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`);
-    else if (e.operator === 'Exists') parts.push(e.key);
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  try {
+    const query = selectorString(selector as LabelSelector);
+    return query !== '' ? query : undefined;
+  } catch (err) {
+    if (err instanceof LabelSelectorError) return undefined;
+    throw err;
   }
-  return parts.length > 0 ? parts.join(',') : undefined;
 }
 
 /** Computes the health the keeper reports for live objects (reads pods through `kube`). */
@@ -48,7 +46,7 @@ export class HealthTracker {
     if (!live) return objectHealth(undefined);
     const h = objectHealth(live);
     if (!WORKLOADS.has(live.kind) || h.status === HealthStatus.HEALTHY) return h;
-    const selector = selectorString((live.spec as { selector?: unknown } | undefined)?.selector);
+    const selector = workloadSelectorQuery((live.spec as { selector?: unknown } | undefined)?.selector);
     if (!selector) return h;
     try {
       const ns = live.metadata.namespace ?? '';

@@ -36,7 +36,7 @@ import { ReportScheduler } from './report-scheduler.js';
 import type { ObjectResult, ReconcileOutcome } from './result.js';
 import { healsDrift, SelfHealer } from './self-heal.js';
 
-export { selectorString } from './health-tracker.js';
+export { workloadSelectorQuery } from './health-tracker.js';
 export { type WatchControl, watchKeyOf } from './drift-watch.js';
 
 /** Options of the keeper. */

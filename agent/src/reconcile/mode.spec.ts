@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { create, DesiredStateSchema } from '@gitfleet/proto';
-import { selectorString } from './keeper.js';
+import { workloadSelectorQuery } from './keeper.js';
 import { keepsOnPrune } from './plan.js';
 import { ignoreRulesOf, reconcileMode, type Trigger } from './reconcile.js';
 
@@ -36,9 +36,9 @@ describe('desired-state helpers', () => {
     assert.equal(keepsOnPrune(obj()), false);
   });
   it('writes label selectors', () => {
-    assert.equal(selectorString({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'x', operator: 'Exists' }, { key: 'y', operator: 'DoesNotExist' }, { key: 'z', operator: 'NotIn', values: ['c'] }] }),
+    assert.equal(workloadSelectorQuery({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'x', operator: 'Exists' }, { key: 'y', operator: 'DoesNotExist' }, { key: 'z', operator: 'NotIn', values: ['c'] }] }),
       'app=web,tier in (a,b),x,!y,z notin (c)');
-    assert.equal(selectorString({}), undefined);
-    assert.equal(selectorString(undefined), undefined);
+    assert.equal(workloadSelectorQuery({}), undefined);
+    assert.equal(workloadSelectorQuery(undefined), undefined);
   });
 });

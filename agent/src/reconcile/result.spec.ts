@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HealthStatus, ResourceAction, SyncState, SyncStatus } from '@gitfleet/proto';
-import { nextStep, type ObjectResult, type ReconcileOutcome, syncStateOf, toStatusReport } from './result.js';
+import { FailureClass, HealthStatus, ResourceAction, SyncState, SyncStatus } from '@gitfleet/proto';
+import { nextStep, type ObjectResult, type ReconcileOutcome, reportedFailureClass, syncStateOf, toStatusReport } from './result.js';
 
 const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'c' };
 const r = (action: ObjectResult['action'], errorClass?: ObjectResult['errorClass']): ObjectResult =>
@@ -81,5 +81,29 @@ describe('toStatusReport: sync, health, drift', () => {
     assert.equal(rep.orphaned[0]?.name, 'c');
     assert.equal(rep.trigger, 'drift');
     assert.equal(rep.syncRequest, 3n);
+  });
+});
+
+describe('failure class of a report', () => {
+  const cases: Array<[string, Pick<ReconcileOutcome, 'state' | 'errorClass'>, string | undefined]> = [
+    ['a synced reconcile has none', { state: 'SYNCED' }, undefined],
+    ['a deletion has none', { state: 'DELETED' }, undefined],
+    ['a retried failure keeps its class', { state: 'FAILED', errorClass: 'transient' }, 'transient'],
+    ['a requeued failure keeps its class', { state: 'FAILED', errorClass: 'waiting' }, 'waiting'],
+    ['a refused desired state is terminal', { state: 'FAILED', errorClass: 'terminal' }, 'terminal'],
+    ['objects the apiserver refused (no retry) are terminal', { state: 'FAILED' }, 'terminal'],
+  ];
+  for (const [name, o, want] of cases) it(name, () => assert.equal(reportedFailureClass(o), want));
+
+  it('is carried by the status report (StatusReport.failure_class)', () => {
+    const base: ReconcileOutcome = {
+      bundleId: 'demo', state: 'FAILED', revision: 'abc', digest: 'sha256-x', generation: 4n,
+      resources: [r('failed', 'transient')], errors: [], timings: { fetchMs: 0, applyMs: 0, pruneMs: 0, totalMs: 0 },
+    };
+    const meta = { cluster: 'spoke1', agentVersion: '0.1.0', reportId: 'id-3', observedAt: new Date() };
+    assert.equal(toStatusReport({ ...base, errorClass: nextStep(base.resources) }, meta).failureClass, FailureClass.TRANSIENT);
+    assert.equal(toStatusReport({ ...base, resources: [r('failed', 'failed')], errorClass: undefined }, meta).failureClass, FailureClass.TERMINAL);
+    assert.equal(toStatusReport({ ...base, errorClass: 'waiting' }, meta).failureClass, FailureClass.WAITING);
+    assert.equal(toStatusReport({ ...base, state: 'SYNCED', resources: [r('created')] }, meta).failureClass, FailureClass.UNSPECIFIED);
   });
 });

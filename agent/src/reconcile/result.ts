@@ -4,6 +4,7 @@
 import {
   CONTRACT_VERSION,
   create,
+  failureClassOf,
   HealthStatus,
   ResourceAction,
   type StatusReport,
@@ -142,6 +143,17 @@ export function nextStep(resources: readonly ObjectResult[], bundleClass?: Error
   return undefined;
 }
 
+/**
+ * The failure class a report carries (StatusReport.failure_class, the API's `failureClass`): none
+ * unless the outcome FAILED; then the class that decides what happens next ({@link nextStep}),
+ * or terminal when nothing will be retried — objects the apiserver refused wait for a new desired
+ * state, which is what terminal means (Flux: Stalled).
+ */
+export function reportedFailureClass(o: Pick<ReconcileOutcome, 'state' | 'errorClass'>): ErrorClass | undefined {
+  if (o.state !== 'FAILED') return undefined;
+  return o.errorClass ?? 'terminal';
+}
+
 /** SYNCED when no object failed and there is no bundle-level error, else FAILED. */
 export function syncStateOf(resources: readonly ObjectResult[], errors: readonly string[]): 'SYNCED' | 'FAILED' {
   return errors.length === 0 && resources.every((r) => r.action !== 'failed') ? 'SYNCED' : 'FAILED';
@@ -232,5 +244,6 @@ export function toStatusReport(o: ReconcileOutcome, meta: ReportMeta): StatusRep
     orphaned: (o.orphaned ?? []).map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name })),
     trigger: o.trigger ?? '',
     syncRequest: o.syncRequest ?? 0n,
+    failureClass: failureClassOf(reportedFailureClass(o)),
   });
 }

@@ -136,6 +136,7 @@ describe('signed bundles: the spoke refuses what the hub did not sign', () => {
     assert.equal(refused.applied?.digest, published.digest);
     assert.deepEqual(refused.applied?.resources, [], 'no object was touched');
     assert.equal(refused.syncStatus, 'Failed');
+    assert.equal(refused.applied?.failureClass, 'terminal', 'bytes that do not match their digest wait for a new desired state');
 
     // Nothing of it reached the cluster, also across resyncs; no report ever said it was applied.
     for (const when of ['at once', 'after two resyncs']) {

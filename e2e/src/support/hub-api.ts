@@ -18,6 +18,9 @@ export interface ObjectDriftView {
   conflict: null | { manager: string; message: string };
 }
 
+/** Class of a failed reconcile: terminal (waits for a new desired state), waiting (requeued), transient (retried); null when it did not fail. */
+export type FailureClassView = 'terminal' | 'waiting' | 'transient' | null;
+
 /** Health of an object, a target, a bundle or a cluster. */
 export interface HealthView { status: string; message: string }
 
@@ -26,7 +29,7 @@ export interface TargetView {
   cluster: string;
   bundleId: string;
   desired: { revision: string; digest: string; generation: number; publishedAt: string };
-  applied: null | { revision: string; digest: string; generation: number; state: string; resources: ResourceResultView[]; errors: string[]; observedAt: string };
+  applied: null | { revision: string; digest: string; generation: number; state: string; resources: ResourceResultView[]; errors: string[]; failureClass: FailureClassView; observedAt: string };
   status: 'Pending' | 'Synced' | 'Failed' | string;
   lastSeenAt: string | null;
   syncStatus: 'Synced' | 'OutOfSync' | 'Failed' | 'Unknown' | string;
@@ -60,6 +63,7 @@ export interface HistoryEntryView {
   state: 'Synced' | 'Failed' | 'Deleted' | string;
   resources: ResourceResultView[];
   errors: string[];
+  failureClass: FailureClassView;
   observedAt: string;
   receivedAt: string;
   syncStatus: string;

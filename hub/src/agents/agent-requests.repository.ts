@@ -4,7 +4,7 @@
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
-import { CONTRACT_VERSION, create, diffSubject, DiffRequestSchema, DiffResponseSchema, fromBinary, isCompatibleContract, RotateCredentialsSchema, rotateSubject, toBinary, type DiffResponse } from '@gitfleet/proto';
+import { ContractError, CONTRACT_VERSION, create, decodeMessage, diffSubject, DiffRequestSchema, DiffResponseSchema, RotateCredentialsSchema, rotateSubject, toBinary, type DiffResponse } from '@gitfleet/proto';
 import { AgentReplyError, AgentUnavailableError } from '../errors.js';
 import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import { NatsService } from '../nats/nats.service.js';
@@ -62,12 +62,11 @@ export class AgentRequestsRepository {
     }
     let reply: DiffResponse;
     try {
-      reply = fromBinary(DiffResponseSchema, data);
+      // "the reply: cannot decode DiffResponse" or "the reply: incompatible contract_version …"
+      reply = decodeMessage(DiffResponseSchema, data, { subject: 'the reply' });
     } catch (err) {
-      throw new AgentReplyError(cluster, 'the reply is not a fleet.v1 DiffResponse', { cause: err });
-    }
-    if (!isCompatibleContract(reply.contractVersion)) {
-      throw new AgentReplyError(cluster, `the reply has incompatible contract_version "${reply.contractVersion.slice(0, 40)}"`);
+      if (err instanceof ContractError) throw new AgentReplyError(cluster, err.message, { cause: err });
+      throw err;
     }
     if ((reply.cluster && reply.cluster !== cluster) || (reply.bundleId && reply.bundleId !== bundleId)) {
       throw new AgentReplyError(cluster, `the reply is about ${reply.cluster}/${reply.bundleId}`);

@@ -86,4 +86,12 @@ describe('toOpenApi31', () => {
     assert.deepEqual(props.b, { description: 'd', oneOf: [{ allOf: [{ $ref: '#/components/schemas/W' }], description: 'd' }, { type: 'null' }] });
     assert.deepEqual(props.c, { type: 'string' });
   });
+
+  it('lets a nullable enum hold null', () => {
+    const doc = { openapi: '3.0.0', paths: {}, components: { schemas: { V: { type: 'object', properties: { e: { type: 'string', enum: ['a', 'b'], nullable: true }, f: { type: 'string', enum: ['a'] } } } } } } as unknown as OpenAPIObject;
+    toOpenApi31(doc);
+    const props = (doc.components!.schemas!.V as { properties: Record<string, unknown> }).properties;
+    assert.deepEqual(props.e, { type: ['string', 'null'], enum: ['a', 'b', null] });
+    assert.deepEqual(props.f, { type: 'string', enum: ['a'] });
+  });
 });

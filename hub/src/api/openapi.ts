@@ -63,8 +63,9 @@ export function finishOpenApiDocument(doc: OpenAPIObject, classes: Iterable<Clas
 
 /**
  * Turns the 3.0 document @nestjs/swagger writes into OpenAPI 3.1 (JSON Schema 2020-12), whose
- * `propertyNames` describes label keys: `nullable: true` becomes `type: [t, "null"]` (or a
- * `oneOf` with `{type: "null"}` around a `$ref`). Source: OpenAPI 3.1.0 "Data Types" / the 3.0 →
+ * `propertyNames` describes label keys: `nullable: true` becomes `type: [t, "null"]` (with `null`
+ * added to an `enum`, which JSON Schema checks on its own) or a `oneOf` with `{type: "null"}`
+ * around a `$ref`). Source: OpenAPI 3.1.0 "Data Types" / the 3.0 →
  * 3.1 migration notes (nullable removed).
  */
 export function toOpenApi31(doc: OpenAPIObject): void {
@@ -81,8 +82,10 @@ export function toOpenApi31(doc: OpenAPIObject): void {
     for (const v of Object.values(o)) visit(v);
     if (o.nullable === true) {
       delete o.nullable;
-      if (typeof o.type === 'string') o.type = [o.type, 'null'];
-      else {
+      if (typeof o.type === 'string') {
+        o.type = [o.type, 'null'];
+        if (Array.isArray(o.enum) && !o.enum.includes(null)) o.enum = [...(o.enum as unknown[]), null];
+      } else {
         const inner = { ...o };
         for (const k of Object.keys(o)) if (k !== 'description') delete o[k];
         o.oneOf = [inner, { type: 'null' }];

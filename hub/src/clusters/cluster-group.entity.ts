@@ -1,10 +1,8 @@
+import type { LabelSelector } from '@gitfleet/proto';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** A Kubernetes label selector: `matchLabels` ANDed with `matchExpressions`. */
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
-}
+/** A Kubernetes label selector: `matchLabels` ANDed with `matchExpressions` (@gitfleet/proto). */
+export type { LabelSelector };
 
 /** Table `cluster_groups`: a named label selector over clusters (Fleet ClusterGroup). */
 @Entity({ name: 'cluster_groups' })

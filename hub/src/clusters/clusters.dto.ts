@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsObject, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
-import { NAME_PATTERN } from '@gitfleet/proto';
+import { LABEL_SELECTOR_OPERATORS, NAME_PATTERN, type LabelSelectorOperator } from '@gitfleet/proto';
 import { IsLabelMap, LABEL_KEY, LABEL_VALUE } from '../validators.js';
 
 const NAME_MESSAGE = 'name must be a DNS-1123 label (a-z, 0-9, -, at most 63 characters)';
@@ -48,9 +48,9 @@ export class LabelSelectorRequirementDto {
   @Matches(LABEL_KEY, { message: 'matchExpressions key must be a Kubernetes label key' })
   key: string;
 
-  @ApiProperty({ enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] })
-  @IsIn(['In', 'NotIn', 'Exists', 'DoesNotExist'])
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  @ApiProperty({ enum: [...LABEL_SELECTOR_OPERATORS] })
+  @IsIn([...LABEL_SELECTOR_OPERATORS])
+  operator: LabelSelectorOperator;
 
   @ApiPropertyOptional({ type: [String], description: 'In/NotIn: one or more label values; Exists/DoesNotExist: none' })
   @IsOptional()
@@ -63,7 +63,8 @@ export class LabelSelectorRequirementDto {
 
 /**
  * OpenAPI schema of one LabelSelectorRequirement: apimachinery's rule that In/NotIn take one or
- * more values and Exists/DoesNotExist none (label-selector.ts checkSelector), as two variants.
+ * more values and Exists/DoesNotExist none (@gitfleet/proto validateSelector, called by
+ * label-selector.ts checkSelector), as two variants.
  */
 const REQUIREMENT_SCHEMA = {
   oneOf: [

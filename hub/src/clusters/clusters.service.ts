@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { matchesSelector } from '@gitfleet/proto';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { Pipeline } from '../pipeline.js';
-import { matchesSelector } from '../targeting/index.js';
 import type { ClusterEntity } from './cluster.entity.js';
 import { ClusterCredentialsService } from './cluster-credentials.service.js';
 import type { LabelSelector } from './cluster-group.entity.js';

@@ -1,15 +1,18 @@
+import { LabelSelectorError, validateSelector, type LabelSelector } from '@gitfleet/proto';
 import { InvalidInputError } from '../errors.js';
-import type { LabelSelector } from './cluster-group.entity.js';
 
 /**
- * Checks the Kubernetes rules a selector must follow beyond its shape: In/NotIn need values,
- * Exists/DoesNotExist take none (apimachinery LabelSelectorAsSelector). @throws InvalidInputError
+ * Checks the Kubernetes rules a selector must follow beyond its shape (@gitfleet/proto
+ * validateSelector: In/NotIn need values, Exists/DoesNotExist take none — apimachinery
+ * LabelSelectorAsSelector) and returns a copy holding only the selector's fields.
+ * @throws InvalidInputError `selector: operator <op> on "<key>" needs values` (or `takes no values`)
  */
 export function checkSelector(selector: LabelSelector): LabelSelector {
-  for (const e of selector.matchExpressions ?? []) {
-    const n = e.values?.length ?? 0;
-    if ((e.operator === 'In' || e.operator === 'NotIn') && n === 0) throw new InvalidInputError(`selector: operator ${e.operator} on "${e.key}" needs values`);
-    if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && n > 0) throw new InvalidInputError(`selector: operator ${e.operator} on "${e.key}" takes no values`);
+  try {
+    validateSelector(selector);
+  } catch (err) {
+    if (err instanceof LabelSelectorError) throw new InvalidInputError(`selector: ${err.reason}`, { cause: err });
+    throw err;
   }
   const out: LabelSelector = {};
   if (selector.matchLabels) out.matchLabels = { ...selector.matchLabels };

@@ -6,13 +6,13 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import {
+  ContractError,
   CONTRACT_VERSION,
   create,
   CREDENTIALS_SUBJECT_PREFIX,
   CredentialsRequestSchema,
   CredentialsResponseSchema,
-  fromBinary,
-  isCompatibleContract,
+  decodeMessage,
   isValidName,
   toBinary,
   type CredentialsRequest,
@@ -75,11 +75,12 @@ function decode(data: Uint8Array, cluster: string): CredentialsRequest {
   if (!isValidName(cluster)) throw new RequestRefused(`subject names no valid cluster: "${cluster}"`);
   let req: CredentialsRequest;
   try {
-    req = fromBinary(CredentialsRequestSchema, data);
+    // "credentials request: cannot decode CredentialsRequest" or "…: incompatible contract_version …"
+    req = decodeMessage(CredentialsRequestSchema, data, { subject: 'credentials request' });
   } catch (err) {
-    throw new RequestRefused(`not a CredentialsRequest: ${(err as Error).message}`);
+    if (err instanceof ContractError) throw new RequestRefused(err.message, { cause: err });
+    throw err;
   }
-  if (!isCompatibleContract(req.contractVersion)) throw new RequestRefused(`contract version "${req.contractVersion}" is not compatible with ${CONTRACT_VERSION}`);
   if (req.cluster !== cluster) throw new RequestRefused(`request names cluster "${req.cluster}" but came on the subject of "${cluster}"`);
   return req;
 }

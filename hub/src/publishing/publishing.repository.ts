@@ -101,6 +101,8 @@ export class PublishingRepository implements OnModuleInit {
     for await (const e of entries) {
       if (e.operation !== 'PUT' || e.length === 0) continue;
       try {
+        // fromBinary, not decodeMessage: the hub reads back what it wrote, and a value written
+        // under another contract major must still count, or a generation could go back
         max = Math.max(max, Number(fromBinary(DesiredStateSchema, e.value).generation));
       } catch {
         // not a DesiredState: ignore
@@ -128,6 +130,8 @@ export class PublishingRepository implements OnModuleInit {
       const e = await desired.get(k);
       if (!e || e.operation !== 'PUT' || e.length === 0) continue;
       try {
+        // no contract check (decodeMessage) here: a bundle a desired state of any contract
+        // version points at is referenced, and must not be collected
         const d = fromBinary(DesiredStateSchema, e.value);
         if (!d.withdrawn && d.digest) out.add(d.digest);
       } catch {

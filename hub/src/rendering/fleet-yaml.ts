@@ -1,14 +1,10 @@
 // fleet.yaml: the bundle options file, in Rancher Fleet's format plus our `gitfleet:` key.
+import { LABEL_SELECTOR_OPERATORS, type LabelSelector, type LabelSelectorOperator, type LabelSelectorRequirement } from '@gitfleet/proto';
 import { BundleError } from './bundle-error.js';
 import { parseYamlDocuments } from './yaml-docs.js';
 
-/** One requirement of a Kubernetes LabelSelector (metav1.LabelSelectorRequirement). */
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  /** Required (non-empty) for In/NotIn, must be empty for Exists/DoesNotExist. */
-  values?: string[];
-}
+/** Kubernetes label selectors (the type and its matching live in @gitfleet/proto). */
+export type { LabelSelector, LabelSelectorRequirement };
 
 /**
  * Fleet's `helm:` options (rancher/fleet pkg/apis/fleet.cattle.io/v1alpha1 HelmOptions), the
@@ -49,12 +45,6 @@ export interface HelmSpec {
   disablePreProcess?: boolean;
   /** Fleet: skip `helm dependency build` (the chart's dependencies are already in `charts/`). */
   disableDependencyUpdate?: boolean;
-}
-
-/** Kubernetes metav1.LabelSelector: all of matchLabels AND all of matchExpressions. */
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
 }
 
 /**
@@ -273,11 +263,11 @@ class Reader {
         this.keys(eo, p, ['key', 'operator', 'values']);
         const key = this.string(eo.key, `${p}.key`) ?? this.fail(`${p}.key`, 'a string', eo.key);
         const operator = this.string(eo.operator, `${p}.operator`);
-        if (operator !== 'In' && operator !== 'NotIn' && operator !== 'Exists' && operator !== 'DoesNotExist') {
+        if (!LABEL_SELECTOR_OPERATORS.includes(operator as LabelSelectorOperator)) {
           this.fail(`${p}.operator`, 'one of In, NotIn, Exists, DoesNotExist', eo.operator);
         }
         const values = this.stringList(eo.values, `${p}.values`);
-        const req: LabelSelectorRequirement = { key, operator };
+        const req: LabelSelectorRequirement = { key, operator: operator as LabelSelectorOperator };
         if (values) req.values = values;
         return req;
       });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
-import { create, CONTRACT_VERSION, HealthStatus, HeartbeatSchema, ResourceAction, StatusReportSchema, SyncState, SyncStatus, toBinary, type StatusReport } from '@gitfleet/proto';
+import { create, CONTRACT_VERSION, FailureClass, HealthStatus, HeartbeatSchema, ResourceAction, StatusReportSchema, SyncState, SyncStatus, toBinary, type StatusReport } from '@gitfleet/proto';
 import type { ClustersRepository } from '../clusters/clusters.repository.js';
 import type { Pipeline } from '../pipeline.js';
 import { strictMock } from '../testing/strict-mock.js';
@@ -108,6 +108,26 @@ describe('decodeStatusMessage', () => {
   it('refuses an incompatible contract version', () => {
     const d = decodeStatusMessage('fleet.status.c1', report({ contractVersion: '2.0.0' }), NOW);
     assert.deepEqual(d.kind, 'refused');
+  });
+
+  it('names the refusal: incompatible contract, or undecodable protobuf with the decoder\'s reason', () => {
+    assert.deepEqual(decodeStatusMessage('fleet.status.c1', report({ contractVersion: '2.0.0' }), NOW), { kind: 'refused', reason: 'incompatible contract_version "2.0.0" (reads 1.x)' });
+    const garbage = decodeStatusMessage('fleet.heartbeat.c1', new Uint8Array([0xff, 0xff, 0xff]), NOW);
+    assert.ok(garbage.kind === 'refused' && /^undecodable protobuf: \S/.test(garbage.reason), JSON.stringify(garbage));
+  });
+
+  it('maps the failure class; none when the agent did not say', () => {
+    const table: Array<[FailureClass, string | null]> = [
+      [FailureClass.TERMINAL, 'terminal'],
+      [FailureClass.WAITING, 'waiting'],
+      [FailureClass.TRANSIENT, 'transient'],
+      [FailureClass.UNSPECIFIED, null],
+    ];
+    for (const [failureClass, want] of table) {
+      const d = decodeStatusMessage('fleet.status.c1', report({ state: SyncState.FAILED, failureClass }), NOW);
+      assert.ok(d.kind === 'report');
+      assert.equal(d.record.failureClass, want);
+    }
   });
 
   it('refuses garbage and unknown subjects', () => {

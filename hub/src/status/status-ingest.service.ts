@@ -1,16 +1,19 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import {
-  fromBinary,
+  ContractError,
+  decodeMessage,
+  failureClassName,
   HealthStatus,
+  healthName,
   HEARTBEAT_SUBJECT_PREFIX,
   HeartbeatSchema,
-  isCompatibleContract,
   isValidName,
   ResourceAction,
   STATUS_SUBJECT_PREFIX,
   StatusReportSchema,
-  SyncState,
+  syncStateName,
+  syncStatusName,
   type StatusReport,
 } from '@gitfleet/proto';
 import { ClustersRepository, type HeartbeatUpdate } from '../clusters/clusters.repository.js';
@@ -20,9 +23,9 @@ import { DEFAULT_RETRY_POLICY, isDataError, MAX_STATUS_MESSAGE_BYTES, retryDelay
 import { sqlState } from '../database/sql-state.js';
 import { pgText } from '../database/text.js';
 import { StatusStreamRepository } from './status-stream.repository.js';
-import { healthName, objectDriftJson, objectRefJson, reportApplied, rollUpResourceHealth, syncStatusName } from '../targets/status-mapping.js';
+import { objectDriftJson, objectRefJson, reportApplied, rollUpResourceHealth } from '../targets/status-mapping.js';
 import { StatusRepository, type StatusRecord } from '../targets/status.repository.js';
-import type { ResourceActionName, ResourceResultJson, SyncStateName } from '../targets/status.types.js';
+import type { ResourceActionName, ResourceResultJson } from '../targets/status.types.js';
 
 /** A message that was decoded and checked, or why it was refused. */
 export type Decoded =
@@ -32,29 +35,32 @@ export type Decoded =
 
 /**
  * Decodes one stream message by subject prefix (`fleet.status.<cluster>` → StatusReport,
- * `fleet.heartbeat.<cluster>` → Heartbeat) and checks it: the contract major version must be
- * ours (names.ts isCompatibleContract), the cluster field must equal the subject token, ids
- * must be DNS-1123 labels. Pure: no I/O.
+ * `fleet.heartbeat.<cluster>` → Heartbeat) and checks it: it must decode and its contract major
+ * version must be ours (@gitfleet/proto decodeMessage; refused as "undecodable protobuf: …" or
+ * "incompatible contract_version …"), the cluster field must equal the subject token, ids must be
+ * DNS-1123 labels. Pure: no I/O.
  */
 export function decodeStatusMessage(subject: string, data: Uint8Array, receivedAt: Date): Decoded {
   const [prefix, token] = splitSubject(subject);
   try {
     if (prefix === STATUS_SUBJECT_PREFIX) {
-      const r = fromBinary(StatusReportSchema, data);
-      const bad = checkCommon(r.contractVersion, r.cluster, token);
+      const r = decodeMessage(StatusReportSchema, data, { subject: `status report on ${subject}` });
+      const bad = checkCluster(r.cluster, token);
       if (bad) return { kind: 'refused', reason: bad };
       if (!r.reportId) return { kind: 'refused', reason: 'empty report_id' };
       if (!isValidName(r.bundleId)) return { kind: 'refused', reason: `invalid bundle_id "${r.bundleId.slice(0, 80)}"` };
       return { kind: 'report', record: toRecord(r, receivedAt), agentVersion: r.agentVersion };
     }
     if (prefix === HEARTBEAT_SUBJECT_PREFIX) {
-      const h = fromBinary(HeartbeatSchema, data);
-      const bad = checkCommon(h.contractVersion, h.cluster, token);
+      const h = decodeMessage(HeartbeatSchema, data, { subject: `heartbeat on ${subject}` });
+      const bad = checkCluster(h.cluster, token);
       if (bad) return { kind: 'refused', reason: bad };
       return { kind: 'heartbeat', update: { cluster: h.cluster, agentVersion: h.agentVersion, kubernetesVersion: h.kubernetesVersion, seenAt: receivedAt } };
     }
   } catch (err) {
-    return { kind: 'refused', reason: `undecodable protobuf: ${(err as Error).message}` };
+    if (err instanceof ContractError && err.reason === 'incompatible-contract') return { kind: 'refused', reason: err.detail };
+    const cause = err instanceof ContractError ? err.cause : err;
+    return { kind: 'refused', reason: `undecodable protobuf: ${(cause as Error).message}` };
   }
   return { kind: 'refused', reason: 'unknown subject' };
 }
@@ -243,18 +249,11 @@ function splitSubject(subject: string): [string, string] {
   return i < 0 ? [subject, ''] : [subject.slice(0, i), subject.slice(i + 1)];
 }
 
-function checkCommon(version: string, cluster: string, token: string): string | undefined {
-  if (!isCompatibleContract(version)) return `incompatible contract_version "${version.slice(0, 40)}"`;
+function checkCluster(cluster: string, token: string): string | undefined {
   if (cluster !== token) return `cluster "${cluster.slice(0, 80)}" differs from subject token "${token.slice(0, 80)}"`;
   if (!isValidName(cluster)) return `invalid cluster "${cluster.slice(0, 80)}" (not a DNS-1123 label)`;
   return undefined;
 }
-
-const STATE_NAMES: Record<number, SyncStateName> = {
-  [SyncState.SYNCED]: 'Synced',
-  [SyncState.FAILED]: 'Failed',
-  [SyncState.DELETED]: 'Deleted',
-};
 
 const ACTION_NAMES: Record<number, ResourceActionName> = {
   [ResourceAction.CREATED]: 'created',
@@ -265,13 +264,14 @@ const ACTION_NAMES: Record<number, ResourceActionName> = {
 };
 
 /**
- * A decoded StatusReport → the record to store. Enums become names (status-mapping.ts); a
- * target health the agent left UNSPECIFIED is rolled up from its objects; `applied` follows
- * reportApplied. A missing or unparsable observed_at falls back to `receivedAt`.
+ * A decoded StatusReport → the record to store. Enums become names (@gitfleet/proto health.ts
+ * and conditions.ts; failure_class UNSPECIFIED → null); a target health the agent left
+ * UNSPECIFIED is rolled up from its objects; `applied` follows reportApplied. A missing or
+ * unparsable observed_at falls back to `receivedAt`.
  */
 export function toRecord(r: StatusReport, receivedAt: Date): StatusRecord {
   const observed = new Date(r.observedAt);
-  const state = STATE_NAMES[r.state] ?? 'Unknown';
+  const state = syncStateName(r.state);
   const resources: ResourceResultJson[] = r.resources.map((x) => ({
     apiVersion: x.apiVersion,
     kind: x.kind,
@@ -305,5 +305,6 @@ export function toRecord(r: StatusReport, receivedAt: Date): StatusRecord {
     trigger: r.trigger,
     syncRequest: Number(r.syncRequest),
     applied: reportApplied({ state, syncStatus, trigger: r.trigger, drift }),
+    failureClass: failureClassName(r.failureClass),
   };
 }

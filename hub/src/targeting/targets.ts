@@ -1,8 +1,8 @@
 // Which clusters a bundle goes to, and with which options (Fleet targeting semantics), pure.
+import { matchesSelector } from '@gitfleet/proto';
 import { ruleKey, type BundleSpec, type IgnoreDifferenceSpec, type LabelSelector, type TargetCustomization } from '../rendering/fleet-yaml.js';
 import { resolveHelmVariant } from '../rendering/helm.js';
 import type { RenderVariant } from '../rendering/render.js';
-import { matchesSelector } from './label-selector.js';
 
 /** A cluster as targeting sees it. */
 export interface ClusterInfo {
@@ -98,7 +98,8 @@ export type Criteria = Pick<TargetRule, 'clusterSelector' | 'clusterGroup' | 'cl
  *    true for every other bundle (the agent adopts existing objects as it always did).
  * Paused bundles resolve like any other (the caller holds publishing back). Result sorted by
  * cluster name.
- * @throws Error for a selector with an invalid operator (see matchesSelector), or a helm values
+ * @throws LabelSelectorError for a selector with an invalid operator (@gitfleet/proto
+ *   matchesSelector), or Error for a helm values
  *   template that fails for a cluster (see templateValues: the whole bundle fails, as in Fleet).
  */
 export function resolveTargets(spec: BundleSpec, clusters: ClusterInfo[], groups: ClusterGroupInfo[], rules?: TargetRule[]): ResolvedTarget[] {

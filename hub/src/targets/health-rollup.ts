@@ -1,8 +1,9 @@
 /**
  * Health and sync roll-ups over targets (for a bundle across the fleet, or a cluster across its
- * bundles), pure. The worst health wins (status-mapping.ts HEALTH_RANK); lists are worst first.
+ * bundles), pure. The worst health wins (@gitfleet/proto compareHealth); lists are worst first.
  */
-import { compareHealth, emptyHealthCounts, emptySyncCounts, HEALTH_RANK } from './status-mapping.js';
+import { compareHealth } from '@gitfleet/proto';
+import { emptyHealthCounts, emptySyncCounts } from './status-mapping.js';
 import type { HealthJson, HealthName, SyncStatusName } from './status.types.js';
 
 /** Health message of a target no report has come in for. */
@@ -59,6 +60,6 @@ export function rollUpTargets(targets: readonly TargetHealthInput[], label: (t: 
 
 /** `<label>: <message or status>`, or "" for Healthy. */
 export function rollUpMessage(label: string, health: HealthJson): string {
-  if (HEALTH_RANK[health.status] === HEALTH_RANK.Healthy) return '';
+  if (health.status === 'Healthy') return '';
   return `${label}: ${health.message || health.status}`;
 }

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintToNumber } from '../database/transformers.js';
-import type { HealthName, ObjectDriftJson, ObjectRefJson, ResourceResultJson, SyncStateName, SyncStatusName } from './status.types.js';
+import type { FailureClassName, HealthName, ObjectDriftJson, ObjectRefJson, ResourceResultJson, SyncStateName, SyncStatusName } from './status.types.js';
 
 /** Table `status_history`: every status report once (keyed by its report_id). */
 @Entity({ name: 'status_history' })
@@ -61,4 +61,8 @@ export class StatusHistoryEntity {
   /** sync_request of the DesiredState the report acted on. */
   @Column({ name: 'sync_request', type: 'bigint', transformer: bigintToNumber, default: 0 })
   syncRequest: number;
+
+  /** Class of the failure when state is Failed (terminal, waiting, transient); null otherwise or when the agent did not say. */
+  @Column({ name: 'failure_class', type: 'varchar', length: 16, nullable: true })
+  failureClass: FailureClassName | null;
 }

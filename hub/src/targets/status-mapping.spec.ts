@@ -1,45 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { create, HealthStatus, ObjectDriftSchema, SyncStatus } from '@gitfleet/proto';
-import {
-  compareHealth,
-  healthName,
-  objectDriftJson,
-  reportApplied,
-  rollUpResourceHealth,
-  sortResourcesWorstFirst,
-  syncStatusName,
-  worstOf,
-} from './status-mapping.js';
+import { create, ObjectDriftSchema } from '@gitfleet/proto';
+import { objectDriftJson, reportApplied, rollUpResourceHealth, sortResourcesWorstFirst } from './status-mapping.js';
 import type { HealthName, ObjectDriftJson, ResourceResultJson, SyncStateName, SyncStatusName } from './status.types.js';
 
-describe('healthName', () => {
-  const table: Array<[HealthStatus, HealthName]> = [
-    [HealthStatus.HEALTHY, 'Healthy'],
-    [HealthStatus.PROGRESSING, 'Progressing'],
-    [HealthStatus.DEGRADED, 'Degraded'],
-    [HealthStatus.SUSPENDED, 'Suspended'],
-    [HealthStatus.MISSING, 'Missing'],
-    [HealthStatus.UNKNOWN, 'Unknown'],
-    [HealthStatus.UNSPECIFIED, 'Unknown'],
-    [42 as HealthStatus, 'Unknown'],
-  ];
-  for (const [h, want] of table) it(`${HealthStatus[h] ?? h} → ${want}`, () => assert.equal(healthName(h), want));
-});
-
-describe('syncStatusName', () => {
-  const table: Array<[SyncStatus, SyncStateName, SyncStatusName]> = [
-    [SyncStatus.SYNCED, 'Failed', 'Synced'],
-    [SyncStatus.OUT_OF_SYNC, 'Synced', 'OutOfSync'],
-    [SyncStatus.FAILED, 'Synced', 'Failed'],
-    // an agent that does not send sync_status: derived from the reconcile state
-    [SyncStatus.UNSPECIFIED, 'Synced', 'Synced'],
-    [SyncStatus.UNSPECIFIED, 'Failed', 'Failed'],
-    [SyncStatus.UNSPECIFIED, 'Deleted', 'Unknown'],
-    [SyncStatus.UNSPECIFIED, 'Unknown', 'Unknown'],
-  ];
-  for (const [s, state, want] of table) it(`${SyncStatus[s]} + ${state} → ${want}`, () => assert.equal(syncStatusName(s, state), want));
-});
+// healthName, syncStatusName and the health ranking (compareHealth, worstOf), with the cases
+// this file had, are specified in proto/src/health.spec.ts: they are @gitfleet/proto's now.
 
 describe('objectDriftJson', () => {
   it('maps every field; conflict only when the agent named one', () => {
@@ -64,19 +30,6 @@ describe('objectDriftJson', () => {
       healed: false,
       conflict: { manager: 'hpa', message: 'writes /spec/replicas back' },
     });
-  });
-});
-
-describe('health ranking', () => {
-  it('orders Degraded > Missing > Unknown > Progressing > Suspended > Healthy', () => {
-    const all: HealthName[] = ['Healthy', 'Suspended', 'Progressing', 'Unknown', 'Missing', 'Degraded'];
-    assert.deepEqual([...all].sort(compareHealth), ['Degraded', 'Missing', 'Unknown', 'Progressing', 'Suspended', 'Healthy']);
-  });
-
-  it('worstOf keeps the first of equals and is undefined for nothing', () => {
-    const items = [{ id: 'a', h: 'Progressing' as HealthName }, { id: 'b', h: 'Missing' as HealthName }, { id: 'c', h: 'Missing' as HealthName }];
-    assert.equal(worstOf(items, (x) => x.h)?.id, 'b');
-    assert.equal(worstOf([], () => 'Healthy'), undefined);
   });
 });
 

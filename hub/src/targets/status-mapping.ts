@@ -1,46 +1,10 @@
 /**
- * Pure mapping of fleet.v1 status messages to the hub's stored/API shapes, and the health
- * ranking every roll-up uses. No I/O.
+ * Pure mapping of fleet.v1 status messages to the hub's stored/API shapes. No I/O. The names of
+ * the status enums and the health ranking every roll-up uses are @gitfleet/proto's (healthName,
+ * syncStatusName, compareHealth, worstOf), shared with the agent.
  */
-import { HealthStatus, SyncStatus, type ObjectDrift, type ObjectRef } from '@gitfleet/proto';
-import {
-  HEALTH_NAMES,
-  SYNC_STATUS_NAMES,
-  type HealthJson,
-  type HealthName,
-  type ObjectDriftJson,
-  type ObjectRefJson,
-  type ResourceResultJson,
-  type SyncStateName,
-  type SyncStatusName,
-} from './status.types.js';
-
-const HEALTH_BY_ENUM: Record<number, HealthName> = {
-  [HealthStatus.HEALTHY]: 'Healthy',
-  [HealthStatus.PROGRESSING]: 'Progressing',
-  [HealthStatus.DEGRADED]: 'Degraded',
-  [HealthStatus.SUSPENDED]: 'Suspended',
-  [HealthStatus.MISSING]: 'Missing',
-  [HealthStatus.UNKNOWN]: 'Unknown',
-};
-
-/** fleet.v1 HealthStatus → its name; UNSPECIFIED (an agent that does not report health) and unknown values → 'Unknown'. */
-export function healthName(h: HealthStatus): HealthName {
-  return HEALTH_BY_ENUM[h] ?? 'Unknown';
-}
-
-/**
- * fleet.v1 SyncStatus → its name. An agent that leaves it UNSPECIFIED (older release) gets it
- * derived from the reconcile state: Synced → 'Synced', Failed → 'Failed', otherwise 'Unknown'.
- */
-export function syncStatusName(s: SyncStatus, state: SyncStateName): SyncStatusName {
-  if (s === SyncStatus.SYNCED) return 'Synced';
-  if (s === SyncStatus.OUT_OF_SYNC) return 'OutOfSync';
-  if (s === SyncStatus.FAILED) return 'Failed';
-  if (state === 'Synced') return 'Synced';
-  if (state === 'Failed') return 'Failed';
-  return 'Unknown';
-}
+import { compareHealth, HEALTH_NAMES, SYNC_STATUS_NAMES, worstOf, type ObjectDrift, type ObjectRef } from '@gitfleet/proto';
+import type { HealthJson, HealthName, ObjectDriftJson, ObjectRefJson, ResourceResultJson, SyncStateName, SyncStatusName } from './status.types.js';
 
 /** fleet.v1 ObjectRef → JSON (a missing ref gives empty strings). */
 export function objectRefJson(r: ObjectRef | undefined): ObjectRefJson {
@@ -59,25 +23,6 @@ export function objectDriftJson(d: ObjectDrift): ObjectDriftJson {
     healed: d.healed,
     conflict: d.conflictManager || d.conflictMessage ? { manager: d.conflictManager, message: d.conflictMessage } : null,
   };
-}
-
-/**
- * Rank of each health, 0 = worst: Degraded > Missing > Unknown > Progressing > Suspended >
- * Healthy (fleet.v1 HealthStatus roll-up rule; Argo CD gitops-engine ranks health the same
- * way so that `isWorse` can compare).
- */
-export const HEALTH_RANK: Readonly<Record<HealthName, number>> = Object.fromEntries(HEALTH_NAMES.map((h, i) => [h, i])) as Record<HealthName, number>;
-
-/** Sort comparator, worst health first; ties keep their order (Array.prototype.sort is stable). */
-export function compareHealth(a: HealthName, b: HealthName): number {
-  return HEALTH_RANK[a] - HEALTH_RANK[b];
-}
-
-/** The worst of `items` by HEALTH_RANK, or undefined for an empty list (first of equals wins). */
-export function worstOf<T>(items: readonly T[], health: (t: T) => HealthName): T | undefined {
-  let worst: T | undefined;
-  for (const item of items) if (worst === undefined || compareHealth(health(item), health(worst)) < 0) worst = item;
-  return worst;
 }
 
 /** A zero count per health name, in rank order (worst first). */

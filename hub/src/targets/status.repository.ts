@@ -3,7 +3,7 @@ import { DataSource, In, type EntityManager, type Repository } from 'typeorm';
 import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import { StatusHistoryEntity } from './status-history.entity.js';
 import { TargetStatusEntity } from './target-status.entity.js';
-import type { HealthName, ObjectDriftJson, ObjectRefJson, ResourceResultJson, SyncStateName, SyncStatusName, TimingsJson } from './status.types.js';
+import type { FailureClassName, HealthName, ObjectDriftJson, ObjectRefJson, ResourceResultJson, SyncStateName, SyncStatusName, TimingsJson } from './status.types.js';
 
 /** One decoded, validated status report ready to store. */
 export interface StatusRecord {
@@ -31,6 +31,8 @@ export interface StatusRecord {
   syncRequest: number;
   /** the report records an apply of the desired state (status-mapping.ts reportApplied) */
   applied: boolean;
+  /** class of the failure when state is Failed; null (or absent) otherwise, or from an agent that does not say */
+  failureClass?: FailureClassName | null;
 }
 
 /** Per-bundle counts of its targets by health and by sync status, and its worst target. */
@@ -87,12 +89,13 @@ export class StatusRepository {
     return this.dataSource.transaction(async (em) => {
       const inserted: Array<{ report_id: string }> = await em.query(
         `INSERT INTO status_history (report_id, cluster, bundle_id, revision, digest, generation, state, resources, errors, observed_at, received_at,
-                sync_status, health, health_message, drift, orphaned, trigger, sync_request)
+                sync_status, health, health_message, drift, orphaned, trigger, sync_request, failure_class)
          SELECT x.report_id, x.cluster, x.bundle_id, x.revision, x.digest, x.generation, x.state, x.resources, x.errors, x.observed_at, x.received_at,
-                x.sync_status, x.health, x.health_message, x.drift, x.orphaned, x.trigger, x.sync_request
+                x.sync_status, x.health, x.health_message, x.drift, x.orphaned, x.trigger, x.sync_request, x.failure_class
            FROM jsonb_to_recordset($1::jsonb) AS x(report_id text, cluster text, bundle_id text, revision text, digest text,
                 generation bigint, state text, resources jsonb, errors jsonb, observed_at timestamptz, received_at timestamptz,
-                sync_status text, health text, health_message text, drift jsonb, orphaned jsonb, trigger text, sync_request bigint)
+                sync_status text, health text, health_message text, drift jsonb, orphaned jsonb, trigger text, sync_request bigint,
+                failure_class text)
          ON CONFLICT (report_id) DO NOTHING
          RETURNING report_id`,
         [JSON.stringify(records.map(toRow))],
@@ -115,19 +118,20 @@ export class StatusRepository {
         const rows = [...latest.entries()].map(([key, r]) => ({ ...toRow(r), applied_at: appliedAt.get(key)?.toISOString() ?? null }));
         await em.query(
           `INSERT INTO target_status (cluster, bundle_id, revision, digest, generation, state, resources, errors, timings, observed_at, received_at,
-                  sync_status, health, health_message, drift, orphaned, trigger, sync_request, applied_at)
+                  sync_status, health, health_message, drift, orphaned, trigger, sync_request, applied_at, failure_class)
            SELECT x.cluster, x.bundle_id, x.revision, x.digest, x.generation, x.state, x.resources, x.errors, x.timings, x.observed_at, x.received_at,
-                  x.sync_status, x.health, x.health_message, x.drift, x.orphaned, x.trigger, x.sync_request, x.applied_at
+                  x.sync_status, x.health, x.health_message, x.drift, x.orphaned, x.trigger, x.sync_request, x.applied_at, x.failure_class
              FROM jsonb_to_recordset($1::jsonb) AS x(cluster text, bundle_id text, revision text, digest text, generation bigint,
                   state text, resources jsonb, errors jsonb, timings jsonb, observed_at timestamptz, received_at timestamptz,
                   sync_status text, health text, health_message text, drift jsonb, orphaned jsonb, trigger text, sync_request bigint,
-                  applied_at timestamptz)
+                  applied_at timestamptz, failure_class text)
            ON CONFLICT (cluster, bundle_id) DO UPDATE SET
              revision = EXCLUDED.revision, digest = EXCLUDED.digest, generation = EXCLUDED.generation, state = EXCLUDED.state,
              resources = EXCLUDED.resources, errors = EXCLUDED.errors, timings = EXCLUDED.timings,
              observed_at = EXCLUDED.observed_at, received_at = EXCLUDED.received_at,
              sync_status = EXCLUDED.sync_status, health = EXCLUDED.health, health_message = EXCLUDED.health_message,
              drift = EXCLUDED.drift, orphaned = EXCLUDED.orphaned, trigger = EXCLUDED.trigger, sync_request = EXCLUDED.sync_request,
+             failure_class = EXCLUDED.failure_class,
              applied_at = GREATEST(target_status.applied_at, EXCLUDED.applied_at)
            WHERE EXCLUDED.generation > target_status.generation
               OR (EXCLUDED.generation = target_status.generation AND EXCLUDED.observed_at >= target_status.observed_at)`,
@@ -257,5 +261,6 @@ function toRow(r: StatusRecord) {
     orphaned: r.orphaned,
     trigger: r.trigger,
     sync_request: r.syncRequest,
+    failure_class: r.failureClass ?? null,
   };
 }

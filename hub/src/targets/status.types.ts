@@ -1,8 +1,14 @@
+import type { HealthName } from '@gitfleet/proto';
+
 /** Agent-reported action on one object (fleet.v1 ResourceAction, lower-case). */
 export type ResourceActionName = 'created' | 'configured' | 'unchanged' | 'pruned' | 'failed' | 'unspecified';
 
-/** Agent-reported sync state of one target (fleet.v1 SyncState). */
-export type SyncStateName = 'Synced' | 'Failed' | 'Deleted' | 'Unknown';
+/**
+ * Names of the fleet.v1 status enums, shared with the agent: HealthName and HEALTH_NAMES (worst
+ * first), SyncStatusName and SYNC_STATUS_NAMES (worst first), SyncStateName, FailureClassName.
+ */
+export { HEALTH_NAMES, SYNC_STATUS_NAMES, FAILURE_CLASS_NAMES } from '@gitfleet/proto';
+export type { FailureClassName, HealthName, SyncStateName, SyncStatusName } from '@gitfleet/proto';
 
 /** One object result as stored in jsonb and returned by the API. */
 export interface ResourceResultJson {
@@ -26,18 +32,6 @@ export interface TimingsJson {
   pruneMs: number;
   totalMs: number;
 }
-
-/** Health of an object, a target, a bundle or a cluster (fleet.v1 HealthStatus, kstatus-compatible). */
-export type HealthName = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
-
-/** Every health name, worst first (the roll-up rank; see status-mapping.ts HEALTH_RANK). */
-export const HEALTH_NAMES: readonly HealthName[] = ['Degraded', 'Missing', 'Unknown', 'Progressing', 'Suspended', 'Healthy'];
-
-/** How a target's live objects compare with its desired state (fleet.v1 SyncStatus); Unknown: no report says. */
-export type SyncStatusName = 'Synced' | 'OutOfSync' | 'Failed' | 'Unknown';
-
-/** Every sync status name, worst first. */
-export const SYNC_STATUS_NAMES: readonly SyncStatusName[] = ['Failed', 'OutOfSync', 'Unknown', 'Synced'];
 
 /** Health and its cause. */
 export interface HealthJson {

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintToNumber } from '../database/transformers.js';
-import type { HealthName, ObjectDriftJson, ObjectRefJson, ResourceResultJson, SyncStateName, SyncStatusName, TimingsJson } from './status.types.js';
+import type { FailureClassName, HealthName, ObjectDriftJson, ObjectRefJson, ResourceResultJson, SyncStateName, SyncStatusName, TimingsJson } from './status.types.js';
 
 /** Table `target_status`: the latest status report (highest generation) of one target. */
 @Entity({ name: 'target_status' })
@@ -66,4 +66,8 @@ export class TargetStatusEntity {
   /** observed_at of the latest report that applied the desired state; null when none did. */
   @Column({ name: 'applied_at', type: 'timestamptz', nullable: true })
   appliedAt: Date | null;
+
+  /** Class of the failure when state is Failed (terminal, waiting, transient); null otherwise or when the agent did not say. */
+  @Column({ name: 'failure_class', type: 'varchar', length: 16, nullable: true })
+  failureClass: FailureClassName | null;
 }

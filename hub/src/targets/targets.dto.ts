@@ -3,8 +3,9 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { NAME_PATTERN } from '@gitfleet/proto';
 import { ClusterView } from '../clusters/clusters.dto.js';
-import { HEALTH_NAMES, SYNC_STATUS_NAMES } from './status.types.js';
+import { FAILURE_CLASS_NAMES, HEALTH_NAMES, SYNC_STATUS_NAMES } from './status.types.js';
 import type {
+  FailureClassName,
   FieldDiffJson,
   HealthJson,
   HealthName,
@@ -122,6 +123,13 @@ export class AppliedView {
   @ApiProperty({ enum: ['Synced', 'Failed', 'Deleted', 'Unknown'] }) state: SyncStateName;
   @ApiProperty({ type: [ResourceView], description: 'worst health first' }) resources: ResourceView[];
   @ApiProperty({ type: [String] }) errors: string[];
+  @ApiProperty({
+    enum: FAILURE_CLASS_NAMES,
+    nullable: true,
+    type: String,
+    description: 'class of the failure when state is Failed (Flux kustomize-controller): terminal — only a new desired state helps (Stalled); waiting — a precondition is not met yet, requeued (Reconciling); transient — retried with backoff (Reconciling). null when the reconcile did not fail, or the agent did not say',
+  })
+  failureClass: FailureClassName | null;
   @ApiProperty({ description: 'what started the report: update, resync, drift, health, sync-request, delete ("" when not said)' }) trigger: string;
   @ApiProperty({ description: 'sync_request of the DesiredState the report acted on' }) syncRequest: number;
   @ApiProperty({
@@ -172,6 +180,13 @@ export class HistoryEntryView {
   @ApiProperty({ enum: ['Synced', 'Failed', 'Deleted', 'Unknown'] }) state: SyncStateName;
   @ApiProperty({ type: [ResourceView] }) resources: ResourceView[];
   @ApiProperty({ type: [String] }) errors: string[];
+  @ApiProperty({
+    enum: FAILURE_CLASS_NAMES,
+    nullable: true,
+    type: String,
+    description: 'class of the failure when state is Failed (Flux kustomize-controller): terminal — only a new desired state helps (Stalled); waiting — a precondition is not met yet, requeued (Reconciling); transient — retried with backoff (Reconciling). null when the reconcile did not fail, or the agent did not say',
+  })
+  failureClass: FailureClassName | null;
   @ApiProperty() observedAt: string;
   @ApiProperty() receivedAt: string;
   @ApiProperty({ enum: SYNC_STATUS_NAMES }) syncStatus: SyncStatusName;
