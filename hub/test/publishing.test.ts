@@ -14,6 +14,7 @@ import { ClustersRepository } from '../src/clusters/clusters.repository.js';
 import { dataSourceOptions } from '../src/data-source.js';
 import { defaultBundleToolkit } from '../src/deployments/bundle-toolkit.js';
 import { BundlesRepository } from '../src/bundles/bundles.repository.js';
+import { BundleDeployer } from '../src/deployments/bundle-deployer.service.js';
 import { BundleRenderer } from '../src/deployments/bundle-renderer.service.js';
 import { CommitSignaturePolicyService } from '../src/deployments/commit-signature-policy.service.js';
 import { DeploymentService } from '../src/deployments/deployment.service.js';
@@ -58,17 +59,19 @@ describe('publishing (real NATS + PostgreSQL)', () => {
     sources = new SourcesRepository(ds);
     const targets = new TargetsRepository(ds);
     const git = new GitRepository({ gitCacheDir: cacheDir });
+    const bundles = new BundlesRepository(ds);
+    const publisher = new DesiredStatePublisher(new PublishingRepository({ resources: res }), targets);
     service = new DeploymentService(
       sources,
       clusters,
       new ClusterGroupsRepository(ds),
-      new BundlesRepository(ds),
+      bundles,
       targets,
       git,
       defaultBundleToolkit,
-      new BundleRenderer(defaultBundleToolkit),
       new CommitSignaturePolicyService(sources, git),
-      new DesiredStatePublisher(new PublishingRepository({ resources: res }), targets),
+      new BundleDeployer(bundles, defaultBundleToolkit, new BundleRenderer(defaultBundleToolkit), publisher),
+      publisher,
       new TargetWriteLock(),
     );
     // a checkout with one bundle; the pipeline reads the working tree only

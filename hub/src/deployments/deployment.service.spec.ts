@@ -19,6 +19,7 @@ import { strictMock } from '../testing/strict-mock.js';
 import type { BundleEntity } from '../bundles/bundle.entity.js';
 import type { BundleToolkit } from './bundle-toolkit.js';
 import type { BundlesRepository } from '../bundles/bundles.repository.js';
+import { BundleDeployer } from './bundle-deployer.service.js';
 import { BundleRenderer } from './bundle-renderer.service.js';
 import { CommitSignaturePolicyService } from './commit-signature-policy.service.js';
 import { DeploymentService } from './deployment.service.js';
@@ -26,7 +27,7 @@ import { DesiredStatePublisher } from './desired-state-publisher.service.js';
 import { encodeManifest } from './desired-state.js';
 import { ManualSyncService } from './manual-sync.service.js';
 import { TargetWriteLock } from './target-write-lock.js';
-import { withdrawalKey } from './withdrawal.js';
+import { type WithdrawalGuard, withdrawalKey } from './withdrawal.js';
 
 Logger.overrideLogger(false);
 
@@ -130,12 +131,13 @@ interface Repos {
   git: GitRepository;
 }
 
-/** The pipeline run and manual sync over `r`, wired as DeploymentsModule does (one lock, one publisher). */
-function wire(r: Repos, kit: BundleToolkit, config?: ConstructorParameters<typeof DeploymentService>[11]) {
+/** The pipeline run and manual sync over `r`, wired as DeploymentsModule does (one lock, one publisher, one render cache). */
+function wire(r: Repos, kit: BundleToolkit, config?: { withdrawalGuard: WithdrawalGuard }) {
   const lock = new TargetWriteLock();
   const publisher = new DesiredStatePublisher(r.publishing, r.targets);
   const signatures = new CommitSignaturePolicyService(r.sources, r.git);
-  const service = new DeploymentService(r.sources, r.clusters, r.groups, r.bundles, r.targets, r.git, kit, new BundleRenderer(kit), signatures, publisher, lock, config);
+  const deployer = new BundleDeployer(r.bundles, kit, new BundleRenderer(kit), publisher);
+  const service = new DeploymentService(r.sources, r.clusters, r.groups, r.bundles, r.targets, r.git, kit, signatures, deployer, publisher, lock, config);
   return { service, sync: new ManualSyncService(r.targets, publisher, lock) };
 }
 

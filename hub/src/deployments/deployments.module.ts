@@ -5,6 +5,7 @@
  */
 import { Global, Module } from '@nestjs/common';
 import { ManualSync, Pipeline } from '../pipeline.js';
+import { BundleDeployer } from './bundle-deployer.service.js';
 import { BundleRenderer } from './bundle-renderer.service.js';
 import { BUNDLE_TOOLKIT, defaultBundleToolkit } from './bundle-toolkit.js';
 import { CommitSignaturePolicyService } from './commit-signature-policy.service.js';
@@ -16,7 +17,7 @@ import { TargetWriteLock } from './target-write-lock.js';
 /**
  * The pipeline runs (DeploymentService, as `Pipeline`) and manual sync (ManualSyncService, as
  * `ManualSync`) for the whole hub, with the services they share: the target write lock, the
- * desired-state publisher, the renderer and the commit-signature policy.
+ * desired-state publisher, the bundle deployer and its renderer, and the commit-signature policy.
  */
 @Global()
 @Module({
@@ -25,6 +26,7 @@ import { TargetWriteLock } from './target-write-lock.js';
     ManualSyncService,
     TargetWriteLock,
     DesiredStatePublisher,
+    BundleDeployer,
     BundleRenderer,
     CommitSignaturePolicyService,
     { provide: Pipeline, useExisting: DeploymentService },

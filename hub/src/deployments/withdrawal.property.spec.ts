@@ -18,6 +18,7 @@ import { strictMock } from '../testing/strict-mock.js';
 import type { BundleEntity } from '../bundles/bundle.entity.js';
 import type { BundleToolkit } from './bundle-toolkit.js';
 import type { BundlesRepository } from '../bundles/bundles.repository.js';
+import { BundleDeployer } from './bundle-deployer.service.js';
 import { BundleRenderer } from './bundle-renderer.service.js';
 import { CommitSignaturePolicyService } from './commit-signature-policy.service.js';
 import { DeploymentService } from './deployment.service.js';
@@ -91,17 +92,19 @@ async function withdrawnAfter(previous: GitBundle[], next: GitBundle[], scanFail
   const sources = strictMock<SourcesRepository>('sources', { list: async () => [source], saveWithdrawalHold: async () => undefined });
   const targetsRepo = strictMock<TargetsRepository>('targets', { list: async () => targets, upsert: async () => undefined, delete: async () => undefined, lastGeneration: async () => 0 });
   const git = strictMock<GitRepository>('git', { withCheckout: async <T>(name: string, fn: (dir: string, head: string | undefined) => Promise<T>) => fn(`/checkouts/${name}`, REV) });
+  const bundlesRepo = strictMock<BundlesRepository>('bundles', { listAll: async () => bundles, upsert: async () => undefined, delete: async () => undefined });
+  const publisher = new DesiredStatePublisher(publishing, targetsRepo);
   const service = new DeploymentService(
     sources,
     strictMock<ClustersRepository>('clusters', { list: async () => CLUSTERS.map((name) => ({ name, labels: {}, createdAt: new Date(0), lastSeenAt: null, agentVersion: null, kubernetesVersion: null })) }),
     strictMock<ClusterGroupsRepository>('groups', { list: async () => [] }),
-    strictMock<BundlesRepository>('bundles', { listAll: async () => bundles, upsert: async () => undefined, delete: async () => undefined }),
+    bundlesRepo,
     targetsRepo,
     git,
     toolkit,
-    new BundleRenderer(toolkit),
     new CommitSignaturePolicyService(sources, git),
-    new DesiredStatePublisher(publishing, targetsRepo),
+    new BundleDeployer(bundlesRepo, toolkit, new BundleRenderer(toolkit), publisher),
+    publisher,
     new TargetWriteLock(),
     // no guard: the property is about which targets may be withdrawn at all
     { withdrawalGuard: { share: 1, min: 1 } },
