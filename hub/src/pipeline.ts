@@ -1,7 +1,9 @@
 /**
- * The deployment pipeline as the rest of the hub sees it: a run for a source (or every source)
- * and a manual sync of one bundle. Implemented by `deployments/DeploymentService` and provided
- * globally by `DeploymentsModule` under this class as token.
+ * The deployment pipeline as the rest of the hub sees it, two ports: `Pipeline`, a run for a
+ * source (or every source), implemented by `deployments/DeploymentService`; and `ManualSync`, a
+ * manual sync of one bundle, implemented by `deployments/ManualSyncService`. Both are provided
+ * globally by `DeploymentsModule` under these classes as tokens; a manual sync and a run never
+ * write targets at the same time.
  *
  * Why a port: the pipeline reads sources, clusters, targets and bundles, so those folders must
  * not import `deployments/` back (the hub's folders point one way, issue #10). A change there
@@ -33,7 +35,7 @@ export interface SyncedTarget {
   generation: number;
 }
 
-/** The pipeline's entry points (token and type). */
+/** The pipeline's run entry point (token and type). */
 export abstract class Pipeline {
   /**
    * Queues a run for `source` (or every source when omitted) and resolves with the result of
@@ -42,12 +44,16 @@ export abstract class Pipeline {
    *   the hub is shutting down.
    */
   abstract trigger(source?: string): Promise<PipelineResult>;
+}
 
+/** Manual sync of a bundle's targets (token and type); serialised with pipeline runs. */
+export abstract class ManualSync {
   /**
    * Manual sync of one bundle's targets (all of them, or the one on `cluster`): each gets
    * sync_request + 1 and generation + 1 and its desired state is written again.
    * `bundle.path` is the bundle's directory.
-   * @throws NotFoundError when `cluster` is given and the bundle has no target there.
+   * @throws NotFoundError when `cluster` is given and the bundle has no target there; Error when
+   *   the hub is shutting down.
    */
   abstract requestSync(bundle: { id: string; path: string }, cluster?: string): Promise<SyncedTarget[]>;
 }

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { BundleError } from '../src/rendering/bundle-error.js';
 import { PLAIN_HTTP_REGISTRIES_ENV, type HelmVariant } from '../src/rendering/helm.js';
 import { renderBundle, type RenderedObject } from '../src/rendering/render.js';
-import { encodeManifest } from '../src/deployments/deployment.service.js';
+import { encodeManifest } from '../src/deployments/desired-state.js';
 import { loadTestbed, type Testbed } from './support/testbed.js';
 
 const run = promisify(execFile);

@@ -14,7 +14,12 @@ import { ClustersRepository } from '../src/clusters/clusters.repository.js';
 import { dataSourceOptions } from '../src/data-source.js';
 import { defaultBundleToolkit } from '../src/deployments/bundle-toolkit.js';
 import { BundlesRepository } from '../src/bundles/bundles.repository.js';
+import { BundleDeployer } from '../src/deployments/bundle-deployer.service.js';
+import { BundleRenderer } from '../src/deployments/bundle-renderer.service.js';
+import { CommitSignaturePolicyService } from '../src/deployments/commit-signature-policy.service.js';
 import { DeploymentService } from '../src/deployments/deployment.service.js';
+import { DesiredStatePublisher } from '../src/deployments/desired-state-publisher.service.js';
+import { TargetWriteLock } from '../src/deployments/target-write-lock.js';
 import { connectAndEnsure, type NatsResources } from '../src/nats/nats.service.js';
 import { PublishingRepository } from '../src/publishing/publishing.repository.js';
 import { GitRepository } from '../src/sources/git.repository.js';
@@ -52,15 +57,22 @@ describe('publishing (real NATS + PostgreSQL)', () => {
     cacheDir = mkdtempSync(join(tmpdir(), 'gitfleet-hub-cache-'));
     clusters = new ClustersRepository(ds);
     sources = new SourcesRepository(ds);
+    const targets = new TargetsRepository(ds);
+    const git = new GitRepository({ gitCacheDir: cacheDir });
+    const bundles = new BundlesRepository(ds);
+    const publisher = new DesiredStatePublisher(new PublishingRepository({ resources: res }), targets);
     service = new DeploymentService(
       sources,
       clusters,
       new ClusterGroupsRepository(ds),
-      new BundlesRepository(ds),
-      new TargetsRepository(ds),
-      new PublishingRepository({ resources: res }),
-      new GitRepository({ gitCacheDir: cacheDir }),
+      bundles,
+      targets,
+      git,
       defaultBundleToolkit,
+      new CommitSignaturePolicyService(sources, git),
+      new BundleDeployer(bundles, defaultBundleToolkit, new BundleRenderer(defaultBundleToolkit), publisher),
+      publisher,
+      new TargetWriteLock(),
     );
     // a checkout with one bundle; the pipeline reads the working tree only
     write('apps/web/fleet.yaml', 'defaultNamespace: web\n');

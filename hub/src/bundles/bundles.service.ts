@@ -8,7 +8,7 @@ import { TargetsService } from '../targets/targets.service.js';
 import type { BundleEntity } from './bundle.entity.js';
 import type { BundleView, SyncResultView } from './bundles.dto.js';
 import { BundlesRepository } from './bundles.repository.js';
-import { Pipeline } from '../pipeline.js';
+import { ManualSync } from '../pipeline.js';
 
 /** Bundles: read side with fleet-wide health/sync roll-ups (the pipeline writes them), and manual sync. */
 @Injectable()
@@ -17,7 +17,7 @@ export class BundlesService {
     private readonly bundles: BundlesRepository,
     private readonly statuses: StatusRepository,
     private readonly targets: TargetsService,
-    private readonly deployments: Pipeline,
+    private readonly manualSync: ManualSync,
   ) {}
 
   /** Every bundle with its target count, health roll-up (no per-target list) and sync counts. */
@@ -42,13 +42,13 @@ export class BundlesService {
 
   /**
    * Manual sync: every target of the bundle (or the one on `cluster`) gets sync_request + 1 and
-   * is republished with generation + 1 (Pipeline.requestSync).
+   * is republished with generation + 1 (ManualSync.requestSync).
    * @throws NotFoundError for an unknown bundle, or a cluster the bundle does not target
    */
   async sync(id: string, cluster?: string): Promise<SyncResultView> {
     const b = await this.bundles.getWithTargetCount(id);
     if (!b) throw new NotFoundError('bundle', id);
-    return { targets: await this.deployments.requestSync({ id: b.id, path: b.path }, cluster) };
+    return { targets: await this.manualSync.requestSync({ id: b.id, path: b.path }, cluster) };
   }
 }
 

@@ -19,8 +19,15 @@ import { strictMock } from '../testing/strict-mock.js';
 import type { BundleEntity } from '../bundles/bundle.entity.js';
 import type { BundleToolkit } from './bundle-toolkit.js';
 import type { BundlesRepository } from '../bundles/bundles.repository.js';
-import { DeploymentService, encodeManifest } from './deployment.service.js';
-import { withdrawalKey } from './withdrawal.js';
+import { BundleDeployer } from './bundle-deployer.service.js';
+import { BundleRenderer } from './bundle-renderer.service.js';
+import { CommitSignaturePolicyService } from './commit-signature-policy.service.js';
+import { DeploymentService } from './deployment.service.js';
+import { DesiredStatePublisher } from './desired-state-publisher.service.js';
+import { encodeManifest } from './desired-state.js';
+import { ManualSyncService } from './manual-sync.service.js';
+import { TargetWriteLock } from './target-write-lock.js';
+import { type WithdrawalGuard, withdrawalKey } from './withdrawal.js';
 
 Logger.overrideLogger(false);
 
@@ -110,8 +117,28 @@ function build(s: Setup) {
       ...(s.commit ? { readCommit: async () => s.commit! } : {}),
     }),
   };
-  const service = new DeploymentService(repos.sources, repos.clusters, repos.groups, repos.bundles, repos.targets, repos.publishing, repos.git, s.toolkit);
-  return { service, toolkit: s.toolkit, ...repos };
+  const { service, sync } = wire(repos, s.toolkit);
+  return { service, sync, toolkit: s.toolkit, ...repos };
+}
+
+interface Repos {
+  sources: SourcesRepository;
+  clusters: ClustersRepository;
+  groups: ClusterGroupsRepository;
+  bundles: BundlesRepository;
+  targets: TargetsRepository;
+  publishing: PublishingRepository;
+  git: GitRepository;
+}
+
+/** The pipeline run and manual sync over `r`, wired as DeploymentsModule does (one lock, one publisher, one render cache). */
+function wire(r: Repos, kit: BundleToolkit, config?: { withdrawalGuard: WithdrawalGuard }) {
+  const lock = new TargetWriteLock();
+  const publisher = new DesiredStatePublisher(r.publishing, r.targets);
+  const signatures = new CommitSignaturePolicyService(r.sources, r.git);
+  const deployer = new BundleDeployer(r.bundles, kit, new BundleRenderer(kit), publisher);
+  const service = new DeploymentService(r.sources, r.clusters, r.groups, r.bundles, r.targets, r.git, kit, signatures, deployer, publisher, lock, config);
+  return { service, sync: new ManualSyncService(r.targets, publisher, lock) };
 }
 
 /** The tombstones written (KV key, generation, reason), in order. */
@@ -328,7 +355,7 @@ describe('DeploymentService', () => {
     const rows = [publishedRow('c1', 'src-web', 'web', REV1, 3), { ...publishedRow('c2', 'src-web', 'web', REV1, 7), syncRequest: 4 }];
     const t = build({ targets: rows, toolkit: toolkit([]) });
     t.targets.list.mock.mockImplementation(async (filter?: { cluster?: string; bundleId?: string }) => rows.filter((r) => !filter?.cluster || r.cluster === filter.cluster));
-    const out = await t.service.requestSync({ id: 'src-web', path: 'web' });
+    const out = await t.sync.requestSync({ id: 'src-web', path: 'web' });
 
     assert.deepEqual(out, [
       { cluster: 'c1', bundleId: 'src-web', syncRequest: 1, generation: 4 },
@@ -338,9 +365,9 @@ describe('DeploymentService', () => {
     assert.deepEqual([ds.cluster, ds.generation, ds.syncRequest, ds.digest, ds.revision, ds.path], ['c2', 8n, 5n, rows[1]!.digest, REV1, 'web']);
     assert.deepEqual(t.targets.upsert.mock.calls.map((c) => [c.arguments[0].generation, c.arguments[0].syncRequest]), [[4, 1], [8, 5]]);
 
-    const one = await t.service.requestSync({ id: 'src-web', path: 'web' }, 'c1');
+    const one = await t.sync.requestSync({ id: 'src-web', path: 'web' }, 'c1');
     assert.deepEqual(one.map((x) => x.cluster), ['c1']);
-    await assert.rejects(t.service.requestSync({ id: 'src-web', path: 'web' }, 'c9'), /target "c9\/src-web" not found/);
+    await assert.rejects(t.sync.requestSync({ id: 'src-web', path: 'web' }, 'c9'), /target "c9\/src-web" not found/);
   });
 
   it('helm bundles: release name defaults to the bundle id; clusters with equal resolved values share one render', async () => {
@@ -564,9 +591,84 @@ describe('DeploymentService commit signature policy (Flux verify mode HEAD)', ()
 
     it('the guard share and minimum come from the configuration', async () => {
       const t = build({ clusters: many(3), bundles: [bundleRow('src-web', 'web')], targets: rows(3, 'src-web', 'web'), toolkit: toolkit([]) });
-      const strict = new DeploymentService(t.sources, t.clusters, t.groups, t.bundles, t.targets, t.publishing, t.git, t.toolkit, { withdrawalGuard: { share: 0.1, min: 2 } });
+      const strict = wire(t, t.toolkit, { withdrawalGuard: { share: 0.1, min: 2 } }).service;
       assert.equal((await strict.trigger()).deleted, 0);
       assert.equal(t.sources.saveWithdrawalHold.mock.callCount(), 1);
     });
+  });
+});
+
+describe('pipeline runs and manual syncs take turns (TargetWriteLock)', () => {
+  /** A promise and the function that resolves it. */
+  function gate() {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    return { open, opened };
+  }
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  /** A toolkit whose scan signals `scanning` and then waits for `release`. */
+  function slowScan(scanning: ReturnType<typeof gate>, release: ReturnType<typeof gate>): BundleToolkit {
+    return {
+      ...toolkit([]),
+      scanBundles: async () => {
+        scanning.open();
+        await release.opened;
+        return [scanned('web')];
+      },
+    };
+  }
+
+  it('a manual sync asked for during a run starts once the run is done', async () => {
+    const scanning = gate();
+    const release = gate();
+    const t = build({ targets: [publishedRow('c1', 'src-web', 'web', REV1, 3)], toolkit: slowScan(scanning, release) });
+    const run = t.service.trigger();
+    await scanning.opened;
+    const sync = t.sync.requestSync({ id: 'src-web', path: 'web' });
+    await settle();
+    assert.equal(t.targets.list.mock.callCount(), 1, 'only the run has read the targets: the sync waits');
+    release.open();
+    await Promise.all([run, sync]);
+    // the run publishes c2 (new; c1 is unchanged), then the sync republishes c1 with sync_request 1
+    assert.deepEqual(t.publishing.putDesiredState.mock.calls.map((c) => [c.arguments[0], c.arguments[1].syncRequest]), [['c2.src-web', 0n], ['c1.src-web', 1n]]);
+  });
+
+  it('a run triggered during a manual sync starts once the sync is done', async () => {
+    const writing = gate();
+    const release = gate();
+    const t = build({ targets: [publishedRow('c1', 'src-web', 'web', REV1, 3)], toolkit: toolkit([scanned('web')]) });
+    t.publishing.putDesiredState.mock.mockImplementation(async () => {
+      writing.open();
+      await release.opened;
+      return 1;
+    });
+    const sync = t.sync.requestSync({ id: 'src-web', path: 'web' });
+    await writing.opened;
+    const run = t.service.trigger();
+    await settle();
+    assert.equal(t.sources.list.mock.callCount(), 0, 'the run waits for the sync');
+    release.open();
+    await Promise.all([sync, run]);
+    assert.equal(t.sources.list.mock.callCount(), 1);
+  });
+
+  it('shutdown refuses new runs and manual syncs, and waits for the running run', async () => {
+    const scanning = gate();
+    const release = gate();
+    const t = build({ toolkit: slowScan(scanning, release) });
+    const run = t.service.trigger();
+    await scanning.opened;
+    let closed = false;
+    const shutdown = t.service.beforeApplicationShutdown().then(() => (closed = true));
+    await assert.rejects(t.service.trigger(), /hub is shutting down/);
+    await assert.rejects(t.sync.requestSync({ id: 'src-web', path: 'web' }), /hub is shutting down/);
+    await settle();
+    assert.equal(closed, false, 'shutdown waits for the run');
+    release.open();
+    assert.equal((await run).published, 2);
+    await shutdown;
+    assert.equal(closed, true);
   });
 });

@@ -1,17 +1,38 @@
 /**
  * Deployments: the pipeline from a source revision to published targets. Global, so that the
  * folders it reads (sources, clusters, status, bundles, enrollment) reach it through the
- * `Pipeline` token without importing this folder.
+ * `Pipeline` and `ManualSync` tokens without importing this folder.
  */
 import { Global, Module } from '@nestjs/common';
-import { Pipeline } from '../pipeline.js';
+import { ManualSync, Pipeline } from '../pipeline.js';
+import { BundleDeployer } from './bundle-deployer.service.js';
+import { BundleRenderer } from './bundle-renderer.service.js';
 import { BUNDLE_TOOLKIT, defaultBundleToolkit } from './bundle-toolkit.js';
+import { CommitSignaturePolicyService } from './commit-signature-policy.service.js';
 import { DeploymentService } from './deployment.service.js';
+import { DesiredStatePublisher } from './desired-state-publisher.service.js';
+import { ManualSyncService } from './manual-sync.service.js';
+import { TargetWriteLock } from './target-write-lock.js';
 
-/** The pipeline (DeploymentService), provided as `Pipeline` to the whole hub. */
+/**
+ * The pipeline runs (DeploymentService, as `Pipeline`) and manual sync (ManualSyncService, as
+ * `ManualSync`) for the whole hub, with the services they share: the target write lock, the
+ * desired-state publisher, the bundle deployer and its renderer, and the commit-signature policy.
+ */
 @Global()
 @Module({
-  providers: [DeploymentService, { provide: Pipeline, useExisting: DeploymentService }, { provide: BUNDLE_TOOLKIT, useValue: defaultBundleToolkit }],
-  exports: [Pipeline],
+  providers: [
+    DeploymentService,
+    ManualSyncService,
+    TargetWriteLock,
+    DesiredStatePublisher,
+    BundleDeployer,
+    BundleRenderer,
+    CommitSignaturePolicyService,
+    { provide: Pipeline, useExisting: DeploymentService },
+    { provide: ManualSync, useExisting: ManualSyncService },
+    { provide: BUNDLE_TOOLKIT, useValue: defaultBundleToolkit },
+  ],
+  exports: [Pipeline, ManualSync],
 })
 export class DeploymentsModule {}

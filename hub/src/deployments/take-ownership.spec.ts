@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TargetEntity } from '../targets/target.entity.js';
-import { desiredStateOf } from './deployment.service.js';
+import { desiredStateOf } from './desired-state.js';
 
 const row = (over: Partial<TargetEntity> = {}): TargetEntity => ({
   cluster: 'c1', bundleId: 'src-web', source: 'src', revision: 'r1', digest: 'sha256-1', generation: 3, targetNamespace: '', defaultNamespace: '',

@@ -18,7 +18,13 @@ import { strictMock } from '../testing/strict-mock.js';
 import type { BundleEntity } from '../bundles/bundle.entity.js';
 import type { BundleToolkit } from './bundle-toolkit.js';
 import type { BundlesRepository } from '../bundles/bundles.repository.js';
-import { DeploymentService, encodeManifest } from './deployment.service.js';
+import { BundleDeployer } from './bundle-deployer.service.js';
+import { BundleRenderer } from './bundle-renderer.service.js';
+import { CommitSignaturePolicyService } from './commit-signature-policy.service.js';
+import { DeploymentService } from './deployment.service.js';
+import { DesiredStatePublisher } from './desired-state-publisher.service.js';
+import { encodeManifest } from './desired-state.js';
+import { TargetWriteLock } from './target-write-lock.js';
 
 Logger.overrideLogger(false);
 
@@ -83,15 +89,23 @@ async function withdrawnAfter(previous: GitBundle[], next: GitBundle[], scanFail
     credentialsEnc: null, webhookSecretEnc: null, commitSignatures: null, commitSignature: null, kustomizeRemoteBases: false, withdrawalHold: null, withdrawalConfirmation: null, createdAt: new Date(0),
   };
   const publishing = strictMock<PublishingRepository>('publishing', { putBundleIfAbsent: async () => true, lastPublishedGeneration: async () => 0, putDesiredState: async () => 1 });
+  const sources = strictMock<SourcesRepository>('sources', { list: async () => [source], saveWithdrawalHold: async () => undefined });
+  const targetsRepo = strictMock<TargetsRepository>('targets', { list: async () => targets, upsert: async () => undefined, delete: async () => undefined, lastGeneration: async () => 0 });
+  const git = strictMock<GitRepository>('git', { withCheckout: async <T>(name: string, fn: (dir: string, head: string | undefined) => Promise<T>) => fn(`/checkouts/${name}`, REV) });
+  const bundlesRepo = strictMock<BundlesRepository>('bundles', { listAll: async () => bundles, upsert: async () => undefined, delete: async () => undefined });
+  const publisher = new DesiredStatePublisher(publishing, targetsRepo);
   const service = new DeploymentService(
-    strictMock<SourcesRepository>('sources', { list: async () => [source], saveWithdrawalHold: async () => undefined }),
+    sources,
     strictMock<ClustersRepository>('clusters', { list: async () => CLUSTERS.map((name) => ({ name, labels: {}, createdAt: new Date(0), lastSeenAt: null, agentVersion: null, kubernetesVersion: null })) }),
     strictMock<ClusterGroupsRepository>('groups', { list: async () => [] }),
-    strictMock<BundlesRepository>('bundles', { listAll: async () => bundles, upsert: async () => undefined, delete: async () => undefined }),
-    strictMock<TargetsRepository>('targets', { list: async () => targets, upsert: async () => undefined, delete: async () => undefined, lastGeneration: async () => 0 }),
-    publishing,
-    strictMock<GitRepository>('git', { withCheckout: async <T>(name: string, fn: (dir: string, head: string | undefined) => Promise<T>) => fn(`/checkouts/${name}`, REV) }),
+    bundlesRepo,
+    targetsRepo,
+    git,
     toolkit,
+    new CommitSignaturePolicyService(sources, git),
+    new BundleDeployer(bundlesRepo, toolkit, new BundleRenderer(toolkit), publisher),
+    publisher,
+    new TargetWriteLock(),
     // no guard: the property is about which targets may be withdrawn at all
     { withdrawalGuard: { share: 1, min: 1 } },
   );

@@ -1,11 +1,12 @@
 /**
  * Withdrawal decisions of the deployment pipeline, pure: which id each scanned bundle has, which
- * known bundles a scan proves gone, and whether a set of withdrawals crosses the mass-deletion
- * guard. Deleting is the most dangerous thing gitfleet does, so every rule here leans to keeping:
+ * known bundles a scan proves gone, which targets a commit plans to withdraw, and what the
+ * mass-deletion guard makes of that plan. Deleting is the most dangerous thing gitfleet does, so every rule here leans to keeping:
  * a bundle is gone only when a scan that identified every bundle without doubt lacks it, and a
  * change that withdraws a large share of a source's targets waits for an operator.
  */
 import type { ScannedBundle } from '../rendering/index.js';
+import type { WithdrawalConfirmation, WithdrawalHold } from '../sources/source.entity.js';
 
 /** A scanned bundle and the id it is reconciled under. */
 export interface IdentifiedBundle {
@@ -92,6 +93,40 @@ export interface PlannedWithdrawal {
   reason: string;
 }
 
+/**
+ * The withdrawals planned for bundle `bundleId`'s published targets (`existing`) on clusters
+ * its targeting at `revision` no longer resolves (`resolvedClusters`: cluster relabelled,
+ * customization doNotDeploy, ...), in `existing` order.
+ */
+export function untargetedWithdrawals(
+  bundleId: string,
+  revision: string,
+  existing: ReadonlyArray<{ cluster: string }>,
+  resolvedClusters: ReadonlySet<string>,
+): PlannedWithdrawal[] {
+  return existing
+    .filter((e) => !resolvedClusters.has(e.cluster))
+    .map((e) => ({ cluster: e.cluster, bundleId, reason: `cluster ${e.cluster} is no longer targeted by bundle ${bundleId} at ${revision.slice(0, 7)}` }));
+}
+
+/**
+ * The withdrawals planned for every live target of the bundles a scan at `revision` proved
+ * removed from Git (`gone`, from `goneBundles`): per gone bundle, its targets in `live` order.
+ */
+export function goneWithdrawals(
+  gone: ReadonlyArray<{ id: string; path: string }>,
+  live: ReadonlyArray<{ cluster: string; bundleId: string }>,
+  revision: string,
+): PlannedWithdrawal[] {
+  const planned: PlannedWithdrawal[] = [];
+  for (const b of gone) {
+    for (const t of live) {
+      if (t.bundleId === b.id) planned.push({ cluster: t.cluster, bundleId: t.bundleId, reason: `bundle directory ${b.path || '.'} left Git at ${revision.slice(0, 7)}` });
+    }
+  }
+  return planned;
+}
+
 /** Mass-deletion guard settings (GITFLEET_WITHDRAWAL_GUARD_SHARE, GITFLEET_WITHDRAWAL_GUARD_MIN). */
 export interface WithdrawalGuard {
   /** share of a source's targets, 0..1, that one change may withdraw without confirmation (0.5) */
@@ -121,4 +156,62 @@ export function coveredByConfirmation(planned: readonly PlannedWithdrawal[], con
   if (!confirmed) return false;
   const ok = new Set(confirmed);
   return planned.every((w) => ok.has(withdrawalKey(w)));
+}
+
+/** What the mass-deletion guard decides for one source's planned withdrawals (`guardVerdict`). */
+export type GuardVerdict =
+  | {
+      /** the plan may be withdrawn now */
+      withdraw: true;
+      /** the source has a hold or confirmation that no longer applies: clear both */
+      clearHold: boolean;
+      /** the plan is not empty and an operator's confirmation covers it (worth a warning) */
+      confirmed: boolean;
+    }
+  | {
+      /** nothing may be withdrawn until an operator confirms */
+      withdraw: false;
+      /**
+       * the hold to record on the source (replacing any confirmation: a confirmation of another
+       * set does not carry over); null when the same hold is recorded already
+       */
+      hold: WithdrawalHold | null;
+    };
+
+/**
+ * The mass-deletion guard on a source's `planned` withdrawals at `revision`, out of its `total`
+ * published targets: they may go when nothing is planned, the plan stays under the guard
+ * (`crossesGuard`), or the source's `confirmation` covers every planned withdrawal. Otherwise
+ * the plan is held; a new hold (at `now`, naming the confirm-withdrawal endpoint) unless the
+ * source's `hold` already holds the same targets at the same revision.
+ */
+export function guardVerdict(input: {
+  source: string;
+  revision: string;
+  planned: readonly PlannedWithdrawal[];
+  total: number;
+  hold: WithdrawalHold | null;
+  confirmation: WithdrawalConfirmation | null;
+  guard: WithdrawalGuard;
+  now: Date;
+}): GuardVerdict {
+  const { source, revision, planned, total, hold, confirmation, guard } = input;
+  const confirmed = coveredByConfirmation(planned, confirmation?.targets);
+  if (planned.length === 0 || confirmed || !crossesGuard(planned.length, total, guard)) {
+    return { withdraw: true, clearHold: !!(hold || confirmation), confirmed: confirmed && planned.length > 0 };
+  }
+  const keys = planned.map(withdrawalKey).sort();
+  const same = hold && hold.revision === revision && JSON.stringify(hold.targets.map(withdrawalKey).sort()) === JSON.stringify(keys);
+  if (same) return { withdraw: false, hold: null };
+  const pct = Math.round(guard.share * 100);
+  return {
+    withdraw: false,
+    hold: {
+      revision,
+      heldAt: input.now.toISOString(),
+      total,
+      reason: `would withdraw ${planned.length} of ${total} targets (the guard holds more than ${pct} % and at least ${guard.min}); confirm with POST /api/v1/sources/${source}/confirm-withdrawal`,
+      targets: [...planned],
+    },
+  };
 }
