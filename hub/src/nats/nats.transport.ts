@@ -75,10 +75,12 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
 
   /**
    * Starts every handler's consumer or subscription, then calls `callback()`; calls
-   * `callback(err)` when one cannot start (an event handler without `stream`, NATS not connected).
+   * `callback(err)` when one cannot start (an event handler without `stream`, NATS not
+   * connected, already listening).
    */
   listen(callback: (err?: unknown) => void): void {
     try {
+      if (this.consumers.length > 0 || this.subscriptions.length > 0) throw new Error('NatsTransport is already listening');
       const { nc } = this.nats.resources;
       const handlers = [...this.messageHandlers.entries()];
       for (const [pattern, handler] of handlers) {
