@@ -9,6 +9,7 @@ import type { HubConfig } from './config/config.js';
 import { DatabaseModule } from './database.module.js';
 import { DeploymentsModule } from './deployments/deployments.module.js';
 import { EnrollmentModule } from './enrollment/enrollment.module.js';
+import { MessagingModule } from './messaging/messaging.module.js';
 import { NatsAuthModule } from './nats-auth/nats-auth.module.js';
 import { NatsModule } from './nats/nats.module.js';
 import { BundleGcModule } from './publishing/bundle-gc.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
         NatsModule,
         NatsAuthModule,
         ApiModule,
+        MessagingModule.forRoot(config),
         AuthModule,
         DeploymentsModule,
         SourcesModule,

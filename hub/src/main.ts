@@ -2,7 +2,7 @@
 /**
  * gitfleet hub entry point: `node hub/dist/src/main.js`. Validates the configuration (exit 2
  * with a clear message when invalid), then starts the NestJS app (migrations, NATS resources,
- * pollers, status consumer, admin API).
+ * pollers, then the NATS handlers: status consumer, credentials requests; then the admin API).
  *
  * Subcommand: `node hub/dist/src/main.js nats-bootstrap --out <dir> [--force]` writes the NATS
  * operator-mode keys and server config instead (nats-auth/cli.ts) and exits.

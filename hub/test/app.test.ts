@@ -209,6 +209,10 @@ describe('hub app (HTTP, real Git server, NATS, PostgreSQL)', () => {
     assert.equal((await api('DELETE', '/api/v1/clusters/kv-c')).status, 204);
   });
 
+  it('does not answer credentials requests without NATS operator mode (no subscriber on fleet.credentials.*)', async () => {
+    await assert.rejects(nc.request('fleet.credentials.kv-c', new Uint8Array(), { timeout: 2000 }), /no responders/i);
+  });
+
   it('records a fetch error on the source without touching published targets', async () => {
     const tb = await loadTestbed();
     const s = await api('POST', '/api/v1/sources', { name: 'broken', url: `${tb.gitUrl}/does-not-exist-${repoName}.git`, pollIntervalSeconds: 3600 });

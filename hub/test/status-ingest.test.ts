@@ -2,7 +2,8 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Logger } from '@nestjs/common';
+import { Logger, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import {
   CONTRACT_VERSION,
@@ -20,10 +21,11 @@ import {
 } from '@gitfleet/proto';
 import { ClustersRepository } from '../src/clusters/clusters.repository.js';
 import { dataSourceOptions } from '../src/data-source.js';
+import { StatusHandlers } from '../src/messaging/status.handlers.js';
 import { connectAndEnsure, type NatsResources } from '../src/nats/nats.service.js';
+import { NatsTransport } from '../src/nats/nats.transport.js';
 import { DeadLettersRepository } from '../src/status/dead-letters.repository.js';
 import { StatusIngestService } from '../src/status/status-ingest.service.js';
-import { StatusStreamRepository } from '../src/status/status-stream.repository.js';
 import { StatusRepository } from '../src/targets/status.repository.js';
 import type { TargetEntity } from '../src/targets/target.entity.js';
 import { toTargetView } from '../src/targets/targets.service.js';
@@ -59,7 +61,8 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
   let ds: DataSource;
   let nats: NatsServer;
   let res: NatsResources;
-  let stream: StatusStreamRepository;
+  let transport: NatsTransport;
+  let handlers: INestMicroservice;
   let ingest: StatusIngestService;
   let triggers = 0;
 
@@ -75,15 +78,17 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
     await new ClustersRepository(ds).create('c2', {});
     nats = await NatsServer.start(tb.binDir, { name: 'hub-test' });
     res = await connectAndEnsure([nats.url], 'gitfleet-hub-test');
-    stream = new StatusStreamRepository({ resources: res });
-    ingest = new StatusIngestService(stream, new StatusRepository(ds), new ClustersRepository(ds), { trigger: async () => (triggers++, PIPELINE_RESULT) }, new DeadLettersRepository(ds), {
+    ingest = new StatusIngestService(new StatusRepository(ds), new ClustersRepository(ds), { trigger: async () => (triggers++, PIPELINE_RESULT) }, new DeadLettersRepository(ds), {
       retry: { maxDeliveries: 4, baseDelayMs: 200, maxDelayMs: 1000 },
     });
-    ingest.onApplicationBootstrap();
+    // the app's wiring: the status handler (messaging/) on the NATS transport, as a Nest microservice
+    transport = new NatsTransport({ resources: res });
+    handlers = await NestFactory.createMicroservice({ module: class StatusHandlersTestModule {}, controllers: [StatusHandlers], providers: [{ provide: StatusIngestService, useValue: ingest }] }, { strategy: transport, logger: false });
+    await handlers.listen();
   });
 
   after(async () => {
-    await ingest?.onApplicationShutdown();
+    await handlers?.close();
     await res?.nc.close();
     await nats?.dispose();
     await ds?.destroy();
@@ -277,10 +282,10 @@ describe('status ingestion (real NATS + PostgreSQL)', () => {
       }));
     });
     // publish first with the consumer paused by stopping the service, then measure the drain alone
-    await ingest.onApplicationShutdown();
+    await transport.close();
     for (let i = 0; i < n; i += 500) await Promise.all(messages.slice(i, i + 500).map((m, j) => res.js.publish(statusSubject('c1'), m, { msgID: `tp-${i + j}` })));
     const started = performance.now();
-    ingest.onApplicationBootstrap();
+    await new Promise<void>((resolve, reject) => transport.listen((err) => (err ? reject(err) : resolve())));
     await waitFor('all stored', async () => Number((await ds.query(`SELECT count(*) AS n FROM status_history WHERE report_id LIKE 'tp-%'`))[0].n) === n, 60_000);
     const seconds = (performance.now() - started) / 1000;
     t.diagnostic(`${n} reports stored in ${seconds.toFixed(2)} s: ${Math.round(n / seconds)} reports/s`);

@@ -2,9 +2,10 @@
  * Answers agents' CredentialsRequests (rotation) on `fleet.credentials.<cluster>`. In NATS
  * operator mode only the agent of `<cluster>` may publish there (its user JWT's permissions), so
  * the subject, not the message, says who asks; a request naming another cluster is refused.
+ * The subscription is messaging/credentials.handlers.ts (queue group `gitfleet-hub`: one hub
+ * replica answers), registered only in operator mode.
  */
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Msg, Subscription } from '@nats-io/transport-node';
+import { Injectable, Logger } from '@nestjs/common';
 import {
   ContractError,
   CONTRACT_VERSION,
@@ -19,52 +20,35 @@ import {
 } from '@gitfleet/proto';
 import { DomainError } from '../errors.js';
 import { ClusterCredentialsService } from '../clusters/cluster-credentials.service.js';
-import { NatsService } from '../nats/nats.service.js';
 
-/** Subscribes `fleet.credentials.*` (queue group: one hub replica answers) when operator mode is on. */
+/** Turns one CredentialsRequest into the CredentialsResponse (a user JWT, or why not). */
 @Injectable()
-export class CredentialsResponder implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CredentialsResponder {
   private readonly logger = new Logger(CredentialsResponder.name);
-  private sub?: Subscription;
 
-  constructor(
-    private readonly nats: NatsService,
-    private readonly credentials: ClusterCredentialsService,
-  ) {}
+  constructor(private readonly credentials: ClusterCredentialsService) {}
 
-  /** Starts answering (only with NATS operator mode configured). */
-  onApplicationBootstrap(): void {
-    if (!this.credentials.enabled) return;
-    this.sub = this.nats.resources.nc.subscribe(`${CREDENTIALS_SUBJECT_PREFIX}.*`, {
-      queue: 'gitfleet-hub',
-      callback: (err, msg) => {
-        if (err) {
-          this.logger.warn({ err: String(err) }, 'credentials subscription failed');
-          return;
-        }
-        void this.answer(msg);
-      },
-    });
-  }
-
-  /** Stops answering. */
-  onApplicationShutdown(): void {
-    this.sub?.unsubscribe();
-  }
-
-  private async answer(msg: Msg): Promise<void> {
-    const cluster = msg.subject.slice(CREDENTIALS_SUBJECT_PREFIX.length + 1);
+  /**
+   * Answers the CredentialsRequest `data` (protobuf) that came on `subject`
+   * (`fleet.credentials.<cluster>`): issues a user JWT for the request's public key, or confirms
+   * the switch to it (ClusterCredentialsService.handleAgentRequest).
+   * @returns the CredentialsResponse, protobuf binary: `userJwt`, or `error` saying why the
+   *   request was refused (undecodable, incompatible contract, another cluster than the
+   *   subject's, a DomainError of the service) or `internal error` (logged). Never rejects.
+   */
+  async answer(subject: string, data: Uint8Array): Promise<Uint8Array> {
+    const cluster = subject.slice(CREDENTIALS_SUBJECT_PREFIX.length + 1);
     let userJwt = '';
     let error = '';
     try {
-      const req = decode(msg.data, cluster);
+      const req = decode(data, cluster);
       userJwt = await this.credentials.handleAgentRequest(cluster, req.userPublicKey, req.confirm);
     } catch (err) {
       error = err instanceof DomainError || err instanceof RequestRefused ? err.message : 'internal error';
       if (!(err instanceof DomainError || err instanceof RequestRefused)) this.logger.error({ cluster, err: String(err) }, 'credentials request failed');
       else this.logger.warn({ cluster, reason: error }, 'refused credentials request');
     }
-    msg.respond(toBinary(CredentialsResponseSchema, create(CredentialsResponseSchema, { contractVersion: CONTRACT_VERSION, userJwt, error })));
+    return toBinary(CredentialsResponseSchema, create(CredentialsResponseSchema, { contractVersion: CONTRACT_VERSION, userJwt, error }));
   }
 }
 

@@ -7,7 +7,6 @@ import type { ClustersRepository } from '../clusters/clusters.repository.js';
 import type { Pipeline } from '../pipeline.js';
 import { strictMock } from '../testing/strict-mock.js';
 import { decodeStatusMessage, StatusIngestService } from './status-ingest.service.js';
-import type { StatusStreamRepository } from './status-stream.repository.js';
 import type { DeadLetterInput, DeadLettersRepository } from './dead-letters.repository.js';
 import type { StatusRecord, StatusRepository } from '../targets/status.repository.js';
 
@@ -151,11 +150,10 @@ describe('StatusIngestService.handleBatch', () => {
   function build(store: (records: StatusRecord[]) => Promise<number>, changed: string[] = [], addDeadLetters: (l: DeadLetterInput[]) => Promise<void> = async () => undefined) {
     const statuses = strictMock<StatusRepository>('statuses', { storeReports: store });
     const clusters = strictMock<ClustersRepository>('clusters', { recordHeartbeats: async () => ({ updated: 1, kubernetesVersionChanged: changed }) });
-    const stream = strictMock<StatusStreamRepository>('stream', {});
     const deployments = strictMock<Pick<Pipeline, 'trigger'>>('deployments', { trigger: async () => ({ published: 0, stored: 0, deleted: 0, unchanged: 0, failedBundles: 0 }) });
     const deadLetters = strictMock<DeadLettersRepository>('deadLetters', { add: addDeadLetters });
     const retry = { maxDeliveries: 3, baseDelayMs: 100, maxDelayMs: 1000 };
-    return { service: new StatusIngestService(stream, statuses, clusters, deployments, deadLetters, { retry }), statuses, clusters, deployments, deadLetters };
+    return { service: new StatusIngestService(statuses, clusters, deployments, deadLetters, { retry }), statuses, clusters, deployments, deadLetters };
   }
 
   function heartbeat(kubernetesVersion: string) {

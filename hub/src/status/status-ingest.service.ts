@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import {
   ContractError,
@@ -22,7 +22,6 @@ import { DeadLettersRepository } from './dead-letters.repository.js';
 import { DEFAULT_RETRY_POLICY, isDataError, MAX_STATUS_MESSAGE_BYTES, retryDelayMs, sanitizeRecord, type RetryPolicy } from './ingest-policy.js';
 import { sqlState } from '../database/sql-state.js';
 import { pgText } from '../database/text.js';
-import { StatusStreamRepository } from './status-stream.repository.js';
 import { objectDriftJson, objectRefJson, reportApplied, rollUpResourceHealth } from '../targets/status-mapping.js';
 import { StatusRepository, type StatusRecord } from '../targets/status.repository.js';
 import type { ResourceActionName, ResourceResultJson } from '../targets/status.types.js';
@@ -82,9 +81,11 @@ interface Entry {
 }
 
 /**
- * Status ingestion: consumes the status stream continuously and stores each batch in one
- * transaction (history once per report_id, latest status per target by generation, heartbeats
- * as last-seen, agent version and Kubernetes version). Messages are acked after the commit.
+ * Status ingestion: stores each batch of the status stream in one transaction (history once per
+ * report_id, latest status per target by generation, heartbeats as last-seen, agent version and
+ * Kubernetes version). Messages are acked after the commit. The batches come from the durable
+ * status consumer through messaging/status.handlers.ts, one at a time and in stream order
+ * (nats/jetstream-batches.ts).
  *
  * Nothing blocks the reports behind it:
  * - a message that can never be stored (oversized, undecodable, refused by the checks of
@@ -104,13 +105,12 @@ interface Entry {
  * republish).
  */
 @Injectable()
-export class StatusIngestService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class StatusIngestService {
   private readonly logger = new Logger(StatusIngestService.name);
   private readonly retry: RetryPolicy;
   private readonly maxMessageBytes: number;
 
   constructor(
-    private readonly stream: StatusStreamRepository,
     private readonly statuses: StatusRepository,
     private readonly clusters: ClustersRepository,
     @Inject(Pipeline) private readonly deployments: Pick<Pipeline, 'trigger'>,
@@ -119,16 +119,6 @@ export class StatusIngestService implements OnApplicationBootstrap, OnApplicatio
   ) {
     this.retry = options?.retry ?? DEFAULT_RETRY_POLICY;
     this.maxMessageBytes = options?.maxMessageBytes ?? MAX_STATUS_MESSAGE_BYTES;
-  }
-
-  /** Starts consuming. */
-  onApplicationBootstrap(): void {
-    this.stream.start((batch) => this.handleBatch(batch));
-  }
-
-  /** Stops consuming (the current batch is finished first). */
-  async onApplicationShutdown(): Promise<void> {
-    await this.stream.stop();
   }
 
   /** Decodes, stores and settles (ack, or nak with a delay) every message of one batch. Never rejects. */

@@ -2,11 +2,13 @@
 import { Module } from '@nestjs/common';
 import { DeadLettersRepository } from './dead-letters.repository.js';
 import { StatusIngestService } from './status-ingest.service.js';
-import { StatusStreamRepository } from './status-stream.repository.js';
 
-/** The status consumer (asks the pipeline for a run when a cluster's Kubernetes version changes); exports the dead letters for their API. */
+/**
+ * StatusIngestService for the status stream's handler (messaging/) — it asks the pipeline for a
+ * run when a cluster's Kubernetes version changes — and the dead letters for their API.
+ */
 @Module({
-  providers: [StatusStreamRepository, DeadLettersRepository, StatusIngestService],
-  exports: [DeadLettersRepository],
+  providers: [DeadLettersRepository, StatusIngestService],
+  exports: [StatusIngestService, DeadLettersRepository],
 })
 export class StatusModule {}
