@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
 # Import rules (dependency-cruiser, .dependency-cruiser.cjs) for one project: `lint-deps.sh hub`
 # or `lint-deps.sh agent` checks <project>/src and exits non-zero on any error-level violation.
-# Known violations (.dependency-cruiser-known-violations.json, a baseline for moves in flight;
-# empty since config/ stopped importing auth/, nats-auth/ and publishing/) are reported as
-# ignored, not failed; a new one fails.
+# There is no baseline of known violations: every violation fails.
 #
 # `lint-deps.sh --self-test` shows the rules refusing: it cruises a throwaway fixture with a file
 # cycle, an import against the agent's folder direction and an agent import of hub code, and a
@@ -91,7 +89,7 @@ case "${1:-}" in
   --self-test) self_test ;;
   hub)
     cd "$root"
-    "$depcruise" --config "$config" --ignore-known .dependency-cruiser-known-violations.json --output-type err hub/src
+    "$depcruise" --config "$config" --output-type err hub/src
     ;;
   agent)
     cd "$root"
