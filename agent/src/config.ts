@@ -2,8 +2,8 @@
  * Agent configuration: the CLI flags (with environment fallbacks) validated into one object by a
  * zod schema (one entry per flag), so a bad setting is reported with the flag it came from.
  * `parseConfig` is pure so the rules are unit-tested.
- * Memory: zod costs the agent ~3 MiB RSS (loaded under `--lite-mode --max-semi-space-size=1`,
- * median of 3; ~7 MiB without those flags), against the target in agent/README.md "Memory".
+ * Memory: loading zod costs the agent ~4.3 MiB RSS under `--lite-mode --max-semi-space-size=1`
+ * (median of 3; the command is in agent/README.md "Memory", against the < 80 MiB target there).
  */
 import { isValidName } from '@gitfleet/proto';
 import { z } from 'zod';
