@@ -263,17 +263,27 @@ export class FakeHubSide {
     return waitFor(what, async () => (await this.reports(cluster)).find(match), timeoutMs);
   }
 
+  /**
+   * Every message on `subject` in the status stream, read with an ordered consumer that is
+   * deleted afterwards: the polls of waitReport would otherwise leave one consumer each on the
+   * shared test bed's stream for its 5-minute inactivity threshold, until JetStream refuses more
+   * ("maximum consumers limit reached").
+   */
   private async messages(subject: string): Promise<JsMsg[]> {
     const c = await this.js.consumers.get(STATUS_STREAM, { filter_subjects: subject });
-    const info = await c.info(true);
-    const out: JsMsg[] = [];
-    if (info.num_pending === 0) return out;
-    const iter = await c.fetch({ max_messages: info.num_pending, expires: 5000 });
-    for await (const m of iter) {
-      out.push(m);
-      if (m.info.pending === 0) break;
+    try {
+      const info = await c.info(true);
+      const out: JsMsg[] = [];
+      if (info.num_pending === 0) return out;
+      const iter = await c.fetch({ max_messages: info.num_pending, expires: 5000 });
+      for await (const m of iter) {
+        out.push(m);
+        if (m.info.pending === 0) break;
+      }
+      return out;
+    } finally {
+      await c.delete().catch(() => undefined);
     }
-    return out;
   }
 
   async close(): Promise<void> {
