@@ -39,6 +39,19 @@ describe('custom resource definitions', () => {
     assert.equal(w?.spec.size, 3);
   });
 
+  it('a kind whose CRD is not installed is reported with its group, version and kind', async () => {
+    const ns = `${ctx.id}-nocrd`;
+    ctx.namespaces.add(ns);
+    ctx.bundles.add('gadgets');
+    const gadget = { apiVersion: `gadgets.${group}/v1`, kind: 'Gadget', metadata: { name: 'g1', namespace: ns }, spec: {} };
+    const digest = await ctx.hub.putBundle('gadgets', 'rev1', [namespace(ns), { obj: gadget }]);
+    await ctx.hub.putDesired(ctx.cluster, 'gadgets', digest);
+    const report = await ctx.hub.waitReport(ctx.cluster, 'report of gadgets naming the missing kind', (r) => r.bundleId === 'gadgets' && r.resources.some((x) => x.kind === 'Gadget' && x.message !== ''), 60_000);
+    const g = report.resources.find((x) => x.kind === 'Gadget')!;
+    assert.match(g.message, new RegExp(`^kind Gadget of group gadgets\\.${group.replaceAll('.', '\\.')}, version v1 is not served by the apiserver: its CustomResourceDefinition is not installed`), g.message);
+    await ctx.hub.putTombstone(ctx.cluster, 'gadgets', { generation: 2n });
+  });
+
   it('prunes the CR before its CRD', async () => {
     await ctx.hub.putTombstone(ctx.cluster, 'widgets', { generation: 2n });
     const report = await ctx.hub.waitReport(ctx.cluster, 'DELETED report of widgets', (r) => r.bundleId === 'widgets' && r.state === SyncState.DELETED);

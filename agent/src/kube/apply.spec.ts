@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyApply, isEstablished } from './apply.js';
+import { classifyApply, isEstablished, notServedMessage } from './apply.js';
 import type { KubeObject } from './types.js';
 
 describe('classifyApply', () => {
@@ -24,4 +24,15 @@ describe('isEstablished', () => {
     ['Established True', crd([{ type: 'NamesAccepted', status: 'True' }, { type: 'Established', status: 'True' }]), true],
   ];
   for (const [name, obj, want] of cases) it(name, () => assert.equal(isEstablished(obj), want));
+});
+
+describe('notServedMessage', () => {
+  const cases: Array<[string, string, string]> = [
+    ['widgets.example.io/v1', 'Widget', 'kind Widget of group widgets.example.io, version v1 is not served by the apiserver: its CustomResourceDefinition is not installed (or does not serve v1): install it first or add it to the bundle (404 page not found)'],
+    ['v2', 'Pod', 'kind Pod in core API version v2 is not served by the apiserver: this Kubernetes version does not serve it (404 page not found)'],
+    ['apps/v1beta1', 'Deployment', 'kind Deployment of group apps, version v1beta1 is not served by the apiserver: this Kubernetes version does not serve it (404 page not found)'],
+  ];
+  for (const [apiVersion, kind, want] of cases) {
+    it(`${apiVersion} ${kind}`, () => assert.equal(notServedMessage({ apiVersion, kind }, '404 page not found'), want));
+  }
 });

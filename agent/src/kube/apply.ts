@@ -96,8 +96,25 @@ export async function applyObject(client: KubeClient, obj: KubeObject, policy: A
     return { ok: true, action: classifyApply(readVersion, live.metadata?.resourceVersion), live };
   } catch (err) {
     const f = classifyKubeError(err);
+    if (f.errorClass === 'waiting') return { ok: false, errorClass: f.errorClass, message: notServedMessage(refOf(obj), f.message) };
     return { ok: false, errorClass: f.errorClass, message: f.message };
   }
+}
+
+/**
+ * The message for an object whose kind the apiserver does not serve: which group/version/kind,
+ * and that its CustomResourceDefinition (or aggregated API) is not installed — with the
+ * apiserver's own words after it.
+ */
+export function notServedMessage(ref: Pick<ObjectRef, 'apiVersion' | 'kind'>, detail: string): string {
+  const slash = ref.apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : ref.apiVersion.slice(0, slash);
+  const version = slash < 0 ? ref.apiVersion : ref.apiVersion.slice(slash + 1);
+  const what = group === '' ? `kind ${ref.kind} in core API version ${version}` : `kind ${ref.kind} of group ${group}, version ${version}`;
+  const hint = group.includes('.')
+    ? `its CustomResourceDefinition is not installed (or does not serve ${version}): install it first or add it to the bundle`
+    : 'this Kubernetes version does not serve it';
+  return `${what} is not served by the apiserver: ${hint} (${detail.replace(/^kind not served by the apiserver: /, '')})`;
 }
 
 /**

@@ -19,7 +19,7 @@ import type { IgnoreRule } from '../drift/ignore.js';
 import { errorClassOf, TerminalError, TransientError, WaitingError } from '../errors.js';
 import type { HookRecord } from '../inventory/document.js';
 import { type Inventory, type InventoryEntry, nextInventory, pruneVerdict, resolvePending, staleObjects } from '../inventory/index.js';
-import { type ApplyPolicy, applyObject, ensureNamespace, pruneObject, waitEstablished, type WriteIgnores } from '../kube/apply.js';
+import { type ApplyPolicy, applyObject, ensureNamespace, notServedMessage, pruneObject, waitEstablished, type WriteIgnores } from '../kube/apply.js';
 import { ownershipGuard } from '../kube/ownership.js';
 import { classifyKubeError, errorMessage } from '../kube/errors.js';
 import { type KubeObject, type ObjectRef, refKey, refOf, refString } from '../kube/types.js';
@@ -541,12 +541,13 @@ async function placeOne(deps: ReconcileDeps, obj: KubeObject, ns: NamespaceOptio
   try {
     const scope = await deps.kube.scopeOf(obj.apiVersion, obj.kind);
     if (!scope) {
-      return { ok: false, result: { ref: guessRef(obj, ns), action: 'failed', message: `kind ${obj.kind} is not served by the apiserver under ${obj.apiVersion}`, errorClass: 'waiting', owned: false, scopeKnown: false } };
+      return { ok: false, result: { ref: guessRef(obj, ns), action: 'failed', message: notServedMessage(obj, 'no such kind in API discovery'), errorClass: 'waiting', owned: false, scopeKnown: false } };
     }
     namespaced = scope.namespaced;
   } catch (err) {
     const f = classifyKubeError(err);
-    return { ok: false, result: { ref: guessRef(obj, ns), action: 'failed', message: f.message, errorClass: f.errorClass, owned: false, scopeKnown: false } };
+    const message = f.errorClass === 'waiting' ? notServedMessage(obj, f.message) : f.message;
+    return { ok: false, result: { ref: guessRef(obj, ns), action: 'failed', message, errorClass: f.errorClass, owned: false, scopeKnown: false } };
   }
   const placed = placeObject(obj, namespaced, ns, bundleId);
   if (!placed.ok) {
