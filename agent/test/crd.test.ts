@@ -13,7 +13,7 @@ describe('custom resource definitions', () => {
     startAgent(ctx);
   });
   after(async () => {
-    await kubectl(ctx.tb, 'delete', 'crd', `widgets.${group}`, '--ignore-not-found', '--wait=false').catch(() => undefined);
+    await kubectl(ctx.tb, 'delete', 'crd', `widgets.${group}`, '--ignore-not-found', '--wait=false');
     await closeSuite(ctx);
   });
 

@@ -33,7 +33,7 @@ describe('diff request', () => {
   after(() => closeSuite(ctx));
 
   it('answers an unknown bundle with an error', async () => {
-    const r = await waitFor('an answer', () => ask('nope').catch(() => undefined), 15_000);
+    const r = await waitFor('an answer', () => ask('nope'), 15_000);
     assert.deepEqual(r.errors, ['no desired state for bundle nope']);
     assert.equal(r.cluster, ctx.cluster);
     assert.equal(r.bundleId, 'nope');

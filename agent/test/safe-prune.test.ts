@@ -32,7 +32,7 @@ describe('safe prune', () => {
     startAgent(ctx, { args: ['--resync-interval', '2'] });
   });
   after(async () => {
-    await kubectl(ctx.tb, 'delete', 'crd', `gadgets.${group}`, '--ignore-not-found', '--wait=false').catch(() => undefined);
+    await kubectl(ctx.tb, 'delete', 'crd', `gadgets.${group}`, '--ignore-not-found', '--wait=false');
     await closeSuite(ctx);
   });
 

@@ -81,6 +81,12 @@ describe('NATS handlers (NestJS microservice on a real nats-server)', () => {
     return { app, transport };
   }
 
+  /** Closes `app` (a test that ends its app itself), so that `after` closes only the others. */
+  async function stop(app: INestMicroservice): Promise<void> {
+    apps.splice(apps.indexOf(app), 1);
+    await app.close();
+  }
+
   const pending = async () => {
     const ci = await jsm.consumers.info(STREAM, CONSUMER);
     return ci.num_pending + ci.num_ack_pending;
@@ -97,7 +103,7 @@ describe('NATS handlers (NestJS microservice on a real nats-server)', () => {
   });
 
   after(async () => {
-    for (const app of apps) await app.close().catch(() => undefined);
+    for (const app of apps) await app.close();
     await nc?.close();
     await nats?.dispose();
   });
@@ -111,7 +117,7 @@ describe('NATS handlers (NestJS microservice on a real nats-server)', () => {
     assert.ok(seen.batches.every((b) => b.length >= 1 && b.length <= MAX_BATCH), `batch sizes ${seen.batches.map((b) => b.length).join(',')}`);
     assert.ok(seen.batches.some((b) => b.length > 1), 'messages buffered together form one batch');
     assert.equal(seen.maxActive, 1, 'batches are handled one at a time');
-    await app.close();
+    await stop(app);
   });
 
   it('closes after the batch being handled is finished, and listens again after close', async () => {
@@ -135,7 +141,7 @@ describe('NATS handlers (NestJS microservice on a real nats-server)', () => {
     await new Promise<void>((resolve, reject) => transport.listen((err) => (err ? reject(err) : resolve())));
     await waitFor('consumed after listening again', async () => seen.batches.length === 2 && (await pending()) === 0, 5000);
     assert.deepEqual(seen.batches, [[1], [2]]);
-    await app.close();
+    await stop(app);
   });
 
   it('refuses to listen to an @EventPattern handler that names no stream', async () => {

@@ -1,7 +1,7 @@
 // The rollout gate: given the stages of a bundle's rollout and what each cluster reported, which
 // clusters get the new revision now, and whether the rollout succeeded or failed. Pure.
 import type { IntOrPercent } from '../rendering/fleet-yaml.js';
-import type { RolloutPlan } from './rollout-stages.js';
+import { countOf, type RolloutPlan } from './rollout-stages.js';
 
 /** gitfleet's own rollout settings (fleet.yaml `gitfleet.rollout`), resolved. Durations in ms. */
 export interface RolloutSettings {
@@ -93,13 +93,9 @@ export interface GateDecision {
   skippedStale: string[];
 }
 
-/** Tolerated failures out of `total` targets: a count as it is; a percentage rounded down (so "10%" of 5 tolerates none). */
+/** Tolerated failures out of `total` targets: a count as it is; a percentage rounded down (so "10%" of 5 tolerates none). @throws Error for an invalid value. */
 export function failureBudget(total: number, maxFailures: IntOrPercent): number {
-  if (typeof maxFailures === 'number') return maxFailures;
-  if (/^\d+$/.test(maxFailures)) return Number(maxFailures);
-  const m = /^(\d+(?:\.\d+)?)%$/.exec(maxFailures);
-  if (!m) throw new Error(`invalid maxFailures "${maxFailures}": expected a count or a percentage such as "10%"`);
-  return Math.floor((total * Number(m[1])) / 100);
+  return countOf(total, maxFailures, 'maxFailures');
 }
 
 /**

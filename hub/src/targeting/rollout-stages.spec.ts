@@ -22,6 +22,7 @@ describe('limitOf: Fleet limit()', () => {
   }
   it('refuses what is neither a count nor a percentage', () => {
     assert.throws(() => limitOf(10, ['half'], '100%'), /invalid limit "half"/);
+    assert.throws(() => limitOf(10, ['0'], '100%'), /invalid limit "0"/);
   });
 });
 

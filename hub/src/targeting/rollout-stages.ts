@@ -29,23 +29,32 @@ export const UNPARTITIONED_STAGE = 'unpartitioned';
 export const AUTO_PARTITION_MIN_TARGETS = 200;
 
 /**
- * Fleet's `limit` (rancher/fleet internal/cmd/controller/target: the first value given, else
- * `fallback`): a count is used as it is; a percentage of `count` is rounded down, and a result
- * ≤ 0 becomes 1; `count` ≤ 0 gives 1. A string of digits ("5") is a count.
+ * A count or a percentage of `total` as a number: a count as it is (a string of digits is a
+ * count), a percentage rounded down. `what` names the setting in the error.
  * @throws Error for a string that is neither digits nor a percentage (fleet.yaml parsing refuses
  *   those first, so only a caller that skipped it sees this).
+ */
+export function countOf(total: number, v: IntOrPercent, what = 'limit'): number {
+  if (typeof v === 'number') return v;
+  if (/^\d+$/.test(v)) return Number(v);
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(v);
+  if (!m) throw new Error(`invalid ${what} "${v}": expected a count or a percentage such as "25%"`);
+  return Math.floor((total * Number(m[1])) / 100);
+}
+
+/**
+ * Fleet's `limit` (rancher/fleet internal/cmd/controller/target: the first value given, else
+ * `fallback`): a count is used as it is; a percentage of `count` is rounded down, and a result
+ * ≤ 0 becomes 1; `count` ≤ 0 gives 1. A string of digits ("5") is a count, but "0" is refused
+ * as Fleet refuses it (neither a positive count nor a percentage).
+ * @throws Error for an invalid value (see countOf).
  */
 export function limitOf(count: number, values: ReadonlyArray<IntOrPercent | undefined>, fallback: IntOrPercent): number {
   if (count <= 0) return 1;
   const v = values.find((x) => x !== undefined) ?? fallback;
-  if (typeof v === 'number') return v;
-  if (/^\d+$/.test(v) && Number(v) > 0) return Number(v);
-  const m = /^(\d+(?:\.\d+)?)%$/.exec(v);
-  if (!m) throw new Error(`invalid limit "${v}": expected a count or a percentage such as "25%"`);
-  const percent = Number(m[1]);
-  if (percent <= 0) return 1;
-  const n = Math.floor((count * percent) / 100);
-  return n <= 0 ? 1 : n;
+  if (typeof v === 'string' && /^0+$/.test(v)) throw new Error(`invalid limit "${v}": expected a count or a percentage such as "25%"`);
+  const n = countOf(count, v);
+  return typeof v === 'string' && v.endsWith('%') && n <= 0 ? 1 : n;
 }
 
 /**
