@@ -282,7 +282,7 @@ export class FakeHubSide {
       }
       return out;
     } finally {
-      await c.delete().catch(() => undefined);
+      await c.delete();
     }
   }
 

@@ -39,7 +39,7 @@ export async function createGpgKey(userId: string): Promise<GpgKey> {
     privateKeyArmored: () => gpg('--armor', '--pinentry-mode', 'loopback', '--passphrase', '', '--export-secret-keys', fingerprint),
     home,
     async dispose() {
-      await runCommand('gpgconf', ['--kill', 'gpg-agent'], { env }).catch(() => undefined);
+      await runCommand('gpgconf', ['--kill', 'gpg-agent'], { env });
       rmSync(home, { recursive: true, force: true });
     },
   };

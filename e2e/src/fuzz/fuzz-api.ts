@@ -72,7 +72,7 @@ async function main(): Promise<number> {
     await hub?.stop();
     await nats.dispose();
     rmSync(natsDir, { recursive: true, force: true });
-    await run('psql', [testbed.databaseUrl, '-qc', `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`]).catch(() => undefined);
+    await run('psql', [testbed.databaseUrl, '-qc', `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`]);
   }
 }
 

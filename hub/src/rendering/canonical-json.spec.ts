@@ -25,7 +25,7 @@ async function variantsOf(repo: string): Promise<Array<{ path: string; variant: 
   const cluster = { name: 'canonical-json-spec', labels: {} };
   const folders = readdirSync(repo, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
   const bundles = [];
-  for (const sub of ['', ...folders]) bundles.push(...(await scanBundles(repo, sub).catch(() => [])));
+  for (const sub of ['', ...folders]) bundles.push(...(await scanBundles(repo, sub)));
   for (const bundle of bundles) {
     if (bundle.error) continue;
     // the base variant, then each customization made to match the one cluster
