@@ -55,7 +55,7 @@ const HUB_LAYERS = [
   { name: 'enrollment', path: '^hub/src/enrollment/' },
   { name: 'deployments', path: '^hub/src/deployments/' },
   { name: 'sources-status', path: '^hub/src/(sources|status|nats-auth)/' },
-  { name: 'bundles', path: '^hub/src/bundles/' },
+  { name: 'bundles', path: '^hub/src/(bundles|rollouts)/' },
   { name: 'targets', path: '^hub/src/targets/' },
   { name: 'clusters', path: '^hub/src/clusters/' },
   { name: 'targeting', path: '^hub/src/targeting/' },
@@ -120,7 +120,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: ['(^|/)(dist|node_modules|gen)/', '^hub/src/.*\\.spec\\.ts$'] },
+    exclude: { path: ['(^|/)(dist|node_modules|gen)/', '^hub/src/.*\\.spec(-helper)?\\.ts$'] },
     // type-only imports count: a cycle through types is still a cycle for the reader
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.base.json' },

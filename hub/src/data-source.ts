@@ -26,6 +26,10 @@ import { SourceKustomizeRemoteBases1767830400000 } from './database/migrations/1
 import { DeadLettersKeptRevisions1767873600000 } from './database/migrations/1767873600000-dead-letters-kept-revisions.js';
 import { SourceWithdrawalHold1767916800000 } from './database/migrations/1767916800000-source-withdrawal-hold.js';
 import { StatusFailureClass1767960000000 } from './database/migrations/1767960000000-status-failure-class.js';
+import { Rollouts1768030000000 } from './database/migrations/1768030000000-rollouts.js';
+import { BundlePinEntity } from './rollouts/bundle-pin.entity.js';
+import { RolloutClusterEntity } from './rollouts/rollout-cluster.entity.js';
+import { RolloutEntity } from './rollouts/rollout.entity.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -40,6 +44,9 @@ export const ENTITIES = [
   AuditLogEntity,
   RegistrationTokenEntity,
   ClusterCredentialEntity,
+  RolloutEntity,
+  RolloutClusterEntity,
+  BundlePinEntity,
 ];
 
 /** Every migration, oldest first. */
@@ -55,6 +62,7 @@ export const MIGRATIONS = [
   DeadLettersKeptRevisions1767873600000,
   SourceWithdrawalHold1767916800000,
   StatusFailureClass1767960000000,
+  Rollouts1768030000000,
 ];
 
 /**

@@ -16,6 +16,7 @@ import { RegistrationTokensRepository } from './enrollment/registration-tokens.r
 import { PublishingRepository } from './publishing/publishing.repository.js';
 import { GitRepository } from './sources/git.repository.js';
 import { SourcesRepository } from './sources/sources.repository.js';
+import { RolloutsRepository } from './rollouts/rollouts.repository.js';
 import { StatusRepository } from './targets/status.repository.js';
 import { TargetsRepository } from './targets/targets.repository.js';
 import { dataSourceOptions } from './data-source.js';
@@ -35,6 +36,7 @@ const REPOSITORIES = [
   AuditLogRepository,
   RegistrationTokensRepository,
   ClusterCredentialsRepository,
+  RolloutsRepository,
 ];
 
 /** DataSource + repositories, global. */

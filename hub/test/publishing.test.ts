@@ -20,6 +20,9 @@ import { CommitSignaturePolicyService } from '../src/deployments/commit-signatur
 import { DeploymentService } from '../src/deployments/deployment.service.js';
 import { DesiredStatePublisher } from '../src/deployments/desired-state-publisher.service.js';
 import { TargetWriteLock } from '../src/deployments/target-write-lock.js';
+import { RolloutController } from '../src/deployments/rollout-controller.service.js';
+import { RolloutsRepository } from '../src/rollouts/rollouts.repository.js';
+import { StatusRepository } from '../src/targets/status.repository.js';
 import { connectAndEnsure, type NatsResources } from '../src/nats/nats.service.js';
 import { PublishingRepository } from '../src/publishing/publishing.repository.js';
 import { GitRepository } from '../src/sources/git.repository.js';
@@ -61,18 +64,20 @@ describe('publishing (real NATS + PostgreSQL)', () => {
     const git = new GitRepository({ gitCacheDir: cacheDir });
     const bundles = new BundlesRepository(ds);
     const publisher = new DesiredStatePublisher(new PublishingRepository({ resources: res }), targets);
+    const lock = new TargetWriteLock();
+    const groups = new ClusterGroupsRepository(ds);
     service = new DeploymentService(
       sources,
       clusters,
-      new ClusterGroupsRepository(ds),
+      groups,
       bundles,
       targets,
       git,
       defaultBundleToolkit,
       new CommitSignaturePolicyService(sources, git),
-      new BundleDeployer(bundles, defaultBundleToolkit, new BundleRenderer(defaultBundleToolkit), publisher),
+      new BundleDeployer(bundles, defaultBundleToolkit, new BundleRenderer(defaultBundleToolkit), new RolloutController(new RolloutsRepository(ds), targets, new StatusRepository(ds), clusters, groups, bundles, publisher, lock)),
       publisher,
-      new TargetWriteLock(),
+      lock,
     );
     // a checkout with one bundle; the pipeline reads the working tree only
     write('apps/web/fleet.yaml', 'defaultNamespace: web\n');

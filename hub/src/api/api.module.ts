@@ -24,6 +24,7 @@ import { SigningKeysController } from './signing-keys.controller.js';
 import { SourcesController } from './sources.controller.js';
 import { TargetsController } from './targets.controller.js';
 import { TokensController } from './tokens.controller.js';
+import { RolloutsController } from './rollouts.controller.js';
 
 /** Every HTTP controller; POST /api/v1/enroll is rate-limited (GITFLEET_ENROLLMENT_RATE_LIMIT per minute and client address). */
 @Module({
@@ -47,6 +48,7 @@ import { TokensController } from './tokens.controller.js';
     TokensController,
     AuditController,
     BundlesController,
+    RolloutsController,
     SourcesController,
     ClustersController,
     ClusterGroupsController,

@@ -73,6 +73,13 @@ export interface HubConfig {
   bundleGcGraceMs?: number;
   /** GITFLEET_BUNDLE_GC_INTERVAL_SECONDS: period of the bundle GC, ms (default 10 min). */
   bundleGcIntervalMs?: number;
+  /** GITFLEET_ROLLOUT_INTERVAL_SECONDS: how often the rollout controller evaluates every progressing rollout's gate, ms (default 5 s). */
+  rolloutIntervalMs?: number;
+  /**
+   * GITFLEET_STALE_AFTER_SECONDS: a cluster whose agent sent nothing (heartbeat or report) for
+   * this long is stale in rollout gates, ms (default 30 s: three missed 10 s heartbeats).
+   */
+  staleAfterMs?: number;
   /**
    * Mass-deletion guard (deployments/withdrawal.ts): GITFLEET_WITHDRAWAL_GUARD_SHARE (0–1, default
    * 0.5) and GITFLEET_WITHDRAWAL_GUARD_MIN (integer >= 1, default 5). A change that would withdraw
@@ -155,6 +162,8 @@ const hubEnvSchema = z.object({
   GITFLEET_KEEP_REVISIONS: numberSetting('10', 'must be an integer 1-1000 (applied revisions kept per target)', (n) => n.int().min(1).max(1000)),
   GITFLEET_BUNDLE_GC_GRACE_SECONDS: seconds('3600'),
   GITFLEET_BUNDLE_GC_INTERVAL_SECONDS: seconds('600'),
+  GITFLEET_ROLLOUT_INTERVAL_SECONDS: seconds('5'),
+  GITFLEET_STALE_AFTER_SECONDS: seconds('30'),
 });
 
 /**
@@ -181,7 +190,9 @@ const hubEnvSchema = z.object({
  * GITFLEET_OIDC_AUDIENCE and GITFLEET_OIDC_ROLE_MAP; see oidc-config.ts `loadOidcConfig`),
  * GITFLEET_KEEP_REVISIONS (default 10: applied revisions kept per target),
  * GITFLEET_BUNDLE_GC_GRACE_SECONDS (default 3600: an unreferenced bundle object is deleted after
- * this long) and GITFLEET_BUNDLE_GC_INTERVAL_SECONDS (default 600: period of the bundle GC).
+ * this long) and GITFLEET_BUNDLE_GC_INTERVAL_SECONDS (default 600: period of the bundle GC),
+ * GITFLEET_ROLLOUT_INTERVAL_SECONDS (default 5: period of the rollout controller's gate
+ * evaluation) and GITFLEET_STALE_AFTER_SECONDS (default 30: a cluster silent this long is stale).
  * @throws ConfigError listing every problem found, each naming its variable; the message never
  *   contains a password, token or key.
  */
@@ -211,6 +222,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     keepRevisions: s.GITFLEET_KEEP_REVISIONS,
     bundleGcGraceMs: s.GITFLEET_BUNDLE_GC_GRACE_SECONDS,
     bundleGcIntervalMs: s.GITFLEET_BUNDLE_GC_INTERVAL_SECONDS,
+    rolloutIntervalMs: s.GITFLEET_ROLLOUT_INTERVAL_SECONDS,
+    staleAfterMs: s.GITFLEET_STALE_AFTER_SECONDS,
     withdrawalGuard: { share: s.GITFLEET_WITHDRAWAL_GUARD_SHARE, min: s.GITFLEET_WITHDRAWAL_GUARD_MIN },
     ...(natsAuth.data ? { natsAuth: natsAuth.data } : {}),
     ...(oidc.config ? { oidc: oidc.config } : {}),

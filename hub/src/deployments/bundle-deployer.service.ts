@@ -1,7 +1,7 @@
 /**
  * One bundle of a source's pass, a straight line of steps: resolve targets → render each
- * distinct variant (BundleRenderer, render cache) → record the bundle → publish changed targets
- * (DesiredStatePublisher) → plan the withdrawal of targets no longer resolved. Terminal bundle
+ * distinct variant (BundleRenderer, render cache) → record the bundle → deliver the new content
+ * (RolloutController: stages, gates, holds, pins) → plan the withdrawal of targets no longer resolved. Terminal bundle
  * errors (BundleError) are recorded on the bundle (Failed) and leave its targets alone.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -14,8 +14,8 @@ import type { BundleEntity, BundleProblem } from '../bundles/bundle.entity.js';
 import { BundlesRepository } from '../bundles/bundles.repository.js';
 import { BUNDLE_TOOLKIT, type BundleToolkit } from './bundle-toolkit.js';
 import { BundleRenderer } from './bundle-renderer.service.js';
-import { DesiredStatePublisher } from './desired-state-publisher.service.js';
-import { type RenderedManifest, targetDraftOf } from './desired-state.js';
+import { targetDraftOf } from './desired-state.js';
+import { RolloutController } from './rollout-controller.service.js';
 import { type IdentifiedBundle, type PlannedWithdrawal, untargetedWithdrawals } from './withdrawal.js';
 
 /** One source's pass of a pipeline run, at the commit checked out: what its bundles are deployed from. */
@@ -25,6 +25,8 @@ export interface SourcePass {
   dir: string;
   /** the commit checked out in `dir`: what everything of this pass is labelled with */
   revision: string;
+  /** its message's first line and author, for the rollout history (null when unreadable) */
+  commit: { message: string; author: string } | null;
   clusters: ClusterInfo[];
   groups: ClusterGroupInfo[];
   /** the bundles stored for this source (the last scan's) */
@@ -44,12 +46,12 @@ export class BundleDeployer {
     private readonly bundles: BundlesRepository,
     @Inject(BUNDLE_TOOLKIT) private readonly toolkit: BundleToolkit,
     private readonly renderer: BundleRenderer,
-    private readonly publisher: DesiredStatePublisher,
+    private readonly rollouts: RolloutController,
   ) {}
 
   /**
    * One bundle: resolve its targets, render each distinct variant once, record the bundle row,
-   * then publish changed targets. Returns the withdrawals planned for its targets no longer
+   * then deliver the new content to the rollout controller. Returns the withdrawals planned for its targets no longer
    * resolved (withdrawn by the caller after the mass-deletion guard). A BundleError in the scan,
    * targeting or any variant marks the bundle Failed and changes none of its targets (nothing
    * planned); a paused bundle is recorded but not published.
@@ -86,11 +88,28 @@ export class BundleDeployer {
     await this.bundles.upsert([row]);
     if (sb.spec.paused) return []; // Fleet: a paused bundle is targeted but not deployed
 
-    // publish changed targets
-    for (const t of resolved) {
-      const manifest = manifests.get(this.toolkit.variantKey(t.variant))!;
-      await this.publishTarget(pass, sb.path, id, t, manifest, existing.find((e) => e.cluster === t.cluster));
-    }
+    // deliver the new content through the rollout controller (stages, gates, holds, pins)
+    const out = await this.rollouts.deliver({
+      bundleId: id,
+      source: pass.source.name,
+      path: sb.path,
+      revision: pass.revision,
+      commit: pass.commit,
+      ...(sb.spec.rolloutStrategy ? { strategy: sb.spec.rolloutStrategy } : {}),
+      ...(sb.spec.rollout ? { rollout: sb.spec.rollout } : {}),
+      dependsOn: sb.spec.dependsOn ?? [],
+      targets: resolved.map((t) => ({
+        draft: targetDraftOf(pass.source.name, id, pass.revision, t, manifests.get(this.toolkit.variantKey(t.variant))!.digest),
+        manifest: manifests.get(this.toolkit.variantKey(t.variant))!,
+        prev: existing.find((e) => e.cluster === t.cluster),
+        ...(t.rollout ? { rollout: t.rollout } : {}),
+      })),
+      clusters: pass.clusters,
+      groups: pass.groups,
+    });
+    pass.result.published += out.published;
+    pass.result.stored += out.stored;
+    pass.result.unchanged += out.unchanged + out.waiting;
 
     // targets no longer resolved (cluster relabelled, customization doNotDeploy, ...): planned for withdrawal
     return untargetedWithdrawals(id, pass.revision, existing, new Set(resolved.map((t) => t.cluster)));
@@ -125,14 +144,6 @@ export class BundleDeployer {
     for (const t of resolved) if (t.variant.helm && !t.variant.helm.releaseName) t.variant.helm.releaseName = helmReleaseName(id);
     if (pass.source.kustomizeRemoteBases) for (const t of resolved) t.variant.kustomizeRemoteBases = true;
     return resolved;
-  }
-
-  /** Publishes target `t` of bundle `id` (at `path`) with `manifest` unless `prev` already publishes the same (DesiredStatePublisher.publish); counts it. */
-  private async publishTarget(pass: SourcePass, path: string, id: string, t: ResolvedTarget, manifest: RenderedManifest, prev: TargetEntity | undefined): Promise<void> {
-    const out = await this.publisher.publish(targetDraftOf(pass.source.name, id, pass.revision, t, manifest.digest), prev, path, manifest);
-    if (out.stored) pass.result.stored++;
-    if (out.published) pass.result.published++;
-    else pass.result.unchanged++;
   }
 
   /** Records bundle `row` Failed with `problems` (its targets keep their last good revision) and counts it. */

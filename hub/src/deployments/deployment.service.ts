@@ -195,7 +195,12 @@ export class DeploymentService implements Pipeline, BeforeApplicationShutdown {
     await this.git.withCheckout(source.name, async (dir, head) => {
       // check out: label what is read with the commit actually checked out (a webhook or poll may
       // have moved the checkout since this run loaded the source row, which is updated after it)
-      const pass: SourcePass = { source, dir, revision: head ?? source.lastRevision!, clusters: fleet.clusters, groups: fleet.groups, knownBundles, liveTargets, result };
+      const revision = head ?? source.lastRevision!;
+      const commit = await this.git.commitSummary(dir, revision).catch((err: unknown) => {
+        this.logger.warn({ source: source.name, revision, err: errMessage(err) }, 'commit message unreadable; the rollout history shows none');
+        return null;
+      });
+      const pass: SourcePass = { source, dir, revision, commit, clusters: fleet.clusters, groups: fleet.groups, knownBundles, liveTargets, result };
 
       // commit-signature check: a source with a policy deploys only a head signed by a trusted key
       if (!(await this.signatures.headCommitTrusted(source, dir, pass.revision))) return;

@@ -12,12 +12,15 @@ import { CommitSignaturePolicyService } from './commit-signature-policy.service.
 import { DeploymentService } from './deployment.service.js';
 import { DesiredStatePublisher } from './desired-state-publisher.service.js';
 import { ManualSyncService } from './manual-sync.service.js';
+import { RolloutController } from './rollout-controller.service.js';
+import { RolloutOperationsService } from './rollout-operations.service.js';
 import { TargetWriteLock } from './target-write-lock.js';
 
 /**
  * The pipeline runs (DeploymentService, as `Pipeline`) and manual sync (ManualSyncService, as
  * `ManualSync`) for the whole hub, with the services they share: the target write lock, the
- * desired-state publisher, the bundle deployer and its renderer, and the commit-signature policy.
+ * desired-state publisher, the bundle deployer and its renderer, the commit-signature policy, and
+ * the rollout controller with its operator controls (RolloutOperationsService, for the API).
  */
 @Global()
 @Module({
@@ -29,10 +32,12 @@ import { TargetWriteLock } from './target-write-lock.js';
     BundleDeployer,
     BundleRenderer,
     CommitSignaturePolicyService,
+    RolloutController,
+    RolloutOperationsService,
     { provide: Pipeline, useExisting: DeploymentService },
     { provide: ManualSync, useExisting: ManualSyncService },
     { provide: BUNDLE_TOOLKIT, useValue: defaultBundleToolkit },
   ],
-  exports: [Pipeline, ManualSync],
+  exports: [Pipeline, ManualSync, RolloutOperationsService],
 })
 export class DeploymentsModule {}

@@ -42,6 +42,18 @@ export class DesiredStatePublisher {
   async publish(draft: TargetDraft, prev: TargetEntity | undefined, path: string, manifest: RenderedManifest): Promise<PublishOutcome> {
     if (prev && samePublication(prev, draft)) return { published: false, stored: false };
     const stored = await this.publishing.putBundleIfAbsent(manifest.digest, manifest.bytes);
+    await this.publishStored(draft, prev, path);
+    return { published: true, stored };
+  }
+
+  /**
+   * Publishes `draft` whose bundle object is already stored (`publish` without the object
+   * write), unless `prev` already says the same (then returns `prev` unchanged).
+   * @returns the targets row now in force (its generation is what the agent's report must reach).
+   * @throws on NATS or database failure.
+   */
+  async publishStored(draft: TargetDraft, prev: TargetEntity | undefined, path: string): Promise<TargetEntity> {
+    if (prev && samePublication(prev, draft)) return prev;
     const generation = (prev ? prev.generation : await this.firstGenerationBase(draft)) + 1;
     const row: TargetEntity = {
       cluster: draft.cluster,
@@ -59,7 +71,17 @@ export class DesiredStatePublisher {
       takeOwnership: draft.takeOwnership,
     };
     await this.write(row, path);
-    return { published: true, stored };
+    return row;
+  }
+
+  /** Stores `manifest` in the object store unless present; true when this call wrote it. */
+  storeBundle(manifest: RenderedManifest): Promise<boolean> {
+    return this.publishing.putBundleIfAbsent(manifest.digest, manifest.bytes);
+  }
+
+  /** True when the bundle object `digest` is in the object store (a rollback may only go to one that is). */
+  hasBundle(digest: string): Promise<boolean> {
+    return this.publishing.hasBundle(digest);
   }
 
   /**

@@ -16,7 +16,7 @@ import {
   type DesiredState,
 } from '@gitfleet/proto';
 import type { ResolvedTarget } from '../targeting/index.js';
-import type { IgnoreDifferenceJson, SyncPolicyJson, TargetEntity } from '../targets/target.entity.js';
+import type { IgnoreDifferenceJson, SyncPolicyJson, TargetDraft, TargetEntity } from '../targets/target.entity.js';
 
 /** One rendered variant of a bundle at a revision, ready to publish. */
 export interface RenderedManifest {
@@ -26,14 +26,8 @@ export interface RenderedManifest {
   digest: string;
 }
 
-/**
- * What a resolved target asks to publish: a targets row without the fields the publisher
- * assigns (generation, published_at, sync_request). `takeOwnership` is always set here.
- */
-export type TargetDraft = Pick<
-  TargetEntity,
-  'cluster' | 'bundleId' | 'source' | 'revision' | 'digest' | 'targetNamespace' | 'defaultNamespace' | 'syncPolicy' | 'ignoreDifferences'
-> & { takeOwnership: boolean };
+/** What a resolved target asks to publish (defined with the targets row it becomes). */
+export type { TargetDraft };
 
 /**
  * Encodes rendered objects as a fleet.v1 BundleManifest (objects as canonical JSON, in render

@@ -18,6 +18,7 @@ import { strictMock } from '../testing/strict-mock.js';
 import type { BundleEntity } from '../bundles/bundle.entity.js';
 import type { BundleToolkit } from './bundle-toolkit.js';
 import type { BundlesRepository } from '../bundles/bundles.repository.js';
+import { specRolloutController } from './memory-rollouts.spec-helper.js';
 import { BundleDeployer } from './bundle-deployer.service.js';
 import { BundleRenderer } from './bundle-renderer.service.js';
 import { CommitSignaturePolicyService } from './commit-signature-policy.service.js';
@@ -90,22 +91,26 @@ async function withdrawnAfter(previous: GitBundle[], next: GitBundle[], scanFail
   };
   const publishing = strictMock<PublishingRepository>('publishing', { putBundleIfAbsent: async () => true, lastPublishedGeneration: async () => 0, putDesiredState: async () => 1 });
   const sources = strictMock<SourcesRepository>('sources', { list: async () => [source], saveWithdrawalHold: async () => undefined });
-  const targetsRepo = strictMock<TargetsRepository>('targets', { list: async () => targets, upsert: async () => undefined, delete: async () => undefined, lastGeneration: async () => 0 });
-  const git = strictMock<GitRepository>('git', { withCheckout: async <T>(name: string, fn: (dir: string, head: string | undefined) => Promise<T>) => fn(`/checkouts/${name}`, REV) });
+  const targetsRepo = strictMock<TargetsRepository>('targets', { list: async () => targets, get: async (k) => targets.find((t) => t.cluster === k.cluster && t.bundleId === k.bundleId) ?? null, upsert: async () => undefined, delete: async () => undefined, lastGeneration: async () => 0 });
+  const git = strictMock<GitRepository>('git', { withCheckout: async <T>(name: string, fn: (dir: string, head: string | undefined) => Promise<T>) => fn(`/checkouts/${name}`, REV), commitSummary: async () => ({ message: 'm', author: 'a' }) });
   const bundlesRepo = strictMock<BundlesRepository>('bundles', { listAll: async () => bundles, upsert: async () => undefined, delete: async () => undefined });
   const publisher = new DesiredStatePublisher(publishing, targetsRepo);
+  const lock = new TargetWriteLock();
+  const clustersRepo = strictMock<ClustersRepository>('clusters', { list: async () => CLUSTERS.map((name) => ({ name, labels: {}, createdAt: new Date(0), lastSeenAt: null, agentVersion: null, kubernetesVersion: null })) });
+  const groupsRepo = strictMock<ClusterGroupsRepository>('groups', { list: async () => [] });
+  const rollouts = specRolloutController({ targets: targetsRepo, clusters: clustersRepo, groups: groupsRepo, bundles: bundlesRepo, publisher, lock });
   const service = new DeploymentService(
     sources,
-    strictMock<ClustersRepository>('clusters', { list: async () => CLUSTERS.map((name) => ({ name, labels: {}, createdAt: new Date(0), lastSeenAt: null, agentVersion: null, kubernetesVersion: null })) }),
-    strictMock<ClusterGroupsRepository>('groups', { list: async () => [] }),
+    clustersRepo,
+    groupsRepo,
     bundlesRepo,
     targetsRepo,
     git,
     toolkit,
     new CommitSignaturePolicyService(sources, git),
-    new BundleDeployer(bundlesRepo, toolkit, new BundleRenderer(toolkit), publisher),
+    new BundleDeployer(bundlesRepo, toolkit, new BundleRenderer(toolkit), rollouts),
     publisher,
-    new TargetWriteLock(),
+    lock,
     // no guard: the property is about which targets may be withdrawn at all
     { withdrawalGuard: { share: 1, min: 1 } },
   );

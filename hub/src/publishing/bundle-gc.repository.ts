@@ -13,13 +13,15 @@ export class BundleGcRepository {
    * Digests referenced by a row of PostgreSQL: a target's published digest (`targets`), and, of a
    * target that still exists, a kept applied revision (`target_revisions`) and the digest its
    * agent last reported (`target_status`). A withdrawn target's revisions and reports stay in
-   * their tables but keep no object alive.
+   * their tables but keep no object alive. The content of an active (Progressing or Paused)
+   * rollout is referenced too: its later stages publish it.
    */
   async referencedDigests(): Promise<Set<string>> {
     const rows: Array<{ digest: string }> = await this.dataSource.query(
       `SELECT digest FROM targets
        UNION SELECT r.digest FROM target_revisions r JOIN targets t ON t.cluster = r.cluster AND t.bundle_id = r.bundle_id
-       UNION SELECT s.digest FROM target_status s JOIN targets t ON t.cluster = s.cluster AND t.bundle_id = s.bundle_id`,
+       UNION SELECT s.digest FROM target_status s JOIN targets t ON t.cluster = s.cluster AND t.bundle_id = s.bundle_id
+       UNION SELECT c.draft->>'digest' FROM rollout_clusters c JOIN rollouts r ON r.id = c.rollout_id WHERE r.phase IN ('Progressing', 'Paused')`,
     );
     return new Set(rows.map((r) => r.digest).filter(Boolean));
   }

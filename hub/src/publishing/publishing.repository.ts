@@ -82,6 +82,12 @@ export class PublishingRepository implements OnModuleInit {
     return true;
   }
 
+  /** True when an object named `digest` is in the bundle store (and not deleted). */
+  async hasBundle(digest: string): Promise<boolean> {
+    const info = await this.storesOf().bundles.info(digest);
+    return !!info && !info.deleted;
+  }
+
   /**
    * Signs `desired` with the hub's key (when one is configured) and writes it at `key`.
    * @returns the KV revision.

@@ -99,8 +99,16 @@ describe('parseFleetYaml', () => {
       'x/fleet.yaml: field "helm.timeoutSeconds" is not supported yet (ignored)',
       'x/fleet.yaml: unknown field "helm.colour"',
     ]],
-    ['rolloutStrategy not supported yet, diff is', 'rolloutStrategy: {}\ndiff: {}\n', [
-      'x/fleet.yaml: field "rolloutStrategy" is not supported yet (ignored)',
+    ['imageScans not supported yet, diff is', 'imageScans: []\ndiff: {}\n', [
+      'x/fleet.yaml: field "imageScans" is not supported yet (ignored)',
+    ]],
+    ['rollout settings that steer the whole rollout, in a customization', 'targetCustomizations:\n- {clusterName: c, gitfleet: {rollout: {maxFailures: 1, autoRollback: false, minHealthyDuration: 5s}}}\n', [
+      'x/fleet.yaml: field "targetCustomizations[0].gitfleet.rollout.maxFailures" applies to the whole rollout; set it at the top level (ignored here)',
+      'x/fleet.yaml: field "targetCustomizations[0].gitfleet.rollout.autoRollback" applies to the whole rollout; set it at the top level (ignored here)',
+    ]],
+    ['an unknown rollout setting', 'gitfleet: {rollout: {canary: true}}\nrolloutStrategy: {partitions: [{name: a, clusterLabels: {}}]}\n', [
+      'x/fleet.yaml: unknown field "rolloutStrategy.partitions[0].clusterLabels"',
+      'x/fleet.yaml: unknown field "gitfleet.rollout.canary"',
     ]],
     ['helm.valuesFrom in a customization', 'targetCustomizations:\n- {clusterName: c, helm: {valuesFrom: []}}\n', [
       'x/fleet.yaml: targetCustomizations[0].helm.valuesFrom is not supported yet (ignored: values from ConfigMaps/Secrets on the cluster are not read)',
@@ -122,6 +130,12 @@ describe('parseFleetYaml', () => {
     ['helm.valuesFiles not strings', 'targetCustomizations:\n- {clusterName: c, helm: {valuesFiles: [{a: 1}]}}\n', /field "targetCustomizations\[0\]\.helm\.valuesFiles\[0\]": expected a string/],
     ['helm.takeOwnership not boolean', 'helm: {takeOwnership: "yes"}\n', /field "helm\.takeOwnership": expected true or false/],
     ['overlays not strings', 'yaml: {overlays: [1]}\n', /field "yaml\.overlays\[0\]": expected a string/],
+    ['maxUnavailable neither a count nor a percentage', 'rolloutStrategy: {maxUnavailable: "half"}\n', /field "rolloutStrategy\.maxUnavailable": expected a count \(≥ 0\) or a percentage such as "25%", got string "half"/],
+    ['a negative partition limit', 'rolloutStrategy: {partitions: [{maxUnavailable: -1}]}\n', /field "rolloutStrategy\.partitions\[0\]\.maxUnavailable": expected a count/],
+    ['a duration without a unit', 'gitfleet: {rollout: {minHealthyDuration: "30"}}\n', /field "gitfleet\.rollout\.minHealthyDuration": expected a duration such as "30s", "10m" or "1m30s", got string "30"/],
+    ['an unknown onStale', 'gitfleet: {rollout: {onStale: wait}}\n', /field "gitfleet\.rollout\.onStale": expected "block" or "skip", got string "wait"/],
+    ['an unknown accepted state', 'dependsOn: [{name: db, acceptedStates: [Healthy]}]\n', /field "dependsOn\[0\]\.acceptedStates\[0\]": expected one of Ready, NotReady, WaitApplied, ErrApplied, OutOfSync, Pending, Modified, got string "Healthy"/],
+    ['a dependsOn entry naming nothing', 'dependsOn: [{acceptedStates: [Ready]}]\n', /field "dependsOn\[0\]": expected a "name" or a "selector"/],
     ['top level a list', '- a\n', /expected a mapping, got a list/],
     ['malformed YAML', 'a: [1,\n  b: c: d\n', /^x\/fleet\.yaml: line 2 col \d+: /],
     ['two documents', 'a: 1\n---\nb: 2\n', /expected one YAML document, found 2/],
@@ -279,4 +293,42 @@ describe('parseFleetYaml: sync policy, ignore rules and their Fleet aliases', ()
       assert.throws(() => parseFleetYaml(text, 'x/fleet.yaml'), (err: unknown) => err instanceof BundleError && want.test(err.message));
     });
   }
+});
+
+describe('parseFleetYaml: rolloutStrategy, gitfleet.rollout and dependsOn', () => {
+  it('reads Fleet\'s rolloutStrategy with its partitions', () => {
+    const { spec, warnings } = parseFleetYaml(
+      [
+        'rolloutStrategy:',
+        '  maxUnavailable: 10%',
+        '  maxUnavailablePartitions: 1',
+        '  autoPartitionSize: "5"',
+        '  partitions:',
+        '  - {name: canary, clusterName: c1, maxUnavailable: 1}',
+        '  - {name: eu, clusterSelector: {matchLabels: {region: eu}}, clusterGroup: g}',
+      ].join('\n'),
+      'x/fleet.yaml',
+    );
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(spec.rolloutStrategy, {
+      maxUnavailable: '10%', maxUnavailablePartitions: 1, autoPartitionSize: '5',
+      partitions: [{ name: 'canary', clusterName: 'c1', maxUnavailable: 1 }, { name: 'eu', clusterGroup: 'g', clusterSelector: { matchLabels: { region: 'eu' } } }],
+    });
+  });
+
+  it('reads gitfleet.rollout at the top and in a customization (durations in ms)', () => {
+    const { spec, warnings } = parseFleetYaml(
+      'gitfleet:\n  rollout: {minHealthyDuration: 1m30s, progressDeadline: 2m, maxFailures: 20%, autoRollback: false, onStale: skip}\n' +
+        'targetCustomizations:\n- {name: prod, clusterName: p, gitfleet: {rollout: {minHealthyDuration: 500ms, onStale: block}}}\n',
+      'x/fleet.yaml',
+    );
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(spec.rollout, { minHealthyDurationMs: 90_000, progressDeadlineMs: 120_000, maxFailures: '20%', autoRollback: false, onStale: 'skip' });
+    assert.deepEqual(spec.targetCustomizations[0]!.rollout, { minHealthyDurationMs: 500, onStale: 'block' });
+  });
+
+  it('reads dependsOn with acceptedStates', () => {
+    const { spec } = parseFleetYaml('dependsOn:\n- {name: db, acceptedStates: [Ready, Modified]}\n- selector: {matchLabels: {tier: infra}}\n', 'x/fleet.yaml');
+    assert.deepEqual(spec.dependsOn, [{ name: 'db', acceptedStates: ['Ready', 'Modified'] }, { selector: { matchLabels: { tier: 'infra' } } }]);
+  });
 });

@@ -1,5 +1,6 @@
 // fleet.yaml: the bundle options file, in Rancher Fleet's format plus our `gitfleet:` key.
 import { LABEL_SELECTOR_OPERATORS, type LabelSelector, type LabelSelectorOperator, type LabelSelectorRequirement } from '@gitfleet/proto';
+import parseDuration from 'parse-duration';
 import { BundleError } from './bundle-error.js';
 import { parseYamlDocuments } from './yaml-docs.js';
 
@@ -106,6 +107,36 @@ export interface TargetCustomization {
   syncPolicy?: SyncPolicySpec;
   /** Merged into the bundle's rules; an entry with the same selector replaces the bundle's. */
   ignoreDifferences?: IgnoreDifferenceSpec[];
+  /** `gitfleet.rollout` here: minHealthyDuration, progressDeadline and onStale override the bundle's for the matched clusters. */
+  rollout?: RolloutSettingsSpec;
+}
+
+/**
+ * gitfleet's own rollout settings as written in fleet.yaml (`gitfleet.rollout`), parsed:
+ * durations (Go style in the file: "30s", "10m", "1m30s") in milliseconds. Absent fields take
+ * the bundle's value, then the defaults (targeting/rollout-gate.ts DEFAULT_ROLLOUT_SETTINGS).
+ */
+export interface RolloutSettingsSpec {
+  minHealthyDurationMs?: number;
+  progressDeadlineMs?: number;
+  /** Failed clusters tolerated: a count, or a percentage of all targets. Bundle level only. */
+  maxFailures?: IntOrPercent;
+  /** Bundle level only. */
+  autoRollback?: boolean;
+  onStale?: 'block' | 'skip';
+}
+
+/** Fleet's BundleState names, accepted in `dependsOn[].acceptedStates` (rancher/fleet pkg/apis/fleet.cattle.io/v1alpha1 bundle_types.go). */
+export const FLEET_BUNDLE_STATES = ['Ready', 'NotReady', 'WaitApplied', 'ErrApplied', 'OutOfSync', 'Pending', 'Modified'] as const;
+/** One of FLEET_BUNDLE_STATES. */
+export type FleetBundleState = (typeof FLEET_BUNDLE_STATES)[number];
+
+/** One `dependsOn` entry: the bundles (by name, or by a selector over bundle labels) that must be in an accepted state first. */
+export interface DependsOnSpec {
+  name?: string;
+  selector?: LabelSelector;
+  /** States of the dependency that let this bundle proceed; default ["Ready"] (Fleet). */
+  acceptedStates?: FleetBundleState[];
 }
 
 /** Fleet's IntOrString limits: a count (≥ 0), or a percentage string such as "25%". */
@@ -148,8 +179,12 @@ export interface BundleSpec {
   helm?: HelmSpec;
   /** In file order; the first matching one wins. Always present. */
   targetCustomizations: TargetCustomization[];
-  /** Bundles that must be ready first: by bundle name or by a selector over bundle labels. */
-  dependsOn?: Array<{ name?: string; selector?: LabelSelector }>;
+  /** Bundles that must be ready first, on the same cluster: by bundle name or by a selector over bundle labels. */
+  dependsOn?: DependsOnSpec[];
+  /** Fleet's `rolloutStrategy`: the stages a new revision goes through. */
+  rolloutStrategy?: RolloutStrategySpec;
+  /** `gitfleet.rollout` at the top level. */
+  rollout?: RolloutSettingsSpec;
   /** Paused bundles are still targeted; publishing is held back by the caller. */
   paused?: boolean;
   /** From `gitfleet.syncPolicy` (our extension key) and Fleet's `correctDrift` / `keepResources`. */
@@ -169,7 +204,7 @@ export function defaultBundleSpec(): BundleSpec {
  * are reported as warnings, never silently dropped.
  */
 const FLEET_UNSUPPORTED_TOP = new Set([
-  'rolloutStrategy', 'serviceAccount', 'forceSyncGeneration',
+  'serviceAccount', 'forceSyncGeneration',
   'deleteNamespace', 'deleteCRDResources', 'ignore', 'namespaceLabels',
   'namespaceAnnotations', 'imageScans', 'overrideTargets', 'targets', 'targetRestrictions',
   'targetCustomizationMode', 'downstreamResources', 'resources', 'contentsId', 'valuesHash',
@@ -307,6 +342,55 @@ class Reader {
     return h;
   }
 
+  /** A count (≥ 0) or a percentage ("25%"), Fleet's IntOrString limits. */
+  intOrPercent(v: unknown, path: string): IntOrPercent | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+    if (typeof v === 'string' && /^(\d+|\d+(\.\d+)?%)$/.test(v)) return v;
+    this.fail(path, 'a count (≥ 0) or a percentage such as "25%"', v);
+  }
+
+  /** A Go-style duration ("30s", "10m", "1m30s", "500ms") in milliseconds. */
+  duration(v: unknown, path: string): number | undefined {
+    const s = this.string(v, path);
+    if (s === undefined) return undefined;
+    const ms = /^(\d+(\.\d+)?(ms|s|m|h))+$/.test(s) ? parseDuration(s) : null;
+    if (ms === null || ms === undefined) this.fail(path, 'a duration such as "30s", "10m" or "1m30s"', v);
+    return ms;
+  }
+
+  rolloutStrategy(v: unknown, path: string): RolloutStrategySpec | undefined {
+    const o = this.object(v, path);
+    if (!o) return undefined;
+    this.keys(o, path, ['maxUnavailable', 'maxUnavailablePartitions', 'autoPartitionSize', 'partitions']);
+    const s: RolloutStrategySpec = {};
+    for (const key of ['maxUnavailable', 'maxUnavailablePartitions', 'autoPartitionSize'] as const) {
+      const x = this.intOrPercent(o[key], `${path}.${key}`);
+      if (x !== undefined) s[key] = x;
+    }
+    const partitions = this.list(o.partitions, `${path}.partitions`);
+    if (partitions) {
+      s.partitions = partitions.map((entry, i) => {
+        const p = `${path}.partitions[${i}]`;
+        const po = this.object(entry, p) ?? this.fail(p, 'a mapping', entry);
+        this.keys(po, p, ['name', 'maxUnavailable', 'clusterName', 'clusterSelector', 'clusterGroup', 'clusterGroupSelector']);
+        const part: RolloutPartitionSpec = {};
+        for (const key of ['name', 'clusterName', 'clusterGroup'] as const) {
+          const x = this.string(po[key], `${p}.${key}`);
+          if (x !== undefined) part[key] = x;
+        }
+        const mu = this.intOrPercent(po.maxUnavailable, `${p}.maxUnavailable`);
+        if (mu !== undefined) part.maxUnavailable = mu;
+        for (const key of ['clusterSelector', 'clusterGroupSelector'] as const) {
+          const sel = this.selector(po[key], `${p}.${key}`);
+          if (sel) part[key] = sel;
+        }
+        return part;
+      });
+    }
+    return s;
+  }
+
   yaml(v: unknown, path: string): { overlays?: string[] } | undefined {
     const o = this.object(v, path);
     if (!o) return undefined;
@@ -318,7 +402,7 @@ class Reader {
 
 /** Deployment options accepted at the top level and in each targetCustomization. */
 const OPTION_KEYS = ['namespace', 'defaultNamespace', 'kustomize', 'yaml', 'helm', 'gitfleet', 'correctDrift', 'keepResources', 'diff'] as const;
-const TOP_KNOWN = ['name', 'labels', 'targetCustomizations', 'dependsOn', 'paused', ...OPTION_KEYS] as const;
+const TOP_KNOWN = ['name', 'labels', 'targetCustomizations', 'dependsOn', 'paused', 'rolloutStrategy', ...OPTION_KEYS] as const;
 const TARGET_KNOWN = ['name', 'clusterSelector', 'clusterGroup', 'clusterGroupSelector', 'clusterName', 'doNotDeploy', ...OPTION_KEYS] as const;
 
 /**
@@ -385,6 +469,8 @@ export function parseFleetYaml(text: string, file: string): { spec: BundleSpec; 
     const doNotDeploy = r.boolean(o.doNotDeploy, `${path}.doNotDeploy`);
     if (doNotDeploy !== undefined) tc.doNotDeploy = doNotDeploy;
     readOptions(r, o, path, tc);
+    const rollout = readRollout(r, o, path, false);
+    if (rollout) tc.rollout = rollout;
     return tc;
   });
 
@@ -393,15 +479,28 @@ export function parseFleetYaml(text: string, file: string): { spec: BundleSpec; 
     spec.dependsOn = dependsOn.map((entry, i) => {
       const path = `dependsOn[${i}]`;
       const o = r.object(entry, path) ?? r.fail(path, 'a mapping', entry);
-      r.keys(o, path, ['name', 'selector']);
-      const ref: { name?: string; selector?: LabelSelector } = {};
+      r.keys(o, path, ['name', 'selector', 'acceptedStates']);
+      const ref: DependsOnSpec = {};
       const refName = r.string(o.name, `${path}.name`);
       if (refName !== undefined) ref.name = refName;
       const selector = r.selector(o.selector, `${path}.selector`);
       if (selector) ref.selector = selector;
+      const accepted = r.stringList(o.acceptedStates, `${path}.acceptedStates`);
+      if (accepted) {
+        ref.acceptedStates = accepted.map((st, j) => {
+          if (!(FLEET_BUNDLE_STATES as readonly string[]).includes(st)) r.fail(`${path}.acceptedStates[${j}]`, `one of ${FLEET_BUNDLE_STATES.join(', ')}`, st);
+          return st as FleetBundleState;
+        });
+      }
+      if (ref.name === undefined && ref.selector === undefined) r.fail(path, 'a "name" or a "selector"', entry);
       return ref;
     });
   }
+
+  const rolloutStrategy = r.rolloutStrategy(top.rolloutStrategy, 'rolloutStrategy');
+  if (rolloutStrategy) spec.rolloutStrategy = rolloutStrategy;
+  const rollout = readRollout(r, top, '', true);
+  if (rollout) spec.rollout = rollout;
 
   const paused = r.boolean(top.paused, 'paused');
   if (paused !== undefined) spec.paused = paused;
@@ -427,6 +526,47 @@ function readOptions(
   const yaml = r.yaml(o.yaml, at('yaml'));
   if (yaml) into.yaml = yaml;
   readSyncOptions(r, o, path, into);
+}
+
+const ROLLOUT_KEYS = ['minHealthyDuration', 'progressDeadline', 'maxFailures', 'autoRollback', 'onStale'] as const;
+/** Settings that apply to a rollout as a whole: only at the top level of fleet.yaml. */
+const ROLLOUT_BUNDLE_ONLY = new Set(['maxFailures', 'autoRollback']);
+
+/**
+ * Reads `gitfleet.rollout` of one level (`top`: the top level, else a targetCustomization at
+ * `path`): minHealthyDuration and progressDeadline (Go-style durations), maxFailures (count or
+ * percentage), autoRollback (boolean), onStale (block | skip). In a targetCustomization,
+ * maxFailures and autoRollback are warned about and ignored: they steer the whole rollout.
+ * @throws BundleError for a value of the wrong type or an unknown onStale.
+ */
+function readRollout(r: Reader, o: Obj, path: string, top: boolean): RolloutSettingsSpec | undefined {
+  const at = (k: string) => (path ? `${path}.${k}` : k);
+  const gitfleet = r.object(o.gitfleet, at('gitfleet'));
+  const ro = gitfleet ? r.object(gitfleet.rollout, at('gitfleet.rollout')) : undefined;
+  if (!ro) return undefined;
+  const p = at('gitfleet.rollout');
+  r.keys(ro, p, ROLLOUT_KEYS);
+  const out: RolloutSettingsSpec = {};
+  const minHealthy = r.duration(ro.minHealthyDuration, `${p}.minHealthyDuration`);
+  if (minHealthy !== undefined) out.minHealthyDurationMs = minHealthy;
+  const deadline = r.duration(ro.progressDeadline, `${p}.progressDeadline`);
+  if (deadline !== undefined) out.progressDeadlineMs = deadline;
+  const onStale = r.string(ro.onStale, `${p}.onStale`);
+  if (onStale !== undefined) {
+    if (onStale !== 'block' && onStale !== 'skip') r.fail(`${p}.onStale`, '"block" or "skip"', onStale);
+    out.onStale = onStale;
+  }
+  const maxFailures = r.intOrPercent(ro.maxFailures, `${p}.maxFailures`);
+  const autoRollback = r.boolean(ro.autoRollback, `${p}.autoRollback`);
+  if (top) {
+    if (maxFailures !== undefined) out.maxFailures = maxFailures;
+    if (autoRollback !== undefined) out.autoRollback = autoRollback;
+  } else {
+    for (const key of ROLLOUT_BUNDLE_ONLY) {
+      if (ro[key] !== undefined) r.warnings.push(`${r.file}: field "${p}.${key}" applies to the whole rollout; set it at the top level (ignored here)`);
+    }
+  }
+  return out;
 }
 
 const POLICY_KEYS = ['automated', 'prune', 'selfHeal'] as const;
@@ -456,7 +596,7 @@ function readSyncOptions(r: Reader, o: Obj, path: string, into: Pick<BundleSpec,
   let rules: IgnoreDifferenceSpec[] | undefined;
   const gitfleet = r.object(o.gitfleet, at('gitfleet'));
   if (gitfleet) {
-    r.keys(gitfleet, at('gitfleet'), ['syncPolicy', 'ignoreDifferences']);
+    r.keys(gitfleet, at('gitfleet'), ['syncPolicy', 'ignoreDifferences', 'rollout']);
     const sp = r.object(gitfleet.syncPolicy, at('gitfleet.syncPolicy'));
     if (sp) {
       r.keys(sp, at('gitfleet.syncPolicy'), POLICY_KEYS);

@@ -99,6 +99,16 @@ export class GitRepository {
     return { oid: c.oid, payload: c.payload, gpgsig: c.commit.gpgsig };
   }
 
+  /**
+   * The first line of commit `oid`'s message and its author (`Name <email>`), for the rollout
+   * history. Call it inside `withCheckout`.
+   * @throws isomorphic-git's NotFoundError when the commit is not in the checkout.
+   */
+  async commitSummary(dir: string, oid: string): Promise<{ message: string; author: string }> {
+    const c = await git.readCommit({ fs, dir, oid });
+    return { message: c.commit.message.split('\n')[0]!.slice(0, 200), author: `${c.commit.author.name} <${c.commit.author.email}>` };
+  }
+
   /** Removes the checkout of `source` (after the source was deleted). */
   async remove(source: string): Promise<void> {
     await this.withCheckout(source, (dir) => rm(dir, { recursive: true, force: true }));

@@ -41,8 +41,10 @@ export interface ClusterProgress {
   lastReport?: string;
   /** Its agent has not reported within the staleness window. */
   stale: boolean;
-  /** Why it may not be updated now (a closed maintenance window, a spoke-side hold). */
+  /** Why it may not be updated now (a closed maintenance window, a spoke-side hold, a dependency not ready, a pin). */
   held?: string;
+  /** This cluster's own settings (its targetCustomization's `gitfleet.rollout`); absent fields: the rollout's. */
+  overrides?: Partial<Pick<RolloutSettings, 'minHealthyDurationMs' | 'progressDeadlineMs' | 'onStale'>>;
 }
 
 /** Where one cluster stands in the rollout. */
@@ -128,19 +130,20 @@ export function decideRollout(plan: RolloutPlan, progress: readonly ClusterProgr
   for (const name of all) {
     const p = byName.get(name);
     if (!p) throw new Error(`rollout gate: no progress given for cluster "${name}"`);
-    state.set(name, classify(p, settings, now));
+    state.set(name, classify(p, { ...settings, ...p.overrides }, now));
   }
+  const onStaleOf = (c: string) => byName.get(c)!.overrides?.onStale ?? settings.onStale;
 
   const failed = all.filter((c) => state.get(c)!.state === 'Failed');
   const budget = failureBudget(all.length, settings.maxFailures);
   const got = all.filter((c) => byName.get(c)!.publishedAt !== undefined);
-  const skippedStale = settings.onStale === 'skip' ? all.filter((c) => state.get(c)!.state === 'Stale') : [];
+  const skippedStale = all.filter((c) => state.get(c)!.state === 'Stale' && onStaleOf(c) === 'skip');
   if (failed.length > budget) {
     const causes = failed.map((c) => `${c}: ${state.get(c)!.reason}`).join('; ');
     return {
       phase: 'Failed',
       publish: [],
-      stages: plan.stages.map((s) => ({ name: s.name, phase: stagePhase(s.clusters, state, settings), clusters: s.clusters.map((c) => state.get(c)!) })),
+      stages: plan.stages.map((s) => ({ name: s.name, phase: stagePhase(s.clusters, state, onStaleOf), clusters: s.clusters.map((c) => state.get(c)!) })),
       cause: `${failed.length} cluster${failed.length === 1 ? '' : 's'} failed, more than maxFailures ${budget} allows: ${causes}`,
       rollback: got,
       paused: !settings.autoRollback,
@@ -150,7 +153,7 @@ export function decideRollout(plan: RolloutPlan, progress: readonly ClusterProgr
 
   const unavailable = (c: string) => {
     const s = state.get(c)!.state;
-    return s === 'Updating' || s === 'Failed' || (s === 'Stale' && settings.onStale === 'block');
+    return s === 'Updating' || s === 'Failed' || (s === 'Stale' && onStaleOf(c) === 'block');
   };
   let globalUnavailable = all.filter(unavailable).length;
   const publish: string[] = [];
@@ -171,7 +174,7 @@ export function decideRollout(plan: RolloutPlan, progress: readonly ClusterProgr
       stageUnavailable++;
       globalUnavailable++;
     }
-    const phase = stagePhase(s.clusters, state, settings);
+    const phase = stagePhase(s.clusters, state, onStaleOf);
     stages.push({ name: s.name, phase, clusters: s.clusters.map((c) => state.get(c)!) });
     if (phase !== 'Succeeded') unfinishedBefore++;
   }
@@ -198,8 +201,11 @@ function classify(p: ClusterProgress, settings: RolloutSettings, now: number): C
 }
 
 /** Succeeded when each cluster is Done, a tolerated Failed, or Stale with onStale skip; Pending when every cluster still waits for its turn; else Progressing. */
-function stagePhase(clusters: readonly string[], state: Map<string, ClusterDecision>, settings: RolloutSettings): StageDecision['phase'] {
-  const states = clusters.map((c) => state.get(c)!.state);
-  if (states.every((s) => s === 'Done' || s === 'Failed' || (s === 'Stale' && settings.onStale === 'skip'))) return 'Succeeded';
-  return states.every((s) => s === 'Pending') ? 'Pending' : 'Progressing';
+function stagePhase(clusters: readonly string[], state: Map<string, ClusterDecision>, onStaleOf: (cluster: string) => 'block' | 'skip'): StageDecision['phase'] {
+  const done = (c: string) => {
+    const s = state.get(c)!.state;
+    return s === 'Done' || s === 'Failed' || (s === 'Stale' && onStaleOf(c) === 'skip');
+  };
+  if (clusters.every(done)) return 'Succeeded';
+  return clusters.every((c) => state.get(c)!.state === 'Pending') ? 'Pending' : 'Progressing';
 }

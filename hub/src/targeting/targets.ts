@@ -1,6 +1,6 @@
 // Which clusters a bundle goes to, and with which options (Fleet targeting semantics), pure.
 import { matchesSelector } from '@gitfleet/proto';
-import { ruleKey, type BundleSpec, type IgnoreDifferenceSpec, type LabelSelector, type TargetCustomization } from '../rendering/fleet-yaml.js';
+import { ruleKey, type BundleSpec, type IgnoreDifferenceSpec, type LabelSelector, type RolloutSettingsSpec, type TargetCustomization } from '../rendering/fleet-yaml.js';
 import { resolveHelmVariant } from '../rendering/helm.js';
 import type { RenderVariant } from '../rendering/render.js';
 
@@ -62,6 +62,12 @@ export interface ResolvedTarget {
    * Helm); non-Helm bundles: true. resolveTargets always sets it; absent reads as true.
    */
   takeOwnership?: boolean;
+  /**
+   * `gitfleet.rollout` for this cluster: the bundle's settings, field by field overridden by the
+   * matched customization's (minHealthyDuration, progressDeadline, onStale). Absent when neither
+   * sets any: then the bundle's rollout is not gated (see deployments/rollout-controller).
+   */
+  rollout?: RolloutSettingsSpec;
 }
 
 /** Cluster criteria of a rule, a targetCustomization or a rollout partition (Fleet ClusterMatcher's inputs). */
@@ -130,6 +136,7 @@ export function resolveTargets(spec: BundleSpec, clusters: ClusterInfo[], groups
     const helm = resolveHelmVariant(spec, tc, cluster, targetNamespace || defaultNamespace || 'default');
     if (helm) target.variant.helm = helm;
     target.takeOwnership = helm ? (tc?.helm?.takeOwnership ?? spec.helm?.takeOwnership ?? false) : true;
+    if (spec.rollout || tc?.rollout) target.rollout = { ...spec.rollout, ...tc?.rollout };
     out.push(target);
   }
   return out;

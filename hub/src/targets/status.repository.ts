@@ -138,7 +138,9 @@ export class StatusRepository {
           [JSON.stringify(rows)],
         );
       }
-      await this.keepAppliedRevisions(em, records.filter((r) => fresh.has(r.reportId)));
+      const freshRecords = records.filter((r) => fresh.has(r.reportId));
+      await this.keepAppliedRevisions(em, freshRecords);
+      await this.markHealthy(em, freshRecords);
       return fresh.size;
     });
   }
@@ -176,6 +178,29 @@ export class StatusRepository {
                 WHERE (cluster, bundle_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))) r
         WHERE r.n > $3 AND t.cluster = r.cluster AND t.bundle_id = r.bundle_id AND t.digest = r.digest`,
       [rows.map((r) => r.cluster), rows.map((r) => r.bundle_id), this.keepRevisions],
+    );
+  }
+
+  /**
+   * Sets `healthy_at` (once: the first time) on the kept revision of each report of `records`
+   * that says its digest is Healthy and Synced: the revision an automatic rollback may go back to
+   * (deployments/rollout-controller). A report only speaks for the digest it carries.
+   */
+  private async markHealthy(em: EntityManager, records: StatusRecord[]): Promise<void> {
+    const first = new Map<string, StatusRecord>();
+    for (const r of records) {
+      if (!r.digest || r.health !== 'Healthy' || r.syncStatus !== 'Synced') continue;
+      const key = `${r.cluster}\u0000${r.bundleId}\u0000${r.digest}`;
+      const prev = first.get(key);
+      if (!prev || r.observedAt < prev.observedAt) first.set(key, r);
+    }
+    if (first.size === 0) return;
+    const rows = [...first.values()].map((r) => ({ cluster: r.cluster, bundle_id: r.bundleId, digest: r.digest, at: r.observedAt.toISOString() }));
+    await em.query(
+      `UPDATE target_revisions t SET healthy_at = x.at
+         FROM jsonb_to_recordset($1::jsonb) AS x(cluster text, bundle_id text, digest text, at timestamptz)
+        WHERE t.cluster = x.cluster AND t.bundle_id = x.bundle_id AND t.digest = x.digest AND t.healthy_at IS NULL`,
+      [JSON.stringify(rows)],
     );
   }
 

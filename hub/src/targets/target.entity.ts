@@ -71,3 +71,12 @@ export class TargetEntity {
   @Column({ name: 'sync_request', type: 'bigint', transformer: bigintToNumber, default: 0 })
   syncRequest: number;
 }
+
+/**
+ * What a resolved target asks to publish: a targets row without the fields the publisher
+ * assigns (generation, published_at, sync_request). `takeOwnership` is always set here.
+ */
+export type TargetDraft = Pick<
+  TargetEntity,
+  'cluster' | 'bundleId' | 'source' | 'revision' | 'digest' | 'targetNamespace' | 'defaultNamespace' | 'syncPolicy' | 'ignoreDifferences'
+> & { takeOwnership: boolean };
