@@ -40,6 +40,8 @@ export class Fleet {
   private readonly agentLogs = new Set<string>();
   /** the NATS URL the agents are given (with FleetOptions.agentNatsUserInfo when set) */
   private agentNatsUrlWithUserInfo = '';
+  /** the hub's extra environment (FleetOptions.hubEnv), to start it again */
+  private hubEnv: NodeJS.ProcessEnv = {};
 
   /** `nats`'s URL with `userInfo` written in. */
   private static agentNatsUrl(nats: NatsServer, userInfo?: { user: string; password: string }): string {
@@ -59,7 +61,7 @@ export class Fleet {
     readonly testbed: Testbed,
     readonly nats: NatsServer,
     readonly keys: SigningKeyFiles,
-    readonly hub: HubProcess,
+    public hub: HubProcess,
     readonly api: HubApi,
     readonly agents: Map<string, ManagedProcess>,
     readonly repo: GitRepo,
@@ -101,9 +103,27 @@ export class Fleet {
     const { database, keys, api, agentArgs, repo } = parts;
     const fleet = new Fleet(testbed, nats, keys, parts.hub, api, agents, repo, kube, database);
     fleet.agentNatsUrlWithUserInfo = Fleet.agentNatsUrl(nats, options.agentNatsUserInfo);
+    fleet.hubEnv = options.hubEnv ?? {};
     for (const [s, args] of agentArgs) fleet.agentArgs.set(s, args);
     for (const a of agents.values()) fleet.agentLogs.add(a.logFile);
     return fleet;
+  }
+
+  /**
+   * Kills the hub with SIGKILL (no shutdown hook runs) and starts it again on the same port,
+   * database, NATS server, signing key and admin token, so `api` keeps working.
+   * @throws when the new hub does not become ready.
+   */
+  async killAndRestartHub(extraEnv: NodeJS.ProcessEnv = {}): Promise<HubProcess> {
+    const old = this.hub;
+    const exited = new Promise<void>((resolve) => (old.child.exitCode !== null || old.child.signalCode !== null ? resolve() : old.child.once('exit', () => resolve())));
+    old.child.kill('SIGKILL');
+    await exited;
+    const port = Number(new URL(old.url).port);
+    this.hub = await startHub(this.testbed, `${old.name}-restarted`, this.databaseUrl, {
+      port, adminToken: old.adminToken, natsUrl: this.nats.url, signingKeyFile: this.keys.privateKeyFile, env: { ...this.hubEnv, ...extraEnv },
+    });
+    return this.hub;
   }
 
   /** Stops one spoke's agent (SIGTERM); what it applied stays in the cluster. */

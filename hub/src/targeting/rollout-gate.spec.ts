@@ -19,7 +19,7 @@ const plan: RolloutPlan = {
 };
 const CLUSTERS = ['c1', 'w1', 'w2', 'w3', 'r1', 'r2'];
 
-/** Shorthands for one cluster's progress: p pending, u updating (published 10 s ago), d done, f failed (published 400 s ago, never healthy), s stale, h held, y healthy but only 5 s (not long enough). */
+/** Shorthands for one cluster's progress: p pending, u updating (published 10 s ago), d done, f failed (published 400 s ago, never healthy), s stale, x stale and never published, h held, y healthy but only 5 s (not long enough). */
 function progress(codes: string): ClusterProgress[] {
   return [...codes].map((code, i): ClusterProgress => {
     const cluster = CLUSTERS[i]!;
@@ -30,6 +30,7 @@ function progress(codes: string): ClusterProgress[] {
       case 'y': return { cluster, stale: false, publishedAt: NOW - 20 * S, healthySince: NOW - 5 * S };
       case 'f': return { cluster, stale: false, publishedAt: NOW - 400 * S, lastReport: 'Degraded: Deployment web: 0/1 available' };
       case 's': return { cluster, stale: true, publishedAt: NOW - 400 * S };
+      case 'x': return { cluster, stale: true };
       case 'h': return { cluster, stale: false, held: 'maintenance window closed until 02:00' };
       default: throw new Error(`bad code ${code}`);
     }
@@ -73,6 +74,10 @@ describe('decideRollout: stage by stage', () => {
       { phase: 'Progressing', publish: '', stages: 'canary:Progressing wave:Pending rest:Pending', states: 'c1=Stale w1=Pending w2=Pending w3=Pending r1=Pending r2=Pending' }],
     ['a stale canary is skipped with onStale skip', 'sppppp', { onStale: 'skip' },
       { phase: 'Progressing', publish: 'w1', stages: 'canary:Succeeded wave:Progressing rest:Pending' }],
+    ['a stale cluster not yet published is published in its turn with onStale skip (without taking a slot)', 'ddddxp', { onStale: 'skip' },
+      { phase: 'Progressing', publish: 'r1,r2', states: 'c1=Done w1=Done w2=Done w3=Done r1=Stale r2=Updating' }],
+    ['... and with onStale block it is not, and takes a slot', 'ddddxp', {},
+      { phase: 'Progressing', publish: 'r2', states: 'c1=Done w1=Done w2=Done w3=Done r1=Stale r2=Updating' }],
     ['a stale cluster past the deadline is not a failure', 'ddsppp', {},
       { phase: 'Progressing', publish: '' }],
     ['the canary past its deadline: Failed, rolled back, nothing more published', 'fppppp', {},
@@ -110,6 +115,18 @@ describe('decideRollout: limits', () => {
     assert.equal(d.paused, true);
     assert.deepEqual(d.rollback, ['c1']);
     assert.match(d.cause!, /^1 cluster failed, more than maxFailures 0 allows: c1: not Healthy on the new revision 400 s after it was published \(progressDeadline 300 s\); last report: Degraded: Deployment web: 0\/1 available$/);
+  });
+
+  it('a cluster\'s own settings (its targetCustomization) override the rollout\'s', () => {
+    const p = progress('yppppp');
+    p[0]!.overrides = { minHealthyDurationMs: 2 * S };
+    assert.deepEqual(decideRollout(plan, p, settings(), NOW).publish, ['w1'], 'Healthy 5 s is enough for a 2 s minHealthyDuration');
+    const f = progress('uppppp');
+    f[0]!.overrides = { progressDeadlineMs: 5 * S };
+    assert.equal(decideRollout(plan, f, settings(), NOW).phase, 'Failed', 'published 10 s ago, past its own 5 s deadline');
+    const st = progress('sppppp');
+    st[0]!.overrides = { onStale: 'skip' };
+    assert.deepEqual(decideRollout(plan, st, settings(), NOW).publish, ['w1'], 'its own onStale skip');
   });
 
   it('reports skipped stale clusters', () => {

@@ -119,7 +119,9 @@ export function failureBudget(total: number, maxFailures: IntOrPercent): number 
  * not-ready target does in Fleet, so with maxUnavailable 1 its stage waits until it recovers or
  * an operator acts). A stage is Succeeded when each of its
  * clusters is Done, a tolerated Failed, or Stale with onStale skip; Held and Stale (block)
- * clusters keep it open. The rollout Succeeded when every stage did.
+ * clusters keep it open. The rollout Succeeded when every stage did. A Stale cluster with
+ * onStale skip is published to when its stage is worked on (it applies the revision when its
+ * agent returns) without counting as unavailable.
  * `progress` must hold every cluster of the plan; clusters not in the plan are ignored.
  * @throws Error for an invalid maxFailures (see failureBudget), or a plan cluster missing from `progress`.
  */
@@ -167,6 +169,11 @@ export function decideRollout(plan: RolloutPlan, progress: readonly ClusterProgr
     }
     let stageUnavailable = s.clusters.filter(unavailable).length;
     for (const c of s.clusters) {
+      // a stale cluster the gate goes past (onStale skip) still gets the revision, to apply when it returns
+      if (state.get(c)!.state === 'Stale' && onStaleOf(c) === 'skip' && byName.get(c)!.publishedAt === undefined) {
+        publish.push(c);
+        continue;
+      }
       if (state.get(c)!.state !== 'Pending') continue;
       if (stageUnavailable >= s.maxUnavailable || globalUnavailable >= plan.maxUnavailable) break;
       publish.push(c);
