@@ -1,10 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ERROR_REF } from './openapi.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { Roles } from '../auth/roles.js';
 import { RolloutOperationsService } from '../deployments/rollout-operations.service.js';
 import { InvalidInputError } from '../errors.js';
-import { PinBundleDto, RolloutStatusView } from '../rollouts/rollouts.dto.js';
+import { PinBundleDto, RollbackBundleDto, RolloutStatusView } from '../rollouts/rollouts.dto.js';
 import { NAME_PATTERN } from '@gitfleet/proto';
 
 /**
@@ -20,7 +21,7 @@ export class RolloutsController {
   /** The bundle's current rollout stage by stage (clusters updated / healthy / failed / waiting / held / stale, the cause of a stop), its pins and its history. */
   @Get('rollout')
   @ApiOkResponse({ type: RolloutStatusView })
-  @ApiNotFoundResponse({ description: 'no such bundle' })
+  @ApiNotFoundResponse({ description: 'no such bundle', schema: ERROR_REF })
   status(@Param('id') id: string): Promise<RolloutStatusView> {
     return this.service.status(id);
   }
@@ -30,7 +31,7 @@ export class RolloutsController {
   @Roles('operator')
   @HttpCode(200)
   @ApiOkResponse({ type: RolloutStatusView })
-  @ApiConflictResponse({ description: 'no progressing rollout' })
+  @ApiConflictResponse({ description: 'no progressing rollout', schema: ERROR_REF })
   pause(@Param('id') id: string, @Req() req: AuthenticatedRequest): Promise<RolloutStatusView> {
     return this.service.pause(id, actorOf(req));
   }
@@ -40,7 +41,7 @@ export class RolloutsController {
   @Roles('operator')
   @HttpCode(200)
   @ApiOkResponse({ type: RolloutStatusView })
-  @ApiConflictResponse({ description: 'no paused rollout' })
+  @ApiConflictResponse({ description: 'no paused rollout', schema: ERROR_REF })
   resume(@Param('id') id: string, @Req() req: AuthenticatedRequest): Promise<RolloutStatusView> {
     return this.service.resume(id, actorOf(req));
   }
@@ -50,7 +51,7 @@ export class RolloutsController {
   @Roles('operator')
   @HttpCode(200)
   @ApiOkResponse({ type: RolloutStatusView })
-  @ApiConflictResponse({ description: 'no rolled-back or paused rollout' })
+  @ApiConflictResponse({ description: 'no rolled-back or paused rollout', schema: ERROR_REF })
   retry(@Param('id') id: string, @Req() req: AuthenticatedRequest): Promise<RolloutStatusView> {
     return this.service.retry(id, actorOf(req));
   }
@@ -59,7 +60,7 @@ export class RolloutsController {
   @Put('pin')
   @Roles('operator')
   @ApiOkResponse({ type: RolloutStatusView })
-  @ApiNotFoundResponse({ description: 'no such bundle, or it does not target that cluster' })
+  @ApiNotFoundResponse({ description: 'no such bundle, or it does not target that cluster', schema: ERROR_REF })
   pin(@Param('id') id: string, @Body() dto: PinBundleDto, @Req() req: AuthenticatedRequest): Promise<RolloutStatusView> {
     return this.service.pin(id, dto, actorOf(req));
   }
@@ -68,7 +69,8 @@ export class RolloutsController {
   @Delete('pin')
   @Roles('operator')
   @ApiOkResponse({ type: RolloutStatusView })
-  @ApiNotFoundResponse({ description: 'no such bundle or pin' })
+  @ApiNotFoundResponse({ description: 'no such bundle or pin', schema: ERROR_REF })
+  @ApiQuery({ name: 'cluster', required: false, description: "the cluster's pin (default: the bundle's)", schema: { type: 'string', pattern: NAME_PATTERN.source } })
   unpin(@Param('id') id: string, @Req() req: AuthenticatedRequest, @Query('cluster') cluster?: string): Promise<RolloutStatusView> {
     if (cluster !== undefined && !NAME_PATTERN.test(cluster)) throw new InvalidInputError('cluster must be a DNS-1123 label');
     return this.service.unpin(id, cluster, actorOf(req));
@@ -79,9 +81,8 @@ export class RolloutsController {
   @Roles('operator')
   @HttpCode(200)
   @ApiOkResponse({ type: RolloutStatusView })
-  @ApiNotFoundResponse({ description: 'no such bundle' })
-  rollback(@Param('id') id: string, @Body() dto: PinBundleDto, @Req() req: AuthenticatedRequest): Promise<RolloutStatusView> {
-    if (dto.cluster) throw new InvalidInputError('rollback applies to every cluster of the bundle; pin one cluster with PUT /api/v1/bundles/:id/pin');
+  @ApiNotFoundResponse({ description: 'no such bundle', schema: ERROR_REF })
+  rollback(@Param('id') id: string, @Body() dto: RollbackBundleDto, @Req() req: AuthenticatedRequest): Promise<RolloutStatusView> {
     return this.service.rollback(id, dto.revision, actorOf(req));
   }
 }

@@ -22,6 +22,14 @@ export class PinBundleDto {
   reason?: string;
 }
 
+/** Body of rollback: the revision every cluster of the bundle goes back to. */
+export class RollbackBundleDto {
+  @ApiProperty({ description: 'a commit SHA the bundle deployed on every cluster (kept revisions, GITFLEET_KEEP_REVISIONS)' })
+  @IsString()
+  @Matches(/^[0-9a-f]{7,64}$/, { message: 'revision must be a commit SHA (7-64 lowercase hex digits)' })
+  revision: string;
+}
+
 /** One cluster of a rollout. */
 export class RolloutClusterView {
   @ApiProperty() cluster: string;
