@@ -10,6 +10,7 @@ import { BundlesRepository } from '../src/bundles/bundles.repository.js';
 import { SourcesRepository } from '../src/sources/sources.repository.js';
 import { StatusRepository, type StatusRecord } from '../src/targets/status.repository.js';
 import { TargetsRepository } from '../src/targets/targets.repository.js';
+import { RolloutsRepository } from '../src/rollouts/rollouts.repository.js';
 import { createTempDatabase, type TestDatabase } from '@gitfleet/testing';
 import { loadTestbed } from './support/testbed.js';
 
@@ -182,6 +183,59 @@ describe('database (real PostgreSQL)', () => {
     await bundles.delete(['src-web']);
     assert.equal(await bundles.getWithTargetCount('src-web'), null);
     await ds.query('DELETE FROM target_status; DELETE FROM status_history');
+  });
+
+  it('status: a digest is marked Healthy once, by the first report that says it is applied, Synced and Healthy (what a rollback goes back to)', async () => {
+    const repo = new StatusRepository(ds);
+    const rollouts = new RolloutsRepository(ds);
+    const key = { cluster: 'hc', bundleId: 'src-h' };
+    const at = (s: string) => new Date(`2026-02-01T00:00:${s}Z`);
+    // applied but Progressing: kept, not healthy
+    await repo.storeReports([record({ ...key, reportId: 'h1', digest: 'sha256-a', revision: 'ra', generation: 1, health: 'Progressing', observedAt: at('01') })]);
+    assert.deepEqual(await rollouts.healthyRevisions('hc', 'src-h'), []);
+    // a later health report (not an apply) says Healthy: marked at its observed_at
+    await repo.storeReports([record({ ...key, reportId: 'h2', digest: 'sha256-a', revision: 'ra', generation: 1, applied: false, observedAt: at('05') })]);
+    // a second Healthy report does not move it
+    await repo.storeReports([record({ ...key, reportId: 'h3', digest: 'sha256-a', revision: 'ra', generation: 1, applied: false, observedAt: at('09') })]);
+    // another digest applied and Degraded, and one Healthy but OutOfSync: neither is healthy
+    await repo.storeReports([
+      record({ ...key, reportId: 'h4', digest: 'sha256-b', revision: 'rb', generation: 2, health: 'Degraded', observedAt: at('10') }),
+      record({ ...key, reportId: 'h5', digest: 'sha256-c', revision: 'rc', generation: 3, syncStatus: 'OutOfSync', observedAt: at('11') }),
+    ]);
+    assert.deepEqual(await rollouts.healthyRevisions('hc', 'src-h'), [{ digest: 'sha256-a', revision: 'ra', healthyAt: at('05') }]);
+    assert.deepEqual(await rollouts.appliedDigestsAt('hc', 'src-h', 'rb'), ['sha256-b']);
+    await ds.query('DELETE FROM target_status; DELETE FROM status_history; DELETE FROM target_revisions');
+  });
+
+  it('rollouts: a new rollout supersedes the bundle\'s active one in the same transaction; pins round-trip', async () => {
+    const repo = new RolloutsRepository(ds);
+    const base = {
+      bundleId: 'src-r', source: 'src', contentKey: 'k1', phase: 'Progressing' as const, gated: true, cause: null,
+      settings: { minHealthyDurationMs: 1, progressDeadlineMs: 2, maxFailures: 0, autoRollback: true, onStale: 'block' as const },
+      dependsOn: [], plan: { stages: [{ name: 'All', clusters: ['c1'], maxUnavailable: 1 }], maxUnavailable: 1, maxUnavailablePartitions: 0 },
+      stages: [{ name: 'All' }], commit: { message: 'm', author: 'a <a@x>' }, finishedAt: null,
+    };
+    const cluster = {
+      cluster: 'c1', stage: 'All', path: 'web', previous: null, unchanged: false, publishedAt: null, publishedGeneration: null, healthySince: null, rolledBackAt: null, rollback: null,
+      draft: { cluster: 'c1', bundleId: 'src-r', source: 'src', revision: 'r1', digest: 'sha256-1', targetNamespace: '', defaultNamespace: '', syncPolicy: { automated: true, prune: true, selfHeal: true }, ignoreDifferences: [], takeOwnership: true, overrides: { onStale: 'skip' as const } },
+    };
+    const t0 = new Date('2026-03-01T00:00:00Z');
+    const first = await repo.start({ ...base, revision: 'r1', createdAt: t0, updatedAt: t0 }, [cluster], 'superseded by r1');
+    const t1 = new Date('2026-03-01T00:01:00Z');
+    const second = await repo.start({ ...base, revision: 'r2', contentKey: 'k2', createdAt: t1, updatedAt: t1 }, [{ ...cluster, draft: { ...cluster.draft, revision: 'r2' } }], 'superseded by revision r2');
+    assert.equal((await repo.get(first.id))?.phase, 'Superseded');
+    assert.equal((await repo.get(first.id))?.cause, 'superseded by revision r2');
+    assert.equal((await repo.latest('src-r'))?.id, second.id);
+    assert.deepEqual((await repo.inPhase()).map((r) => r.id), [second.id]);
+    await repo.updateCluster(second.id, 'c1', { publishedAt: t1, publishedGeneration: 7 });
+    const [c] = await repo.clustersOf(second.id);
+    assert.equal(c?.publishedGeneration, 7);
+    assert.deepEqual(c?.draft.overrides, { onStale: 'skip' });
+    await repo.putPin({ bundleId: 'src-r', cluster: '', revision: 'r1', reason: 'why', createdBy: 'admin' });
+    await repo.putPin({ bundleId: 'src-r', cluster: '', revision: 'r2', reason: 'why', createdBy: 'admin' });
+    assert.deepEqual((await repo.pins('src-r')).map((p) => [p.cluster, p.revision]), [['', 'r2']]);
+    assert.equal(await repo.deletePin('src-r', ''), true);
+    assert.equal(await repo.deletePin('src-r', ''), false);
   });
 
   it('status: history once per report_id; latest status only moves to a newer generation', async () => {
