@@ -241,6 +241,29 @@ describe('rollout: staged delivery with health gates and automatic rollback', ()
     assert.equal(await liveVersion('spoke1'), 'v2');
   });
 
+  it('2b. a failed first revision of a new bundle is kept where it went (a rollback never withdraws), and goes no further', async () => {
+    fleet.repo.write('fresh/fleet.yaml', fleetYaml());
+    fleet.repo.write('fresh/web.yaml', DB.replaceAll('db', 'fresh'));
+    const rev = await push('a new bundle whose first revision never becomes Available');
+    const failed = await eventually('the fresh rollout stopped', async () => {
+      const r = await fleet.api.get<RolloutStatus>('/api/v1/bundles/rollout-fresh/rollout');
+      assert.equal(r.current?.revision, rev);
+      assert.equal(r.current?.phase, 'RolledBack', JSON.stringify(r.current?.stageDetails.map((st) => st.clusters.map((c) => `${c.cluster}:${c.state}`))));
+      return r;
+    }, 90_000, 500);
+    const canary = failed.current!.stageDetails[0]!.clusters[0]!;
+    assert.match(canary.rollback?.reason ?? '', /no earlier revision on this cluster: kept on the failed revision/);
+    // kubectl: the object is still there on the canary, and nowhere else
+    assert.ok(await fleet.kubectl('spoke1').get('deployment', 'fresh', NS), 'kept on the canary');
+    for (const s of SPOKES.slice(1)) assert.equal(await fleet.kubectl(s).get('deployment', 'fresh', NS), undefined, `${s} never got it`);
+    const targets = await fleet.api.targets({ bundle: 'rollout-fresh' });
+    assert.deepEqual(targets.map((t) => t.cluster), ['spoke1'], 'the canary target is not withdrawn');
+    fleet.repo.remove('fresh/fleet.yaml');
+    fleet.repo.remove('fresh/web.yaml');
+    await push('remove the fresh bundle');
+    await eventually('fresh withdrawn by the commit that removed it', async () => assert.equal(await fleet.kubectl('spoke1').get('deployment', 'fresh', NS), undefined), 60_000, 500);
+  });
+
   it('3. pause holds the stage, resume continues; a pin holds the fleet while commits arrive; rollback returns every cluster', async () => {
     writeApp(fleet, 'v4');
     const v4 = await push('v4');

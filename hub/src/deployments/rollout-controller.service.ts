@@ -283,12 +283,13 @@ export class RolloutController implements OnApplicationBootstrap, BeforeApplicat
    */
   async view(r: RolloutEntity): Promise<RolloutEvaluation> {
     const rows = await this.rollouts.clustersOf(r.id);
-    const { decision, pins } = await this.decide(r, rows, Date.now(), false);
+    const [{ decision, pins }, clusterRows] = await Promise.all([this.decide(r, rows, Date.now(), false), this.clusters.list()]);
+    const known = new Set(clusterRows.map((c) => c.name));
     const states = new Map(decision.stages.flatMap((s) => s.clusters.map((c) => [c.cluster, c] as const)));
     const clusters: ClusterRolloutView[] = rows.map((row) => {
       const d = states.get(row.cluster);
       const pin = pinOf(pins, row.cluster);
-      const state = row.rolledBackAt ? 'RolledBack' : pin ? 'Pinned' : row.unchanged ? 'Unchanged' : (d?.state ?? 'Pending');
+      const state = row.rolledBackAt ? 'RolledBack' : pin ? 'Pinned' : row.unchanged ? 'Unchanged' : !known.has(row.cluster) ? 'Removed' : (d?.state ?? 'Pending');
       const reason = row.rollback?.reason ?? (pin ? `pinned to ${pin.revision} by ${pin.createdBy}` : d?.reason);
       return {
         cluster: row.cluster, stage: row.stage, state,
@@ -318,7 +319,9 @@ export class RolloutController implements OnApplicationBootstrap, BeforeApplicat
     const lastSeen = new Map(clusterRows.map((c) => [c.name, c.lastSeenAt?.getTime()] as const));
     const progress: ClusterProgress[] = [];
     for (const row of rows) {
-      const done = row.unchanged || !!pinOf(pins, row.cluster) || !!row.rolledBackAt;
+      // a cluster deleted since the rollout started is never published to (its targets were withdrawn)
+      const removed = !lastSeen.has(row.cluster);
+      const done = row.unchanged || !!pinOf(pins, row.cluster) || !!row.rolledBackAt || removed;
       const seen = lastSeen.get(row.cluster);
       // an ungated rollout waits for nobody: a silent cluster gets it when it comes back
       const stale = r.gated && !done && (seen === undefined || now - seen > this.staleAfterMs);

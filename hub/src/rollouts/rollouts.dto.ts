@@ -34,7 +34,7 @@ export class RollbackBundleDto {
 export class RolloutClusterView {
   @ApiProperty() cluster: string;
   @ApiProperty() stage: string;
-  @ApiProperty({ description: 'Pending, Held, Updating, Done, Failed, Stale (the gate), or Pinned, Unchanged, RolledBack' }) state: string;
+  @ApiProperty({ description: 'Pending, Held, Updating, Done, Failed, Stale (the gate), or Pinned, Unchanged, RolledBack, Removed (the cluster was deleted)' }) state: string;
   @ApiPropertyOptional({ description: 'why it is Held, Failed, Stale, Pinned or RolledBack' }) reason?: string;
   @ApiPropertyOptional() publishedAt?: string;
   @ApiPropertyOptional({ description: 'since when it has reported the new digest applied and Healthy' }) healthySince?: string;
