@@ -26,6 +26,8 @@ import { SourceKustomizeRemoteBases1767830400000 } from './database/migrations/1
 import { DeadLettersKeptRevisions1767873600000 } from './database/migrations/1767873600000-dead-letters-kept-revisions.js';
 import { SourceWithdrawalHold1767916800000 } from './database/migrations/1767916800000-source-withdrawal-hold.js';
 import { StatusFailureClass1767960000000 } from './database/migrations/1767960000000-status-failure-class.js';
+import { ClusterHoldsMaintenanceWindows1768020000000 } from './database/migrations/1768020000000-cluster-holds-maintenance-windows.js';
+import { MaintenanceWindowEntity } from './clusters/maintenance-window.entity.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -40,6 +42,7 @@ export const ENTITIES = [
   AuditLogEntity,
   RegistrationTokenEntity,
   ClusterCredentialEntity,
+  MaintenanceWindowEntity,
 ];
 
 /** Every migration, oldest first. */
@@ -55,6 +58,7 @@ export const MIGRATIONS = [
   DeadLettersKeptRevisions1767873600000,
   SourceWithdrawalHold1767916800000,
   StatusFailureClass1767960000000,
+  ClusterHoldsMaintenanceWindows1768020000000,
 ];
 
 /**

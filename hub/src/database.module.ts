@@ -10,6 +10,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClusterCredentialsRepository } from './clusters/cluster-credentials.repository.js';
 import { ClusterGroupsRepository } from './clusters/cluster-groups.repository.js';
 import { ClustersRepository } from './clusters/clusters.repository.js';
+import { MaintenanceWindowsRepository } from './clusters/maintenance-windows.repository.js';
 import { HUB_CONFIG, type HubConfig } from './config/config.js';
 import { BundlesRepository } from './bundles/bundles.repository.js';
 import { RegistrationTokensRepository } from './enrollment/registration-tokens.repository.js';
@@ -35,6 +36,7 @@ const REPOSITORIES = [
   AuditLogRepository,
   RegistrationTokensRepository,
   ClusterCredentialsRepository,
+  MaintenanceWindowsRepository,
 ];
 
 /** DataSource + repositories, global. */

@@ -19,6 +19,7 @@ import { DeadLettersController } from './dead-letters.controller.js';
 import { EnrollmentController } from './enrollment.controller.js';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
+import { MaintenanceWindowsController } from './maintenance-windows.controller.js';
 import { RegistrationTokensController } from './registration-tokens.controller.js';
 import { SigningKeysController } from './signing-keys.controller.js';
 import { SourcesController } from './sources.controller.js';
@@ -54,6 +55,7 @@ import { TokensController } from './tokens.controller.js';
     EnrollmentController,
     TargetsController,
     DeadLettersController,
+    MaintenanceWindowsController,
   ],
   providers: [HealthService],
 })
