@@ -19,7 +19,7 @@ import { DeadLettersController } from './dead-letters.controller.js';
 import { EnrollmentController } from './enrollment.controller.js';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
-import { MaintenanceWindowsController } from './maintenance-windows.controller.js';
+import { HoldsController, MaintenanceWindowsController } from './maintenance-windows.controller.js';
 import { RegistrationTokensController } from './registration-tokens.controller.js';
 import { SigningKeysController } from './signing-keys.controller.js';
 import { SourcesController } from './sources.controller.js';
@@ -56,6 +56,7 @@ import { TokensController } from './tokens.controller.js';
     TargetsController,
     DeadLettersController,
     MaintenanceWindowsController,
+    HoldsController,
   ],
   providers: [HealthService],
 })

@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ERROR_REF } from './openapi.js';
 import { Roles } from '../auth/roles.js';
-import { CreateMaintenanceWindowDto, MaintenanceWindowView } from '../clusters/maintenance-windows.dto.js';
+import { ClusterHoldsService } from '../clusters/cluster-holds.service.js';
+import { CreateMaintenanceWindowDto, HeldClusterView, MaintenanceWindowView } from '../clusters/maintenance-windows.dto.js';
 import { MaintenanceWindowsService } from '../clusters/maintenance-windows.service.js';
 
 /**
@@ -47,5 +48,19 @@ export class MaintenanceWindowsController {
   @ApiNotFoundResponse({ description: 'no such window', schema: ERROR_REF })
   delete(@Param('name') name: string): Promise<void> {
     return this.service.delete(name);
+  }
+}
+
+/** Which clusters are held now and why: /api/v1/holds (the answer the rollout controller gets from ClusterHoldsService.heldAt). */
+@ApiTags('holds')
+@Controller('api/v1/holds')
+export class HoldsController {
+  constructor(private readonly holds: ClusterHoldsService) {}
+
+  /** Every cluster held now (spoke-side hold, or outside all of its maintenance windows), with the reason. */
+  @Get()
+  @ApiOkResponse({ type: [HeldClusterView] })
+  list(): Promise<HeldClusterView[]> {
+    return this.holds.listHeld();
   }
 }

@@ -3,6 +3,7 @@ import type { LabelSelector } from '@gitfleet/proto';
 import { ClusterGroupsRepository } from './cluster-groups.repository.js';
 import { holdReason } from './cluster-holds.js';
 import { ClustersRepository } from './clusters.repository.js';
+import type { HeldClusterView } from './maintenance-windows.dto.js';
 import { MaintenanceWindowsRepository } from './maintenance-windows.repository.js';
 
 /**
@@ -37,5 +38,11 @@ export class ClusterHoldsService {
       if (reason) held.set(c.name, reason);
     }
     return held;
+  }
+
+  /** Every cluster held at `now` with its reason (heldAt over all clusters), by name. */
+  async listHeld(now = new Date()): Promise<HeldClusterView[]> {
+    const names = (await this.clusters.list()).map((c) => c.name);
+    return [...(await this.heldAt(names, now))].map(([cluster, reason]) => ({ cluster, reason })).sort((a, b) => a.cluster.localeCompare(b.cluster));
   }
 }

@@ -53,3 +53,13 @@ export class MaintenanceWindowView {
   @ApiProperty({ nullable: true, type: String, description: 'when open: the end of the current opening' }) closesAt: string | null;
   @ApiProperty({ type: [String], description: 'clusters it covers now' }) clusters: string[];
 }
+
+/** A cluster held now (GET /api/v1/holds): new revisions wait for it; drift correction and health go on. */
+export class HeldClusterView {
+  @ApiProperty({ example: 'spoke1' }) cluster: string;
+  @ApiProperty({
+    example: 'spoke-side hold: "change freeze" (since 2026-12-01T08:00:00.000Z); outside maintenance window "weeknights" (next opens 2026-12-07T22:00:00.000Z)',
+    description: 'why: a spoke-side hold and/or the maintenance windows covering it being closed',
+  })
+  reason: string;
+}
