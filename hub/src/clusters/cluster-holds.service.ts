@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { LabelSelector } from '@gitfleet/proto';
 import { ClusterGroupsRepository } from './cluster-groups.repository.js';
-import { holdReason } from './cluster-holds.js';
+import { holdReason, memoizedWindowStates } from './cluster-holds.js';
 import { ClustersRepository } from './clusters.repository.js';
 import type { HeldClusterView } from './maintenance-windows.dto.js';
 import { MaintenanceWindowsRepository } from './maintenance-windows.repository.js';
@@ -33,8 +33,9 @@ export class ClusterHoldsService {
     if (clusters.length === 0) return held;
     const [rows, windows] = await Promise.all([this.clusters.listByNames([...new Set(clusters)]), this.windows.list()]);
     const groups = windows.some((w) => w.clusterGroup) ? new Map<string, LabelSelector>((await this.groups.list()).map((g) => [g.name, g.selector])) : new Map<string, LabelSelector>();
+    const stateOf = memoizedWindowStates(now);
     for (const c of rows) {
-      const reason = holdReason({ labels: c.labels ?? {}, holdReason: c.holdReason ?? null, holdSince: c.holdSince ?? null }, windows, groups, now);
+      const reason = holdReason({ labels: c.labels ?? {}, holdReason: c.holdReason ?? null, holdSince: c.holdSince ?? null }, windows, groups, now, stateOf);
       if (reason) held.set(c.name, reason);
     }
     return held;

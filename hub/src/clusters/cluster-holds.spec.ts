@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LabelSelector } from '@gitfleet/proto';
-import { holdReason, type HoldSubject, type HoldWindow } from './cluster-holds.js';
+import { holdReason, memoizedWindowStates, type HoldSubject, type HoldWindow } from './cluster-holds.js';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
 const GROUPS = new Map<string, LabelSelector>([['prod', { matchLabels: { env: 'prod' } }]]);
@@ -36,4 +36,17 @@ describe('holdReason', () => {
     ['... unless another of its windows is open', prod, [badZone, midday], undefined],
   ];
   for (const [name, subject, windows, want] of table) it(name, () => assert.equal(holdReason(subject, windows, GROUPS, NOW), want));
+});
+
+describe('memoizedWindowStates', () => {
+  it('gives the same answers as windowOpen, errors included, evaluating each window once', () => {
+    const stateOf = memoizedWindowStates(NOW);
+    for (const subject of [prod, dev, heldProd]) {
+      for (const windows of [[nightly], [nightly, midday], [badZone], [badZone, midday], [evening, euOnly]]) {
+        assert.equal(holdReason(subject, windows, GROUPS, NOW, stateOf), holdReason(subject, windows, GROUPS, NOW));
+      }
+    }
+    const first = stateOf(nightly);
+    assert.equal(stateOf(nightly), first, 'remembered');
+  });
 });

@@ -3,7 +3,28 @@
  * and the maintenance windows that cover it. Used by ClusterHoldsService.heldAt.
  */
 import type { LabelSelector } from '@gitfleet/proto';
-import { windowCovers, windowOpen, type WindowCoverage, type WindowTiming } from './maintenance-window.js';
+import { windowCovers, windowOpen, type WindowCoverage, type WindowState, type WindowTiming } from './maintenance-window.js';
+
+/**
+ * windowOpen at `now`, computed once per window (by name) and remembered, errors too: a window's
+ * state is the same for every cluster it covers.
+ */
+export function memoizedWindowStates(now: Date): (w: HoldWindow) => WindowState {
+  const memo = new Map<string, WindowState | Error>();
+  return (w) => {
+    let s = memo.get(w.name);
+    if (s === undefined) {
+      try {
+        s = windowOpen(w, now);
+      } catch (err) {
+        s = err as Error;
+      }
+      memo.set(w.name, s);
+    }
+    if (s instanceof Error) throw s;
+    return s;
+  };
+}
 
 /** The parts of a cluster a hold depends on. */
 export interface HoldSubject {
@@ -25,8 +46,16 @@ export type HoldWindow = WindowTiming & WindowCoverage & { name: string };
  *   never held by windows;
  * - a covering window that cannot be read (a schedule or time zone this platform refuses) holds:
  *   `maintenance window "<name>" cannot be evaluated: <why>`.
+ * `stateOf` answers whether a window is open at `now` (default windowOpen; heldAt passes
+ * memoizedWindowStates so each window is evaluated once for all clusters).
  */
-export function holdReason(c: HoldSubject, windows: readonly HoldWindow[], groups: ReadonlyMap<string, LabelSelector>, now: Date): string | undefined {
+export function holdReason(
+  c: HoldSubject,
+  windows: readonly HoldWindow[],
+  groups: ReadonlyMap<string, LabelSelector>,
+  now: Date,
+  stateOf: (w: HoldWindow) => WindowState = (w) => windowOpen(w, now),
+): string | undefined {
   const reasons: string[] = [];
   if (c.holdReason !== null) {
     reasons.push(`spoke-side hold: ${JSON.stringify(c.holdReason)}${c.holdSince ? ` (since ${c.holdSince.toISOString()})` : ''}`);
@@ -38,7 +67,7 @@ export function holdReason(c: HoldSubject, windows: readonly HoldWindow[], group
   for (const w of covering) {
     let state;
     try {
-      state = windowOpen(w, now);
+      state = stateOf(w);
     } catch (err) {
       broken.push(`maintenance window "${w.name}" cannot be evaluated: ${(err as Error).message}`);
       continue;
