@@ -11,6 +11,7 @@ describe('parseConfig', () => {
       ignoreManagers: ['kube-controller-manager', 'horizontal-pod-autoscaler'], bundlePublicKeys: [],
       enrollmentUrl: undefined, enrollmentToken: undefined, clusterLabels: {}, natsCredsFile: undefined, credentialsSecret: 'gitfleet-agent-nats',
       stateCache: { kind: 'secret' }, allowSelfManagement: false, selfName: 'gitfleet-agent', serviceAccount: 'gitfleet-agent',
+      hold: undefined, holdConfigMap: 'gitfleet-hold', holdPollIntervalMs: 10_000,
     });
   });
   it('reads the state cache, self-protection and self names', () => {
@@ -30,6 +31,13 @@ describe('parseConfig', () => {
     assert.deepEqual(parseConfig({ cluster: 'c', bundlePublicKeyFile: '/etc/gitfleet/hub/bundle-signing.pub' }).bundlePublicKeys, ['/etc/gitfleet/hub/bundle-signing.pub']);
     assert.deepEqual(parseConfig({ cluster: 'c', bundlePublicKeys: '/a.pub', bundlePublicKeyFile: '/a.pub' }).bundlePublicKeys, ['/a.pub']);
     assert.deepEqual(parseConfig({ cluster: 'c', bundlePublicKeys: '/b.pub', bundlePublicKeyFile: '/a.pub' }).bundlePublicKeys, ['/b.pub', '/a.pub']);
+  });
+  it('reads the spoke-side hold settings (--hold, --hold-configmap, --hold-poll-interval)', () => {
+    const c = parseConfig({ cluster: 'c', hold: '  change freeze  ', holdConfigMap: 'my-hold', holdPollInterval: '0.5' });
+    assert.deepEqual([c.hold, c.holdConfigMap, c.holdPollIntervalMs], ['change freeze', 'my-hold', 500]);
+    assert.equal(parseConfig({ cluster: 'c', hold: '   ' }).hold, undefined);
+    assert.equal(parseConfig({ cluster: 'c', holdConfigMap: 'none' }).holdConfigMap, undefined);
+    assert.equal(parseConfig({ cluster: 'c', holdConfigMap: '' }).holdConfigMap, 'gitfleet-hold');
   });
   it('reads --ignore-managers as a list (empty: none)', () => {
     assert.deepEqual(parseConfig({ cluster: 'c', ignoreManagers: 'a, b,,' }).ignoreManagers, ['a', 'b']);
@@ -77,6 +85,9 @@ describe('parseConfig', () => {
     ['a bad ServiceAccount name', { cluster: 'c', serviceAccount: 'SA' }, '--service-account "SA" must be a DNS-1123 subdomain'],
     ['an enrollment URL that is no URL', { cluster: 'c', enrollmentUrl: 'hub' }, '--enrollment-url "hub" is not a URL'],
     ['a bad label value', { cluster: 'c', clusterLabels: 'env=a b' }, '--cluster-labels value "a b" of "env" is not a valid label value'],
+    ['a hold ConfigMap name that is no name', { cluster: 'c', holdConfigMap: 'Hold_Me' }, '--hold-configmap "Hold_Me" must be a ConfigMap name (DNS-1123 subdomain) or none'],
+    ['a hold poll interval of 0', { cluster: 'c', holdPollInterval: '0' }, '--hold-poll-interval must be a number from 0.1 to 3600, got "0"'],
+    ['a hold reason longer than 1024 characters', { cluster: 'c', hold: 'x'.repeat(1025) }, '--hold must be at most 1024 characters'],
   ];
   for (const [name, raw, message] of exact) {
     it(`names the flag for ${name}`, () => assert.throws(() => parseConfig(raw), (err: Error) => err.message === message));

@@ -56,6 +56,15 @@ export interface AgentConfig {
   selfName: string;
   /** the agent's ServiceAccount */
   serviceAccount: string;
+  /**
+   * spoke-side hold set by the agent setting (--hold): its reason; undefined → none. The agent
+   * only reports it in heartbeats (kube/hold.ts); the hub holds new revisions back
+   */
+  hold: string | undefined;
+  /** the hold ConfigMap in `namespace` (--hold-configmap, default `gitfleet-hold`); undefined → not read (`none`) */
+  holdConfigMap: string | undefined;
+  /** how often the hold ConfigMap is read, ms (--hold-poll-interval) */
+  holdPollIntervalMs: number;
 }
 
 /** Raw option values as commander hands them over (strings or undefined). */
@@ -87,6 +96,12 @@ export interface RawOptions {
   allowSelfManagement?: string | boolean;
   selfName?: string;
   serviceAccount?: string;
+  /** --hold <reason> (GITFLEET_HOLD) */
+  hold?: string;
+  /** --hold-configmap <name|none> (GITFLEET_HOLD_CONFIGMAP) */
+  holdConfigMap?: string;
+  /** --hold-poll-interval <seconds> (GITFLEET_HOLD_POLL_INTERVAL) */
+  holdPollInterval?: string;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -115,6 +130,9 @@ const FLAGS: Readonly<Record<keyof RawOptions, string>> = {
   allowSelfManagement: '--allow-self-management',
   selfName: '--self-name',
   serviceAccount: '--service-account',
+  hold: '--hold',
+  holdConfigMap: '--hold-configmap',
+  holdPollInterval: '--hold-poll-interval',
 };
 
 /** Unset and '' both mean unset. */
@@ -227,6 +245,19 @@ const optionsSchema = z.object({
   selfName: withDefault('gitfleet-agent').pipe(subdomain),
   /** defaulted to --self-name by `parseConfig` */
   serviceAccount: subdomain,
+  hold: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || undefined)
+    .pipe(z.string().max(1024, { error: 'must be at most 1024 characters' }).optional()),
+  holdConfigMap: withDefault('gitfleet-hold').pipe(
+    z
+      .string()
+      .transform((v) => v.trim())
+      .refine((v) => v === 'none' || subdomain.safeParse(v).success, { error: (iss) => `"${String(iss.input)}" must be a ConfigMap name (DNS-1123 subdomain) or none` })
+      .transform((v) => (v === 'none' ? undefined : v)),
+  ),
+  holdPollInterval: z.string().default('10').pipe(numberIn(0.1, 3600)),
 });
 
 /**
@@ -263,6 +294,9 @@ export function parseConfig(raw: RawOptions): AgentConfig {
     allowSelfManagement: o.allowSelfManagement,
     selfName: o.selfName,
     serviceAccount: o.serviceAccount,
+    hold: o.hold,
+    holdConfigMap: o.holdConfigMap,
+    holdPollIntervalMs: o.holdPollInterval * 1000,
   };
 }
 

@@ -21,6 +21,7 @@ import { InventoryStore } from './inventory/store.js';
 import { ensureNamespace } from './kube/apply.js';
 import { KubeClient } from './kube/client.js';
 import { errorMessage } from './kube/errors.js';
+import { HoldWatcher } from './kube/hold.js';
 import { LiveWatcher } from './kube/watch.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './labels.js';
 import { createAgentLogger, credsSecrets, LogSecrets, redactUrl, urlSecrets } from './logging.js';
@@ -65,6 +66,9 @@ export function cli(argv: string[]): AgentConfig {
     .addOption(new Option('--allow-self-management', 'let bundles change the agent\'s own Deployment, ServiceAccount, RBAC and credentials Secrets (refused by default)').env('GITFLEET_ALLOW_SELF_MANAGEMENT'))
     .addOption(new Option('--self-name <name>', 'the agent chart\'s full name: names of the agent\'s Deployment, RBAC and Secret, protected from bundles').env('GITFLEET_SELF_NAME').default('gitfleet-agent'))
     .addOption(new Option('--service-account <name>', 'the agent\'s ServiceAccount, protected from bundles (default: --self-name)').env('GITFLEET_SERVICE_ACCOUNT'))
+    .addOption(new Option('--hold <reason>', 'spoke-side hold: ask the hub to send no new revision to this cluster now, for this reason (drift correction and health go on)').env('GITFLEET_HOLD'))
+    .addOption(new Option('--hold-configmap <name>', 'ConfigMap in the agent namespace whose presence holds this cluster (key `reason`); none: not read').env('GITFLEET_HOLD_CONFIGMAP').default('gitfleet-hold'))
+    .addOption(new Option('--hold-poll-interval <seconds>', 'how often the hold ConfigMap is read').env('GITFLEET_HOLD_POLL_INTERVAL').default('10'))
     .addOption(new Option('--bundle-public-keys <files>', 'comma-separated files of the hub\'s ed25519 public keys (PEM); desired states must be signed by one of them (also GITFLEET_BUNDLE_PUBLIC_KEY_FILE)').env('GITFLEET_BUNDLE_PUBLIC_KEYS'));
   program.parse(argv);
   try {
@@ -122,7 +126,7 @@ export async function run(config: AgentConfig): Promise<void> {
   const parts: {
     nc?: NatsConnection; watcher?: DesiredStateWatcher; reconciler?: Reconciler; heartbeat?: HeartbeatSender;
     publisher?: StatusPublisher; monitor?: ConnectionMonitor; probes?: Server; keeper?: Keeper; live?: LiveWatcher;
-    diff?: DiffResponder; kube?: KubeClient; rotator?: CredentialsRotator;
+    diff?: DiffResponder; kube?: KubeClient; rotator?: CredentialsRotator; hold?: HoldWatcher;
   } = {};
 
   let stopping: Promise<void> | undefined;
@@ -131,6 +135,7 @@ export async function run(config: AgentConfig): Promise<void> {
       log.info({ signal }, 'shutting down');
       shutdown.abort();
       parts.heartbeat?.stop();
+      parts.hold?.stop();
       parts.diff?.stop();
       parts.rotator?.stop();
       await parts.watcher?.stop();
@@ -171,6 +176,13 @@ export async function run(config: AgentConfig): Promise<void> {
   parts.kube = kube;
   void ensureAgentNamespace(kube, config.namespace, log, shutdown.signal);
   void readKubernetesVersion(kube, log, shutdown.signal);
+  // spoke-side hold: only reported in heartbeats (a change sends one at once); nothing here
+  // refuses to apply because of it, the hub holds new revisions back
+  parts.hold = new HoldWatcher(kube, {
+    namespace: config.namespace, configMap: config.holdConfigMap, settingReason: config.hold, pollIntervalMs: config.holdPollIntervalMs,
+    onChange: () => parts.heartbeat?.beatNow(),
+  }, log);
+  parts.hold.start();
 
   // keeper (drift, health, self-heal, reports) over shared live watches, and the reconciler;
   // they start before NATS: the state cache lets them enforce the last verified desired states
@@ -268,6 +280,7 @@ export async function run(config: AgentConfig): Promise<void> {
     subject: heartbeatSubject(config.cluster), cluster: config.cluster, agentVersion: AGENT_VERSION,
     intervalMs: config.heartbeatIntervalMs, targets: () => parts.reconciler?.size ?? 0,
     kubernetesVersion: () => kube.kubernetesVersion,
+    hold: () => parts.hold?.current,
   }, log);
   // after a NATS reconnect (the agent may have been cut off for long), read the version again
   parts.monitor.on('reconnect', () => void kube.readVersion().catch(() => undefined));

@@ -241,10 +241,11 @@ for q in "create deployments.apps -n $APP" "patch services -n $APP" "create name
   # shellcheck disable=SC2086
   canrow "$KC" $q
 done
-check "cluster scope can: create/patch/watch workloads anywhere, namespaces get+create, CRD get, inventory ConfigMaps" bash -c "
+check "cluster scope can: create/patch/watch workloads anywhere, namespaces get+create, CRD get, inventory and hold ConfigMaps" bash -c "
   set -e; f() { [[ \$(kubectl --kubeconfig '$KC' auth can-i \"\$@\") == yes ]] || { echo \"cannot \$*\"; exit 1; }; }
   f create deployments.apps -n $APP; f patch services -n $APP; f watch services -n $APP; f list deployments.apps --all-namespaces
-  f create namespaces; f get namespaces/$APP; f get customresourcedefinitions.apiextensions.k8s.io; f create configmaps -n $SYS; f delete configmaps -n $SYS"
+  f create namespaces; f get namespaces/$APP; f get customresourcedefinitions.apiextensions.k8s.io; f create configmaps -n $SYS; f delete configmaps -n $SYS
+  f get configmaps/gitfleet-hold -n $SYS"
 if (( HAVE_FIXTURES )); then
 check "cluster scope: deploy the fleet-examples/simple fixtures into $APP with the agent's token" \
   kubectl --kubeconfig "$KC" apply --server-side --field-manager=gitfleet-agent -n "$APP" -f "$FIXTURES"
@@ -268,10 +269,10 @@ for q in "create deployments.apps -n $RAPP" "patch services -n $RAPP" "get names
   # shellcheck disable=SC2086
   canrow "$KR" $q
 done
-check "namespace scope can: workloads in $RAPP, get its Namespace, inventory ConfigMaps in $RSYS" bash -c "
+check "namespace scope can: workloads in $RAPP, get its Namespace, inventory and hold ConfigMaps in $RSYS" bash -c "
   set -e; f() { [[ \$(kubectl --kubeconfig '$KR' auth can-i \"\$@\") == yes ]] || { echo \"cannot \$*\"; exit 1; }; }
   f create deployments.apps -n $RAPP; f patch services -n $RAPP; f watch deployments.apps -n $RAPP; f get namespaces/$RAPP
-  f get namespaces/$RSYS; f create configmaps -n $RSYS; f update configmaps -n $RSYS"
+  f get namespaces/$RSYS; f create configmaps -n $RSYS; f update configmaps -n $RSYS; f get configmaps/gitfleet-hold -n $RSYS"
 check "namespace scope cannot: other namespaces, create/list namespaces, CRDs, secrets in kube-system, RBAC objects cluster-wide" bash -c "
   f() { [[ \$(kubectl --kubeconfig '$KR' auth can-i \"\$@\") == no ]] || { echo \"can \$*\"; exit 1; }; }
   f create deployments.apps -n $OTHER; f get deployments.apps -n $OTHER; f get namespaces/$OTHER; f create namespaces; f list namespaces

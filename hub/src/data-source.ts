@@ -30,6 +30,8 @@ import { Rollouts1768030000000 } from './database/migrations/1768030000000-rollo
 import { BundlePinEntity } from './rollouts/bundle-pin.entity.js';
 import { RolloutClusterEntity } from './rollouts/rollout-cluster.entity.js';
 import { RolloutEntity } from './rollouts/rollout.entity.js';
+import { ClusterHoldsMaintenanceWindows1768020000000 } from './database/migrations/1768020000000-cluster-holds-maintenance-windows.js';
+import { MaintenanceWindowEntity } from './clusters/maintenance-window.entity.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -47,6 +49,7 @@ export const ENTITIES = [
   RolloutEntity,
   RolloutClusterEntity,
   BundlePinEntity,
+  MaintenanceWindowEntity,
 ];
 
 /** Every migration, oldest first. */
@@ -62,6 +65,7 @@ export const MIGRATIONS = [
   DeadLettersKeptRevisions1767873600000,
   SourceWithdrawalHold1767916800000,
   StatusFailureClass1767960000000,
+  ClusterHoldsMaintenanceWindows1768020000000,
   Rollouts1768030000000,
 ];
 

@@ -10,6 +10,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClusterCredentialsRepository } from './clusters/cluster-credentials.repository.js';
 import { ClusterGroupsRepository } from './clusters/cluster-groups.repository.js';
 import { ClustersRepository } from './clusters/clusters.repository.js';
+import { MaintenanceWindowsRepository } from './clusters/maintenance-windows.repository.js';
 import { HUB_CONFIG, type HubConfig } from './config/config.js';
 import { BundlesRepository } from './bundles/bundles.repository.js';
 import { RegistrationTokensRepository } from './enrollment/registration-tokens.repository.js';
@@ -37,6 +38,7 @@ const REPOSITORIES = [
   RegistrationTokensRepository,
   ClusterCredentialsRepository,
   RolloutsRepository,
+  MaintenanceWindowsRepository,
 ];
 
 /** DataSource + repositories, global. */

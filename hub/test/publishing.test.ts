@@ -22,6 +22,8 @@ import { DesiredStatePublisher } from '../src/deployments/desired-state-publishe
 import { TargetWriteLock } from '../src/deployments/target-write-lock.js';
 import { RolloutController } from '../src/deployments/rollout-controller.service.js';
 import { RolloutsRepository } from '../src/rollouts/rollouts.repository.js';
+import { ClusterHoldsService } from '../src/clusters/cluster-holds.service.js';
+import { MaintenanceWindowsRepository } from '../src/clusters/maintenance-windows.repository.js';
 import { StatusRepository } from '../src/targets/status.repository.js';
 import { connectAndEnsure, type NatsResources } from '../src/nats/nats.service.js';
 import { PublishingRepository } from '../src/publishing/publishing.repository.js';
@@ -75,7 +77,7 @@ describe('publishing (real NATS + PostgreSQL)', () => {
       git,
       defaultBundleToolkit,
       new CommitSignaturePolicyService(sources, git),
-      new BundleDeployer(bundles, defaultBundleToolkit, new BundleRenderer(defaultBundleToolkit), new RolloutController(new RolloutsRepository(ds), targets, new StatusRepository(ds), clusters, groups, bundles, publisher, lock)),
+      new BundleDeployer(bundles, defaultBundleToolkit, new BundleRenderer(defaultBundleToolkit), new RolloutController(new RolloutsRepository(ds), targets, new StatusRepository(ds), clusters, groups, bundles, publisher, lock, new ClusterHoldsService(clusters, new MaintenanceWindowsRepository(ds), groups))),
       publisher,
       lock,
     );

@@ -153,6 +153,8 @@ export interface HeartbeatOptions {
   targets: () => number;
   /** the cluster's Kubernetes version (apiserver `/version` gitVersion; '' while unknown) */
   kubernetesVersion?: () => string;
+  /** the spoke-side hold in force now (kube/hold.ts), or undefined: sent as Heartbeat.hold */
+  hold?: () => { reason: string; since: Date; source: string } | undefined;
 }
 
 /** Sends a Heartbeat every interval while connected (JetStream publish; dropped on failure). */
@@ -178,9 +180,16 @@ export class HeartbeatSender {
     clearInterval(this.timer);
   }
 
+  /** Sends one heartbeat now (e.g. when the spoke-side hold changed), besides the timer's. */
+  beatNow(): void {
+    void this.beat();
+  }
+
   private async beat(): Promise<void> {
     if (!this.monitor.connected) return;
+    const hold = this.opts.hold?.();
     const hb = create(HeartbeatSchema, {
+      ...(hold ? { hold: { reason: hold.reason, since: hold.since.toISOString(), source: hold.source } } : {}),
       contractVersion: CONTRACT_VERSION,
       cluster: this.opts.cluster,
       agentVersion: this.opts.agentVersion,

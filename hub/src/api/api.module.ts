@@ -19,6 +19,7 @@ import { DeadLettersController } from './dead-letters.controller.js';
 import { EnrollmentController } from './enrollment.controller.js';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
+import { HoldsController, MaintenanceWindowsController } from './maintenance-windows.controller.js';
 import { RegistrationTokensController } from './registration-tokens.controller.js';
 import { SigningKeysController } from './signing-keys.controller.js';
 import { SourcesController } from './sources.controller.js';
@@ -56,6 +57,8 @@ import { RolloutsController } from './rollouts.controller.js';
     EnrollmentController,
     TargetsController,
     DeadLettersController,
+    MaintenanceWindowsController,
+    HoldsController,
   ],
   providers: [HealthService],
 })

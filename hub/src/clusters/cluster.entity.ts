@@ -28,4 +28,21 @@ export class ClusterEntity {
    */
   @Column({ name: 'kubernetes_version', type: 'text', nullable: true })
   kubernetesVersion: string | null;
+
+  /**
+   * The spoke-side hold the agent reports in its heartbeats (fleet.v1 Heartbeat.hold): the spoke's
+   * operators' reason; null while not held. A heartbeat without a hold lifts it; status reports
+   * leave it as it is, and so does silence (a stale held cluster stays held). Optional in the
+   * type only so that fixtures written before holds need not name it; loaded rows always have it.
+   */
+  @Column({ name: 'hold_reason', type: 'text', nullable: true })
+  holdReason?: string | null;
+
+  /** When the spoke-side hold began, as the agent says; null while not held. */
+  @Column({ name: 'hold_since', type: 'timestamptz', nullable: true })
+  holdSince?: Date | null;
+
+  /** Where the spoke said it: `setting` (agent --hold) or `configmap <namespace>/<name>`; null while not held. */
+  @Column({ name: 'hold_source', type: 'text', nullable: true })
+  holdSource?: string | null;
 }

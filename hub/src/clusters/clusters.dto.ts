@@ -25,6 +25,13 @@ export class PatchClusterDto {
   labels: Record<string, string>;
 }
 
+/** A spoke-side hold: the spoke's operators asked that no new revision reach the cluster now. */
+export class ClusterHoldView {
+  @ApiProperty({ example: 'change freeze until Monday', description: 'the spoke operators\' reason' }) reason: string;
+  @ApiProperty({ description: 'when the hold began, as the agent says (RFC 3339)' }) since: string;
+  @ApiProperty({ example: 'configmap gitfleet-system/gitfleet-hold', description: 'setting (agent --hold) or configmap <namespace>/<name>' }) source: string;
+}
+
 /** A cluster as returned by the list. */
 export class ClusterView {
   @ApiProperty() name: string;
@@ -39,6 +46,12 @@ export class ClusterView {
     description: 'Kubernetes version the agent last reported (null: none yet); Helm charts render for it unless the label gitfleet.io/kubernetes-version is set',
   })
   kubernetesVersion: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: ClusterHoldView,
+    description: 'the spoke-side hold its agent reports (null: not held); new revisions wait while it holds, drift correction and health go on',
+  })
+  hold: ClusterHoldView | null;
 }
 
 /** One requirement of a label selector (Kubernetes LabelSelectorRequirement). */

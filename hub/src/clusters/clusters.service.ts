@@ -123,5 +123,8 @@ function toView(c: ClusterEntity): ClusterView {
     lastSeenAt: c.lastSeenAt?.toISOString() ?? null,
     agentVersion: c.agentVersion,
     kubernetesVersion: c.kubernetesVersion ?? null,
+    hold: c.holdReason !== null && c.holdReason !== undefined
+      ? { reason: c.holdReason, since: (c.holdSince ?? c.lastSeenAt ?? c.createdAt).toISOString(), source: c.holdSource ?? '' }
+      : null,
   };
 }

@@ -4,6 +4,7 @@
  * `Pipeline` and `ManualSync` tokens without importing this folder.
  */
 import { Global, Module } from '@nestjs/common';
+import { ClustersModule } from '../clusters/clusters.module.js';
 import { ManualSync, Pipeline } from '../pipeline.js';
 import { BundleDeployer } from './bundle-deployer.service.js';
 import { BundleRenderer } from './bundle-renderer.service.js';
@@ -24,6 +25,7 @@ import { TargetWriteLock } from './target-write-lock.js';
  */
 @Global()
 @Module({
+  imports: [ClustersModule],
   providers: [
     DeploymentService,
     ManualSyncService,

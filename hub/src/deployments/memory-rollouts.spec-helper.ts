@@ -6,6 +6,7 @@ import type { RolloutClusterEntity } from '../rollouts/rollout-cluster.entity.js
 import type { RolloutEntity } from '../rollouts/rollout.entity.js';
 import { ACTIVE_PHASES, type RolloutsRepository } from '../rollouts/rollouts.repository.js';
 import type { BundlesRepository } from '../bundles/bundles.repository.js';
+import type { ClusterHoldsService } from '../clusters/cluster-holds.service.js';
 import type { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
 import type { ClustersRepository } from '../clusters/clusters.repository.js';
 import type { StatusRepository } from '../targets/status.repository.js';
@@ -57,5 +58,6 @@ export function specRolloutController(deps: {
   lock: TargetWriteLock;
 }): RolloutController {
   const status = strictMock<StatusRepository>('status', { getStatuses: async () => new Map() });
-  return new RolloutController(memoryRollouts().repo, deps.targets, status, deps.clusters, deps.groups, deps.bundles, deps.publisher, deps.lock);
+  const holds = strictMock<ClusterHoldsService>('holds', { heldAt: async () => new Map() });
+  return new RolloutController(memoryRollouts().repo, deps.targets, status, deps.clusters, deps.groups, deps.bundles, deps.publisher, deps.lock, holds);
 }

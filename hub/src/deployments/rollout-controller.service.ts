@@ -20,6 +20,10 @@
  * (Fleet's default): every cluster gets it in the run that rendered it, health gates nothing,
  * nothing is rolled back; holds, maintenance windows, dependsOn and pins still apply.
  *
+ * Held clusters (ClusterHoldsService: a spoke-side hold, or outside the maintenance windows that
+ * match it; then an unready dependency) wait for new revisions; what they run is left alone, so
+ * drift correction and health go on. A held cluster keeps its stage open.
+ *
  * Every write goes through the TargetWriteLock, so runs, manual syncs and ticks take turns;
  * state lives in PostgreSQL (rollouts, rollout_clusters), so a hub restarted mid-rollout resumes
  * where it was: a cluster is marked published only after its KV write and targets row, and a
@@ -45,6 +49,7 @@ import {
 import { BundlesRepository } from '../bundles/bundles.repository.js';
 import { ClustersRepository } from '../clusters/clusters.repository.js';
 import { ClusterGroupsRepository } from '../clusters/cluster-groups.repository.js';
+import { ClusterHoldsService } from '../clusters/cluster-holds.service.js';
 import type { BundlePinEntity } from '../rollouts/bundle-pin.entity.js';
 import type { RolloutClusterEntity, RolloutDraftJson } from '../rollouts/rollout-cluster.entity.js';
 import type { RolloutCommitJson, RolloutEntity } from '../rollouts/rollout.entity.js';
@@ -142,6 +147,7 @@ export class RolloutController implements OnApplicationBootstrap, BeforeApplicat
     private readonly bundles: BundlesRepository,
     private readonly publisher: DesiredStatePublisher,
     private readonly lock: TargetWriteLock,
+    private readonly holds: ClusterHoldsService,
     @Optional() @Inject(HUB_CONFIG) config?: Pick<HubConfig, 'rolloutIntervalMs' | 'staleAfterMs'>,
   ) {
     this.intervalMs = config?.rolloutIntervalMs ?? DEFAULT_ROLLOUT_INTERVAL_MS;
@@ -310,11 +316,12 @@ export class RolloutController implements OnApplicationBootstrap, BeforeApplicat
   /** The gate's decision for `r` at `now`; with `persist`, records healthy_since changes first. */
   private async decide(r: RolloutEntity, rows: RolloutClusterEntity[], now: number, persist: boolean): Promise<{ decision: GateDecision; pins: BundlePinEntity[] }> {
     const names = rows.map((x) => x.cluster);
-    const [statuses, clusterRows, pins, holds] = await Promise.all([
+    const [statuses, clusterRows, pins, dependencyHolds, clusterHolds] = await Promise.all([
       this.status.getStatuses(names.map((cluster) => ({ cluster, bundleId: r.bundleId }))),
       this.clusters.list(),
       this.rollouts.pins(r.bundleId),
       this.dependencyHolds(r, names),
+      this.holds.heldAt(names, new Date(now)),
     ]);
     const lastSeen = new Map(clusterRows.map((c) => [c.name, c.lastSeenAt?.getTime()] as const));
     const progress: ClusterProgress[] = [];
@@ -345,7 +352,8 @@ export class RolloutController implements OnApplicationBootstrap, BeforeApplicat
       if (row.publishedAt) p.publishedAt = row.publishedAt.getTime();
       if (healthySince !== undefined) p.healthySince = healthySince;
       if (s) p.lastReport = describeReport(s);
-      const held = holds.get(row.cluster);
+      // a spoke-side hold or a closed maintenance window first, then dependsOn
+      const held = clusterHolds.get(row.cluster) ?? dependencyHolds.get(row.cluster);
       if (held) p.held = held;
       if (row.draft.overrides) p.overrides = row.draft.overrides;
       progress.push(p);

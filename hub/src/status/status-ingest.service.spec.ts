@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
-import { create, CONTRACT_VERSION, FailureClass, HealthStatus, HeartbeatSchema, ResourceAction, StatusReportSchema, SyncState, SyncStatus, toBinary, type StatusReport } from '@gitfleet/proto';
+import { create, CONTRACT_VERSION, FailureClass, HealthStatus, HeartbeatSchema, ResourceAction, SpokeHoldSchema, StatusReportSchema, SyncState, SyncStatus, toBinary, type StatusReport } from '@gitfleet/proto';
 import type { ClustersRepository } from '../clusters/clusters.repository.js';
 import type { Pipeline } from '../pipeline.js';
 import { strictMock } from '../testing/strict-mock.js';
-import { decodeStatusMessage, StatusIngestService } from './status-ingest.service.js';
+import { decodeStatusMessage, MAX_HOLD_TEXT, StatusIngestService, toHold } from './status-ingest.service.js';
 import type { DeadLetterInput, DeadLettersRepository } from './dead-letters.repository.js';
 import type { StatusRecord, StatusRepository } from '../targets/status.repository.js';
 
@@ -136,8 +136,26 @@ describe('decodeStatusMessage', () => {
 
   it('decodes a heartbeat', () => {
     const hb = toBinary(HeartbeatSchema, create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'c1', agentVersion: '0.2.0', sentAt: '', targets: 2 }));
-    assert.deepEqual(decodeStatusMessage('fleet.heartbeat.c1', hb, NOW), { kind: 'heartbeat', update: { cluster: 'c1', agentVersion: '0.2.0', kubernetesVersion: '', seenAt: NOW } });
+    assert.deepEqual(decodeStatusMessage('fleet.heartbeat.c1', hb, NOW), { kind: 'heartbeat', update: { cluster: 'c1', agentVersion: '0.2.0', kubernetesVersion: '', seenAt: NOW, hold: null } });
   });
+
+  it('decodes the spoke-side hold of a heartbeat: present → set, absent → null (lifted)', () => {
+    const held = toBinary(HeartbeatSchema, create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'c1', hold: { reason: 'freeze', since: '2026-12-01T08:00:00Z', source: 'configmap gitfleet-system/gitfleet-hold' } }));
+    const d = decodeStatusMessage('fleet.heartbeat.c1', held, NOW);
+    assert.deepEqual(d.kind === 'heartbeat' && d.update.hold, { reason: 'freeze', since: new Date('2026-12-01T08:00:00Z'), source: 'configmap gitfleet-system/gitfleet-hold' });
+    const free = decodeStatusMessage('fleet.heartbeat.c1', toBinary(HeartbeatSchema, create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'c1' })), NOW);
+    assert.equal(free.kind === 'heartbeat' && free.update.hold, null);
+  });
+
+  const holds: Array<[string, Parameters<typeof toHold>[0], ReturnType<typeof toHold>]> = [
+    ['absent: null', undefined, null],
+    ['trimmed reason and source', create(SpokeHoldSchema, { reason: ' r ', since: '2026-12-01T08:00:00Z', source: ' setting ' }), { reason: 'r', since: new Date('2026-12-01T08:00:00Z'), source: 'setting' }],
+    ['an empty reason says so', create(SpokeHoldSchema, { reason: '', since: '2026-12-01T08:00:00Z', source: 'setting' }), { reason: 'held (no reason given)', since: new Date('2026-12-01T08:00:00Z'), source: 'setting' }],
+    ['an unparsable since: the receive time', create(SpokeHoldSchema, { reason: 'r', since: 'yesterday', source: 's' }), { reason: 'r', since: NOW, source: 's' }],
+    ['an empty since: the receive time', create(SpokeHoldSchema, { reason: 'r', since: '', source: 's' }), { reason: 'r', since: NOW, source: 's' }],
+    ['a long reason is cut', create(SpokeHoldSchema, { reason: 'x'.repeat(5000), since: '2026-12-01T08:00:00Z', source: 's' }), { reason: 'x'.repeat(MAX_HOLD_TEXT), since: new Date('2026-12-01T08:00:00Z'), source: 's' }],
+  ];
+  for (const [name, input, want] of holds) it(`toHold: ${name}`, () => assert.deepEqual(toHold(input, NOW), want));
 
   it('decodes the Kubernetes version of a heartbeat', () => {
     const hb = toBinary(HeartbeatSchema, create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'c1', agentVersion: '0.2.0', kubernetesVersion: 'v1.36.3' }));
@@ -149,7 +167,7 @@ describe('decodeStatusMessage', () => {
 describe('StatusIngestService.handleBatch', () => {
   function build(store: (records: StatusRecord[]) => Promise<number>, changed: string[] = [], addDeadLetters: (l: DeadLetterInput[]) => Promise<void> = async () => undefined) {
     const statuses = strictMock<StatusRepository>('statuses', { storeReports: store });
-    const clusters = strictMock<ClustersRepository>('clusters', { recordHeartbeats: async () => ({ updated: 1, kubernetesVersionChanged: changed }) });
+    const clusters = strictMock<ClustersRepository>('clusters', { recordHeartbeats: async () => ({ updated: 1, kubernetesVersionChanged: changed, holdChanged: [] }) });
     const deployments = strictMock<Pick<Pipeline, 'trigger'>>('deployments', { trigger: async () => ({ published: 0, stored: 0, deleted: 0, unchanged: 0, failedBundles: 0 }) });
     const deadLetters = strictMock<DeadLettersRepository>('deadLetters', { add: addDeadLetters });
     const retry = { maxDeliveries: 3, baseDelayMs: 100, maxDelayMs: 1000 };
@@ -175,6 +193,16 @@ describe('StatusIngestService.handleBatch', () => {
     await t.service.handleBatch([msg('fleet.heartbeat.c1', heartbeat('v1.36.3')).m, msg('fleet.status.c1', report()).m]);
     const updates = t.clusters.recordHeartbeats.mock.calls[0]!.arguments[0];
     assert.deepEqual(updates.map((u) => [u.cluster, u.agentVersion, u.kubernetesVersion]), [['c1', '0.1.0', 'v1.36.3']]);
+  });
+
+  it('keeps a heartbeat\'s hold when a later report of the same batch proves the agent alive; a report alone leaves the hold as it is', async () => {
+    const t = build(async () => 1);
+    const held = toBinary(HeartbeatSchema, create(HeartbeatSchema, { contractVersion: CONTRACT_VERSION, cluster: 'c1', agentVersion: '0.2.0', hold: { reason: 'freeze', since: '2026-12-01T08:00:00Z', source: 'setting' } }));
+    await t.service.handleBatch([msg('fleet.heartbeat.c1', held).m, msg('fleet.status.c1', report()).m]);
+    assert.deepEqual(t.clusters.recordHeartbeats.mock.calls[0]!.arguments[0].map((u) => [u.cluster, u.hold?.reason]), [['c1', 'freeze']]);
+    const alone = build(async () => 1);
+    await alone.service.handleBatch([msg('fleet.status.c1', report()).m]);
+    assert.equal(alone.clusters.recordHeartbeats.mock.calls[0]!.arguments[0][0]!.hold, undefined);
   });
 
   it('stores good messages, acks them after the commit and dead-letters refused ones (acked)', async () => {

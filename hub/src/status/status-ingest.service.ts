@@ -14,9 +14,10 @@ import {
   StatusReportSchema,
   syncStateName,
   syncStatusName,
+  type SpokeHold,
   type StatusReport,
 } from '@gitfleet/proto';
-import { ClustersRepository, type HeartbeatUpdate } from '../clusters/clusters.repository.js';
+import { ClustersRepository, type ClusterHold, type HeartbeatUpdate } from '../clusters/clusters.repository.js';
 import { Pipeline } from '../pipeline.js';
 import { DeadLettersRepository } from './dead-letters.repository.js';
 import { DEFAULT_RETRY_POLICY, isDataError, MAX_STATUS_MESSAGE_BYTES, retryDelayMs, sanitizeRecord, type RetryPolicy } from './ingest-policy.js';
@@ -54,7 +55,7 @@ export function decodeStatusMessage(subject: string, data: Uint8Array, receivedA
       const h = decodeMessage(HeartbeatSchema, data, { subject: `heartbeat on ${subject}` });
       const bad = checkCluster(h.cluster, token);
       if (bad) return { kind: 'refused', reason: bad };
-      return { kind: 'heartbeat', update: { cluster: h.cluster, agentVersion: h.agentVersion, kubernetesVersion: h.kubernetesVersion, seenAt: receivedAt } };
+      return { kind: 'heartbeat', update: { cluster: h.cluster, agentVersion: h.agentVersion, kubernetesVersion: h.kubernetesVersion, seenAt: receivedAt, hold: toHold(h.hold, receivedAt) } };
     }
   } catch (err) {
     if (err instanceof ContractError && err.reason === 'incompatible-contract') return { kind: 'refused', reason: err.detail };
@@ -169,16 +170,23 @@ export class StatusIngestService {
       // versions are free text from the agent: storable in PostgreSQL text (no NUL)
       hb.agentVersion = pgText(hb.agentVersion);
       if (hb.kubernetesVersion) hb.kubernetesVersion = pgText(hb.kubernetesVersion);
+      if (hb.hold) hb.hold = { ...hb.hold, reason: pgText(hb.hold.reason), source: pgText(hb.hold.source) };
       if (d.kind === 'report') records.push(d.record);
       const prev = seen.get(hb.cluster);
       if (!hb.kubernetesVersion && prev?.kubernetesVersion) hb.kubernetesVersion = prev.kubernetesVersion;
+      // a report after a heartbeat in the same batch says nothing of the hold: keep the heartbeat's
+      if (hb.hold === undefined && prev?.hold !== undefined) hb.hold = prev.hold;
       seen.set(hb.cluster, hb);
     }
     try {
       await this.statuses.storeReports(records);
-      const changed = (await this.clusters.recordHeartbeats([...seen.values()])).kubernetesVersionChanged;
+      const result = await this.clusters.recordHeartbeats([...seen.values()]);
       for (const { m } of entries) m.ack();
-      return changed;
+      if (result.holdChanged.length > 0) {
+        const holds = [...seen.values()].filter((u) => result.holdChanged.includes(u.cluster)).map((u) => ({ cluster: u.cluster, hold: u.hold?.reason ?? null }));
+        this.logger.log({ holds }, 'spoke-side hold set, changed or lifted');
+      }
+      return result.kubernetesVersionChanged;
     } catch (err) {
       if (isDataError(err)) {
         if (entries.length === 1) {
@@ -220,6 +228,24 @@ export class StatusIngestService {
       for (const { m } of dead) m.nak(retryDelayMs(deliveryCount(m), this.retry));
     }
   }
+}
+
+/** Longest spoke-side hold reason and source stored, characters (agents' free text). */
+export const MAX_HOLD_TEXT = 1024;
+
+/**
+ * A heartbeat's hold → the hold to store (pure): absent → null (the heartbeat lifts any hold);
+ * reason and source trimmed and cut to MAX_HOLD_TEXT (an empty reason → `held (no reason
+ * given)`); a `since` that is not an RFC 3339 time → `receivedAt`.
+ */
+export function toHold(hold: SpokeHold | undefined, receivedAt: Date): ClusterHold | null {
+  if (!hold) return null;
+  const since = new Date(hold.since);
+  return {
+    reason: hold.reason.trim().slice(0, MAX_HOLD_TEXT) || 'held (no reason given)',
+    since: hold.since && !Number.isNaN(since.getTime()) ? since : receivedAt,
+    source: hold.source.trim().slice(0, MAX_HOLD_TEXT),
+  };
 }
 
 function deliveryCount(m: JsMsg): number {
