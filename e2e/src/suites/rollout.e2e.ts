@@ -1,9 +1,10 @@
-// Issue #11, tests 1-4, 6 and 7: staged rollouts on five real spokes (each with
+// Issue #11, tests 1-7: staged rollouts on five real spokes (each with
 // kube-controller-manager, kube-scheduler and KWOK nodes, so Deployments really become Available
 // or fail to). A good revision goes canary → second → the rest, each stage only after the one
 // before reported the new digest applied and stayed Healthy; a bad one fails the canary, is
 // rolled back there and reaches no other cluster; pause, resume, pin and rollback; a hub
-// SIGKILLed mid-rollout resumes without publishing a stage twice; a stopped agent blocks the gate
+// SIGKILLed mid-rollout resumes without publishing a stage twice; a maintenance window and a
+// spoke-side hold each delay their cluster until they open; a stopped agent blocks the gate
 // (or is skipped with onStale: skip); dependsOn holds a bundle until its dependency is Ready.
 // Every claim about a cluster is checked with kubectl; the rollout API is sampled meanwhile.
 import assert from 'node:assert/strict';
@@ -15,6 +16,9 @@ const NS = 'e2e-rollout';
 const SPOKES = ['spoke1', 'spoke2', 'spoke3', 'spoke4', 'spoke5'];
 const BUNDLE = 'rollout-app';
 const MIN_HEALTHY_MS = 3_000;
+const AGENT_NS = 'gitfleet-system';
+/** The spoke-side hold ConfigMap of this suite's agents (its own name: a leftover never holds another suite). */
+const HOLD_CM = 'e2e-rollout-hold';
 const DEADLINE = '20s';
 
 /** The rollout status view of GET /api/v1/bundles/:id/rollout (the fields the tests read). */
@@ -150,13 +154,14 @@ describe('rollout: staged delivery with health gates and automatic rollback', ()
         spoke1: { stage: 'canary' },
         spoke2: { stage: 'second' },
         spoke3: { stage: 'rest' },
-        spoke4: { stage: 'rest' },
+        spoke4: { stage: 'rest', window: 'nightly' },
         spoke5: { stage: 'rest' },
       },
       namespaces: [NS],
-      agentArgs: ['--heartbeat-interval', '1'],
+      agentArgs: ['--heartbeat-interval', '1', '--hold-configmap', HOLD_CM, '--hold-poll-interval', '0.5'],
       hubEnv: { GITFLEET_ROLLOUT_INTERVAL_SECONDS: '0.5', GITFLEET_STALE_AFTER_SECONDS: '5' },
     });
+    await fleet.kubectl('spoke3').run('delete', 'configmap', HOLD_CM, '-n', AGENT_NS, '--ignore-not-found');
     writeApp(fleet, 'v1');
     const v1 = await fleet.repo.commitAndPush('v1');
     await fleet.api.createSource({ name: 'rollout', url: fleet.repo.url, pollIntervalSeconds: 3600 });
@@ -166,6 +171,7 @@ describe('rollout: staged delivery with health gates and automatic rollback', ()
   });
   after(async () => {
     await stopSampling();
+    await fleet?.kubectl('spoke3').run('delete', 'configmap', HOLD_CM, '-n', AGENT_NS, '--ignore-not-found');
     await fleet?.stop();
   });
 
@@ -320,6 +326,47 @@ describe('rollout: staged delivery with health gates and automatic rollback', ()
     }
   });
 
+  it('5. a maintenance window and a spoke-side hold each delay their cluster until they open', async () => {
+    // spoke3's own operators hold it; spoke4 is covered by a window that opens at the start of a minute at least 25 s away
+    await fleet.kubectl('spoke3').run('create', 'configmap', HOLD_CM, '-n', AGENT_NS, '--from-literal=reason=change freeze');
+    const opensAt = Math.ceil((Date.now() + 25_000) / 60_000) * 60_000;
+    const open = new Date(opensAt);
+    await fleet.api.request('POST', '/api/v1/maintenance-windows', {
+      name: 'rollout-nightly', schedule: `${open.getUTCMinutes()} ${open.getUTCHours()} * * *`, duration: '30m', clusterSelector: { matchLabels: { window: 'nightly' } },
+    });
+    await eventually('spoke3 held at the hub', async () => {
+      const held = await fleet.api.get<Array<{ cluster: string; reason: string }>>('/api/v1/holds');
+      assert.ok(held.some((h) => h.cluster === 'spoke3'), JSON.stringify(held));
+    }, 15_000, 300);
+    const since = Date.now();
+    writeApp(fleet, 'v6b');
+    const rev = await push('v6b');
+    await waitForVersion(['spoke1', 'spoke2', 'spoke5'], 'v6b', 60_000);
+    const r = await rollout();
+    const state = (c: string) => r.current!.stageDetails.flatMap((st) => st.clusters).find((x) => x.cluster === c)!;
+    assert.equal(state('spoke3').state, 'Held');
+    assert.match(state('spoke3').reason!, /spoke-side hold: "change freeze"/);
+    assert.equal(state('spoke4').state, 'Held');
+    assert.match(state('spoke4').reason!, /outside maintenance window "rollout-nightly"/);
+    assert.ok(Date.now() < opensAt, 'the window is still closed');
+    assert.equal(await liveVersion('spoke4'), 'v6', 'outside its window: waits');
+    assert.equal(await liveVersion('spoke3'), 'v6', 'held: waits');
+
+    // the window opens: spoke4 goes, not before
+    await waitForVersion(['spoke4'], 'v6b', 90_000);
+    assert.ok(firstSeen('spoke4', 'v6b', since)! >= opensAt, `spoke4 got it ${firstSeen('spoke4', 'v6b', since)! - opensAt} ms after the window opened`);
+    assert.equal(await liveVersion('spoke3'), 'v6', 'still held');
+    assert.equal((await rollout()).current?.phase, 'Progressing', 'a held cluster keeps its stage open');
+
+    // the spoke lifts its hold: spoke3 goes
+    const lifted = Date.now();
+    await fleet.kubectl('spoke3').run('delete', 'configmap', HOLD_CM, '-n', AGENT_NS);
+    await waitForVersion(['spoke3'], 'v6b', 60_000);
+    assert.ok(firstSeen('spoke3', 'v6b', since)! >= lifted);
+    await waitForPhase(rev, 'Succeeded');
+    await fleet.api.request('DELETE', '/api/v1/maintenance-windows/rollout-nightly');
+  });
+
   it('6. a stopped agent in a stage blocks the gate and shows as stale; with onStale: skip the rollout goes on and reports it', async () => {
     await fleet.stopAgent('spoke5');
     writeApp(fleet, 'v7');
@@ -341,7 +388,7 @@ describe('rollout: staged delivery with health gates and automatic rollback', ()
     const done = await waitForPhase(v8, 'Succeeded');
     assert.deepEqual(done.current!.skippedStale, ['spoke5']);
     for (const s of ['spoke1', 'spoke2', 'spoke3', 'spoke4']) assert.equal(await liveVersion(s), 'v8');
-    assert.equal(await liveVersion('spoke5'), 'v6', 'the stopped agent applied nothing');
+    assert.equal(await liveVersion('spoke5'), 'v6b', 'the stopped agent applied nothing');
     // skipped, not forgotten: it was published the new revision and applies it when it returns
     fleet.startAgent('spoke5');
     await waitForVersion(['spoke5'], 'v8', 60_000);
