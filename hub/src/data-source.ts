@@ -14,6 +14,7 @@ import { SourceEntity } from './sources/source.entity.js';
 import { StatusHistoryEntity } from './targets/status-history.entity.js';
 import { TargetStatusEntity } from './targets/target-status.entity.js';
 import { TargetEntity } from './targets/target.entity.js';
+import { PreviewEntity } from './previews/preview.entity.js';
 import { NestTypeOrmLogger } from './database/typeorm-logger.js';
 import { InitialSchema1767225600000 } from './database/migrations/1767225600000-initial-schema.js';
 import { SyncDriftHealth1767312000000 } from './database/migrations/1767312000000-sync-drift-health.js';
@@ -26,6 +27,7 @@ import { SourceKustomizeRemoteBases1767830400000 } from './database/migrations/1
 import { DeadLettersKeptRevisions1767873600000 } from './database/migrations/1767873600000-dead-letters-kept-revisions.js';
 import { SourceWithdrawalHold1767916800000 } from './database/migrations/1767916800000-source-withdrawal-hold.js';
 import { StatusFailureClass1767960000000 } from './database/migrations/1767960000000-status-failure-class.js';
+import { Previews1768010000000 } from './database/migrations/1768010000000-previews.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -40,6 +42,7 @@ export const ENTITIES = [
   AuditLogEntity,
   RegistrationTokenEntity,
   ClusterCredentialEntity,
+  PreviewEntity,
 ];
 
 /** Every migration, oldest first. */
@@ -55,6 +58,7 @@ export const MIGRATIONS = [
   DeadLettersKeptRevisions1767873600000,
   SourceWithdrawalHold1767916800000,
   StatusFailureClass1767960000000,
+  Previews1768010000000,
 ];
 
 /**

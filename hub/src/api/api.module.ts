@@ -9,6 +9,7 @@ import { BundlesModule } from '../bundles/bundles.module.js';
 import { ClustersModule } from '../clusters/clusters.module.js';
 import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import { EnrollmentModule } from '../enrollment/enrollment.module.js';
+import { PreviewsModule } from '../previews/previews.module.js';
 import { SourcesModule } from '../sources/sources.module.js';
 import { StatusModule } from '../status/status.module.js';
 import { TargetsModule } from '../targets/targets.module.js';
@@ -19,6 +20,7 @@ import { DeadLettersController } from './dead-letters.controller.js';
 import { EnrollmentController } from './enrollment.controller.js';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
+import { PreviewsController } from './previews.controller.js';
 import { RegistrationTokensController } from './registration-tokens.controller.js';
 import { SigningKeysController } from './signing-keys.controller.js';
 import { SourcesController } from './sources.controller.js';
@@ -32,6 +34,7 @@ import { TokensController } from './tokens.controller.js';
     BundlesModule,
     ClustersModule,
     EnrollmentModule,
+    PreviewsModule,
     SourcesModule,
     StatusModule,
     TargetsModule,
@@ -54,6 +57,7 @@ import { TokensController } from './tokens.controller.js';
     EnrollmentController,
     TargetsController,
     DeadLettersController,
+    PreviewsController,
   ],
   providers: [HealthService],
 })
