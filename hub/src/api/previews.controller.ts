@@ -2,7 +2,6 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { Roles } from '../auth/roles.js';
-import { InvalidInputError } from '../errors.js';
 import { CreatePreviewDto, PreviewView, toPreviewView } from '../previews/previews.dto.js';
 import { PreviewsService } from '../previews/previews.service.js';
 
@@ -24,9 +23,7 @@ export class PreviewsController {
   @ApiOperation({ summary: 'Preview a revision or branch: render it and dry-run it on every targeted cluster (nothing applied)' })
   @ApiAcceptedResponse({ type: PreviewView })
   async create(@Param('name') name: string, @Body() dto: CreatePreviewDto, @Req() req: AuthenticatedRequest): Promise<PreviewView> {
-    if ((dto.revision === undefined) === (dto.branch === undefined)) throw new InvalidInputError('give exactly one of revision (a commit SHA) and branch');
-    const ref = dto.revision !== undefined ? { revision: dto.revision } : { branch: dto.branch! };
-    return toPreviewView(await this.service.start(name, ref, req.principal?.name ?? 'unknown'));
+    return toPreviewView(await this.service.start(name, dto, req.principal?.name ?? 'unknown'));
   }
 
   /** The newest previews of a source (at most 100), newest first; 404 when the source is unknown. */

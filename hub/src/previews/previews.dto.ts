@@ -8,10 +8,22 @@ import type { TargetChangeKind } from './preview-plan.js';
 /** A commit SHA, full or abbreviated (at least 7 hex digits). */
 export const REVISION_PATTERN = /^[0-9a-fA-F]{7,40}$/;
 /**
- * A branch name Git accepts (git check-ref-format, the common subset): letters, digits and
- * `._/-`, not starting with `-`, `/` or `.`, without `..`, `//`, `@{`, a trailing `/`, `.` or `.lock`.
+ * The characters of a branch name (letters, digits, `._/-`, not starting with `-`, `/` or `.`);
+ * `branchNameProblem` checks the rest of git check-ref-format's rules (the common subset). Kept
+ * free of lookaheads so the OpenAPI pattern is one every tool reads.
  */
-export const BRANCH_PATTERN = /^(?![-/.])(?!.*\.\.)(?!.*\/\/)(?!.*\/\.)(?!.*\.lock$)(?!.*[/.]$)[A-Za-z0-9._/-]+$/;
+export const BRANCH_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._/-]*$/;
+
+/**
+ * Why `branch` is not a branch name Git accepts (git check-ref-format: no `..`, `//`, `/.`, no
+ * trailing `/` or `.`, no `.lock` ending), or undefined. Pure.
+ */
+export function branchNameProblem(branch: string): string | undefined {
+  for (const bad of ['..', '//', '/.']) if (branch.includes(bad)) return `branch must not contain "${bad}"`;
+  if (branch.endsWith('/') || branch.endsWith('.')) return 'branch must not end with "/" or "."';
+  if (branch.endsWith('.lock')) return 'branch must not end with ".lock"';
+  return undefined;
+}
 
 /** Body of POST /api/v1/sources/:name/previews: exactly one of `revision` and `branch`. */
 export class CreatePreviewDto {
@@ -23,7 +35,7 @@ export class CreatePreviewDto {
   @ApiPropertyOptional({ description: 'branch whose head to preview', example: 'feature/new-web' })
   @IsOptional()
   @MaxLength(255)
-  @Matches(BRANCH_PATTERN, { message: 'branch must be a Git branch name (letters, digits, ._/-; no "..", "//", leading "-" or ".", trailing "/", "." or ".lock")' })
+  @Matches(BRANCH_PATTERN, { message: 'branch must be a Git branch name (letters, digits, ._/-, not starting with "-", "/" or ".")' })
   branch?: string;
 }
 

@@ -44,6 +44,7 @@ import type { PreviewEntity } from './preview.entity.js';
 import { compareTargets, type PreviewBundle, type TargetChange } from './preview-plan.js';
 import type { PreviewBundleResult, PreviewCluster, PreviewObject, PreviewResult, PreviewTarget } from './preview-result.js';
 import { PreviewsRepository } from './previews.repository.js';
+import { branchNameProblem } from './previews.dto.js';
 
 /** How many agents are asked at once. */
 const AGENT_REQUESTS_IN_FLIGHT = 8;
@@ -89,12 +90,17 @@ export class PreviewsService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /**
-   * Starts a preview of source `sourceName` at `ref` for `requestedBy`: stores it Pending and runs
-   * it in the background. @returns the stored row (Pending).
-   * @throws NotFoundError when the source does not exist; InvalidInputError when the hub is
-   *   shutting down.
+   * Starts a preview of source `sourceName` at `body.revision` or `body.branch` (exactly one) for
+   * `requestedBy`: stores it Pending and runs it in the background. @returns the stored row (Pending).
+   * @throws InvalidInputError without exactly one of revision and branch, for a branch name Git
+   *   refuses (previews.dto.ts `branchNameProblem`), or when the hub is shutting down;
+   *   NotFoundError when the source does not exist.
    */
-  async start(sourceName: string, ref: PreviewRef, requestedBy: string): Promise<PreviewEntity> {
+  async start(sourceName: string, body: { revision?: string; branch?: string }, requestedBy: string): Promise<PreviewEntity> {
+    if ((body.revision === undefined) === (body.branch === undefined)) throw new InvalidInputError('give exactly one of revision (a commit SHA) and branch');
+    const problem = body.branch !== undefined ? branchNameProblem(body.branch) : undefined;
+    if (problem) throw new InvalidInputError(problem);
+    const ref: PreviewRef = body.revision !== undefined ? { revision: body.revision } : { branch: body.branch! };
     if (this.closing) throw new InvalidInputError('the hub is shutting down; ask again');
     const source = await this.sources.get(sourceName);
     if (!source) throw new NotFoundError('source', sourceName);
