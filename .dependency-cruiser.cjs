@@ -21,7 +21,8 @@
 //     1. entry        main.ts, app.factory.ts, app.module.ts, data-source.ts, database.module.ts
 //     2. api/         HTTP controllers; messaging/ NATS handlers (both call services below)
 //     3. enrollment/  agent enrollment, credentials rotation
-//     4. deployments/ the pipeline run: reads sources, renders, targets, publishes
+//     4. deployments/ the pipeline run: reads sources, renders, targets, publishes; previews/ a
+//                     revision rendered and dry-run on agents, nothing published (reuses deployments/)
 //     5. sources/, status/, nats-auth/   Git sources; status ingestion; NATS identities
 //     6. bundles/     bundle read model (+ manual sync through the Pipeline port)
 //     7. targets/     target + applied-status read model
@@ -53,7 +54,7 @@ const HUB_LAYERS = [
   { name: 'entry', path: '^hub/src/(main|app\\.factory|app\\.module|data-source|database\\.module)\\.ts$' },
   { name: 'api', path: '^hub/src/(api|messaging)/' },
   { name: 'enrollment', path: '^hub/src/enrollment/' },
-  { name: 'deployments', path: '^hub/src/deployments/' },
+  { name: 'deployments', path: '^hub/src/(deployments|previews)/' },
   { name: 'sources-status', path: '^hub/src/(sources|status|nats-auth)/' },
   { name: 'bundles', path: '^hub/src/(bundles|rollouts)/' },
   { name: 'targets', path: '^hub/src/targets/' },

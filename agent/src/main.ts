@@ -32,7 +32,7 @@ import { DiffResponder } from './nats/diff-responder.js';
 import { HeartbeatSender, StatusPublisher } from './nats/status-publisher.js';
 import { retryUntilDone } from './util/retry.js';
 import { Keeper } from './reconcile/keeper.js';
-import { diffAnswer, diffDesired } from './reconcile/plan.js';
+import { diffAnswer, diffDesired, previewDesired } from './reconcile/plan.js';
 import type { ReconcileDeps } from './reconcile/reconcile.js';
 import { Reconciler } from './reconcile/reconciler.js';
 import { loadTrustedKeys } from './reconcile/signature.js';
@@ -291,7 +291,9 @@ export async function run(config: AgentConfig): Promise<void> {
   }
 
   // the diff endpoint and the desired-state watch
-  parts.diff = new DiffResponder(parts.nc, config.cluster, (bundleId) => diffDesired(deps, config.cluster, bundleId, reconciler.desiredValue(bundleId)).then(diffAnswer), log);
+  parts.diff = new DiffResponder(parts.nc, config.cluster, (req) => (req.desiredState
+    ? previewDesired(deps, config.cluster, req.bundleId, req.desiredState)
+    : diffDesired(deps, config.cluster, req.bundleId, reconciler.desiredValue(req.bundleId))).then(diffAnswer), log);
   parts.diff.start();
   parts.watcher = new DesiredStateWatcher(parts.nc, config.cluster, (e) => reconciler.onDesiredEvent(e), log);
   parts.watcher.start();

@@ -14,6 +14,7 @@ import { SourceEntity } from './sources/source.entity.js';
 import { StatusHistoryEntity } from './targets/status-history.entity.js';
 import { TargetStatusEntity } from './targets/target-status.entity.js';
 import { TargetEntity } from './targets/target.entity.js';
+import { PreviewEntity } from './previews/preview.entity.js';
 import { NestTypeOrmLogger } from './database/typeorm-logger.js';
 import { InitialSchema1767225600000 } from './database/migrations/1767225600000-initial-schema.js';
 import { SyncDriftHealth1767312000000 } from './database/migrations/1767312000000-sync-drift-health.js';
@@ -32,6 +33,7 @@ import { RolloutClusterEntity } from './rollouts/rollout-cluster.entity.js';
 import { RolloutEntity } from './rollouts/rollout.entity.js';
 import { ClusterHoldsMaintenanceWindows1768020000000 } from './database/migrations/1768020000000-cluster-holds-maintenance-windows.js';
 import { MaintenanceWindowEntity } from './clusters/maintenance-window.entity.js';
+import { Previews1768010000000 } from './database/migrations/1768010000000-previews.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -50,6 +52,7 @@ export const ENTITIES = [
   RolloutClusterEntity,
   BundlePinEntity,
   MaintenanceWindowEntity,
+  PreviewEntity,
 ];
 
 /** Every migration, oldest first. */
@@ -65,6 +68,7 @@ export const MIGRATIONS = [
   DeadLettersKeptRevisions1767873600000,
   SourceWithdrawalHold1767916800000,
   StatusFailureClass1767960000000,
+  Previews1768010000000,
   ClusterHoldsMaintenanceWindows1768020000000,
   Rollouts1768030000000,
 ];

@@ -14,6 +14,7 @@ import { MaintenanceWindowsRepository } from './clusters/maintenance-windows.rep
 import { HUB_CONFIG, type HubConfig } from './config/config.js';
 import { BundlesRepository } from './bundles/bundles.repository.js';
 import { RegistrationTokensRepository } from './enrollment/registration-tokens.repository.js';
+import { PreviewsRepository } from './previews/previews.repository.js';
 import { PublishingRepository } from './publishing/publishing.repository.js';
 import { GitRepository } from './sources/git.repository.js';
 import { SourcesRepository } from './sources/sources.repository.js';
@@ -22,7 +23,7 @@ import { StatusRepository } from './targets/status.repository.js';
 import { TargetsRepository } from './targets/targets.repository.js';
 import { dataSourceOptions } from './data-source.js';
 
-/** Every repository (the only I/O classes): PostgreSQL tables, Git, NATS publishing, agent requests, tokens, audit log. */
+/** Every repository (the only I/O classes): PostgreSQL tables, Git, NATS publishing, agent requests, tokens, audit log, previews. */
 const REPOSITORIES = [
   SourcesRepository,
   ClustersRepository,
@@ -39,6 +40,7 @@ const REPOSITORIES = [
   ClusterCredentialsRepository,
   RolloutsRepository,
   MaintenanceWindowsRepository,
+  PreviewsRepository,
 ];
 
 /** DataSource + repositories, global. */

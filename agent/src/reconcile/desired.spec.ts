@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CONTRACT_VERSION, create, DesiredStateSchema, toBinary } from '@gitfleet/proto';
 import { TerminalError } from '../errors.js';
-import { decodeDesired, effectiveSyncPolicy, generationRefusal, type RecordedGeneration } from './desired.js';
+import { checkPreviewDesired, decodeDesired, effectiveSyncPolicy, generationRefusal, type RecordedGeneration } from './desired.js';
 
 const digest = `sha256-${'a'.repeat(64)}`;
 const bytes = (over: Record<string, unknown> = {}) =>
@@ -23,6 +23,8 @@ describe('decodeDesired', () => {
     ['garbage', new Uint8Array([0xff, 0xff]), /cannot decode DesiredState/],
     ['an empty digest without withdrawn', bytes({ digest: '' }), /invalid digest ""/],
     ['a tombstone with a digest', bytes({ withdrawn: true }), /a tombstone \(withdrawn=true\) must have an empty digest/],
+    ['a preview desired state (only ever dry-run)', bytes({ preview: true }), /a preview desired state \(preview=true, generation 2\) is only ever dry-run, never applied; refused/],
+    ['a preview tombstone', bytes({ preview: true, withdrawn: true, digest: '' }), /a preview desired state .* never applied/],
   ];
   it('accepts a tombstone: withdrawn with an empty digest', () => {
     const d = decodeDesired('spoke1', 'demo', bytes({ digest: '', withdrawn: true, withdrawalReason: 'dir left Git', generation: 3n }));
@@ -31,6 +33,25 @@ describe('decodeDesired', () => {
   for (const [name, value, message] of bad) {
     it(`refuses ${name} (terminal)`, () => {
       assert.throws(() => decodeDesired('spoke1', 'demo', value), (err: Error) => err instanceof TerminalError && message.test(err.message));
+    });
+  }
+});
+
+describe('checkPreviewDesired', () => {
+  const msg = (over: Record<string, unknown> = {}) => create(DesiredStateSchema, { contractVersion: CONTRACT_VERSION, cluster: 'spoke1', bundleId: 'demo', digest, generation: 2n, preview: true, ...over });
+  it('accepts a preview desired state and a preview tombstone for this cluster and bundle', () => {
+    assert.equal(checkPreviewDesired('spoke1', 'demo', msg()).digest, digest);
+    assert.equal(checkPreviewDesired('spoke1', 'demo', msg({ withdrawn: true, digest: '' })).withdrawn, true);
+  });
+  const bad: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['a desired state without preview', { preview: false }, /preview is not set/],
+    ['another cluster', { cluster: 'spoke2' }, /cluster "spoke2" does not match/],
+    ['another bundle id', { bundleId: 'other' }, /bundle_id "other" does not match/],
+    ['a malformed digest', { digest: 'sha256-xyz' }, /invalid digest "sha256-xyz"/],
+  ];
+  for (const [name, over, message] of bad) {
+    it(`refuses ${name} (terminal)`, () => {
+      assert.throws(() => checkPreviewDesired('spoke1', 'demo', msg(over)), (err: Error) => err instanceof TerminalError && message.test(err.message));
     });
   }
 });

@@ -16,12 +16,34 @@ export function effectiveSyncPolicy(desired: DesiredState): Pick<SyncPolicy, 'au
  * A tombstone (`withdrawn` true, fleet.proto DesiredState.withdrawn) carries an empty digest;
  * every other desired state a `sha256-<64 hex>` one. A tombstone with a digest is refused: it
  * would be ambiguous (withdraw the target, or apply that bundle?).
- * @throws TerminalError when the bytes do not decode, the contract major differs, the message's
+ * A preview desired state (`preview` true, fleet.proto DesiredState.preview) is refused: the hub
+ * only ever sends one inside a DiffRequest, to be dry-run, so one read from the KV is never acted on.
+ * @throws TerminalError when the bytes do not decode, the contract major differs, it is a preview, the message's
  *   cluster or bundle id differs from the key, the digest is not `sha256-<64 hex>` (not a
  *   tombstone) or not empty (a tombstone)
  */
 export function decodeDesired(cluster: string, bundleId: string, bytes: Uint8Array): DesiredState {
   const d = decodeOrRefuse(DesiredStateSchema, bytes, `desired state ${cluster}.${bundleId}`);
+  if (d.preview) {
+    throw new TerminalError(`desired state ${cluster}.${bundleId}: a preview desired state (preview=true, generation ${d.generation}) is only ever dry-run, never applied; refused`);
+  }
+  return checkPlacement(cluster, bundleId, d);
+}
+
+/**
+ * Checks the would-be desired state a DiffRequest carries for a preview (fleet.proto
+ * DiffRequest.desired_state): it must say `preview` = true and pass the checks of
+ * `decodeDesired` (cluster, bundle id, digest). Its signature is checked by the caller
+ * (signature.ts), as for a KV value. Pure.
+ * @throws TerminalError "preview desired state <cluster>.<bundle>: <reason>"
+ */
+export function checkPreviewDesired(cluster: string, bundleId: string, d: DesiredState): DesiredState {
+  if (!d.preview) throw new TerminalError(`preview desired state ${cluster}.${bundleId}: preview is not set; only a preview desired state is dry-run on request`);
+  return checkPlacement(cluster, bundleId, d);
+}
+
+/** The checks of a decoded desired state shared by `decodeDesired` and `checkPreviewDesired`. */
+function checkPlacement(cluster: string, bundleId: string, d: DesiredState): DesiredState {
   if (d.cluster !== cluster) {
     throw new TerminalError(`desired state ${cluster}.${bundleId}: cluster "${d.cluster}" does not match the key's cluster "${cluster}"`);
   }

@@ -21,7 +21,7 @@ import { bodyFor } from '../kube/apply.js';
 import { classifyKubeError, errorMessage } from '../kube/errors.js';
 import { type KubeObject, type ObjectRef, refKey, refOf, refString } from '../kube/types.js';
 import { FIELD_MANAGER } from '../labels.js';
-import { decodeDesired, effectiveSyncPolicy } from './desired.js';
+import { checkPreviewDesired, decodeDesired, effectiveSyncPolicy } from './desired.js';
 import { verifyDesiredSignature } from './signature.js';
 import { classifyHook } from './hooks.js';
 import { selfProtectionRefusal } from './self-protection.js';
@@ -171,6 +171,10 @@ export interface DiffResult {
   objects: DriftItem[];
   prune: ObjectRef[];
   errors: string[];
+  /** objects that would leave the desired state but be kept (policy or annotation) */
+  orphaned?: ObjectRef[];
+  /** true: the answer is about the request's preview desired state */
+  preview?: boolean;
 }
 
 /**
@@ -178,7 +182,7 @@ export interface DiffResult {
  * DiffAnswer): drift items become ObjectDrift messages (values as JSON text).
  */
 export function diffAnswer(r: DiffResult): DiffAnswer {
-  return { revision: r.revision, objects: r.objects.map(driftMessage), prune: r.prune, errors: r.errors };
+  return { revision: r.revision, objects: r.objects.map(driftMessage), prune: r.prune, errors: r.errors, orphaned: r.orphaned ?? [], preview: r.preview ?? false };
 }
 
 /**
@@ -210,4 +214,50 @@ export async function diffDesired(deps: ReconcileDeps, cluster: string, bundleId
     out.errors.push(errorMessage(err));
   }
   return out;
+}
+
+/**
+ * What a would-be desired state would change, for a preview (fleet.proto DiffRequest.desired_state;
+ * `desired` is the decoded message): it must be a preview for this cluster and bundle
+ * (desired.ts `checkPreviewDesired`) signed by a trusted key (signature.ts), like a KV value. A
+ * desired state: its bundle is fetched by digest (checked) and planned as an apply would run it
+ * (its sync policy, its ignore rules shaping the dry-run body, every would-change field
+ * reported), pruning from the stored inventory. A tombstone (`withdrawn`): every object of the
+ * inventory would be pruned, as reconcile.ts `reconcileWithdraw` does — none when the last
+ * applied policy had prune=false, and not those whose last version said gitfleet.io/prune:
+ * "false" (orphaned instead). Nothing is written. Never throws: failures are in `errors`.
+ */
+export async function previewDesired(deps: ReconcileDeps, cluster: string, bundleId: string, desired: DesiredState): Promise<DiffResult> {
+  const out: DiffResult = { revision: desired.revision, objects: [], prune: [], errors: [], orphaned: [], preview: true };
+  try {
+    checkPreviewDesired(cluster, bundleId, desired);
+    verifyDesiredSignature(desired, deps.trustedKeys);
+    const previous = await deps.inventory.read(bundleId);
+    if (desired.withdrawn) {
+      Object.assign(out, withdrawalPlan(previous));
+      return out;
+    }
+    const manifest = await deps.bundles.fetch(desired.digest);
+    const write = { rules: desired.ignoreDifferences.map((r) => ({ ...r, jsonPointers: [...r.jsonPointers], managers: [...r.managers] })), managers: deps.ignoreManagers };
+    const plan = await planDesired(deps, desired, manifest, previous, { policy: effectiveSyncPolicy(desired), write });
+    Object.assign(out, { objects: plan.drift, prune: plan.prune, orphaned: plan.orphaned });
+    out.errors.push(...plan.errors);
+  } catch (err) {
+    out.errors.push(errorMessage(err));
+  }
+  return out;
+}
+
+/**
+ * What a signed tombstone would prune from inventory `previous` (reconcile.ts
+ * `reconcileWithdraw`'s rule): every owned object unless the last applied policy said
+ * prune=false or the object's last version asked to be kept; those are orphaned. Pure.
+ */
+export function withdrawalPlan(previous: Inventory | null): { prune: ObjectRef[]; orphaned: ObjectRef[] } {
+  const objects = previous?.objects ?? [];
+  const keep = new Set((previous?.keep ?? []).map(refKey));
+  const pruneAllowed = previous?.prune !== false;
+  const prune = objects.filter((r) => pruneAllowed && !keep.has(refKey(r)));
+  const orphaned = [...(previous?.orphaned ?? []), ...objects.filter((r) => !prune.includes(r))];
+  return { prune, orphaned };
 }

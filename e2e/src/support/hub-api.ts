@@ -86,6 +86,51 @@ export interface AuditEntryView {
   message: string | null;
 }
 
+/** One object of a preview's dry run. */
+export interface PreviewObjectView {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  action: 'create' | 'change' | 'prune' | 'orphan';
+  diffs: Array<{ path: string; desired: string; live: string; manager: string }>;
+}
+
+/** One target of a preview. */
+export interface PreviewTargetView {
+  bundleId: string;
+  path: string;
+  change: 'added' | 'changed' | 'unchanged' | 'withdrawn' | 'kept';
+  reason: string;
+  publishedDigest: string | null;
+  digest: string | null;
+  objects: PreviewObjectView[];
+  errors: string[];
+  dryRun: boolean;
+  truncated: number;
+}
+
+/** A preview, as `GET /api/v1/previews/:id` shows it. */
+export interface PreviewView {
+  id: string;
+  source: string;
+  branch: string | null;
+  requestedRevision: string | null;
+  revision: string | null;
+  phase: 'Pending' | 'Running' | 'Completed' | 'Failed';
+  message: string | null;
+  requestedBy: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  result: null | {
+    bundles: Array<{ bundleId: string; path: string; state: string; errors: Array<{ file: string; message: string }>; warnings: string[] }>;
+    clusters: Array<{ cluster: string; targets: PreviewTargetView[] }>;
+    unidentified: Array<{ path: string; reason: string }>;
+    withdrawalHold: string | null;
+  };
+}
+
 /** Error for a non-2xx answer: keeps the status and body so tests can assert on them. */
 export class HubApiError extends Error {
   constructor(readonly method: string, readonly path: string, readonly status: number, readonly body: string) {
@@ -166,6 +211,21 @@ export class HubApi {
   /** The newest `limit` audit log entries, newest first (admin only). */
   audit(limit = 1000): Promise<AuditEntryView[]> {
     return this.get<AuditEntryView[]>(`/api/v1/audit?limit=${limit}`);
+  }
+
+  /** Starts a preview of a source at a branch or revision (202, Pending). */
+  createPreview(source: string, ref: { branch: string } | { revision: string }): Promise<PreviewView> {
+    return this.post<PreviewView>(`/api/v1/sources/${source}/previews`, ref);
+  }
+
+  /** One preview. */
+  preview(id: string): Promise<PreviewView> {
+    return this.get<PreviewView>(`/api/v1/previews/${id}`);
+  }
+
+  /** The newest previews of a source, newest first. */
+  previews(source: string): Promise<PreviewView[]> {
+    return this.get<PreviewView[]>(`/api/v1/sources/${source}/previews`);
   }
 
   /** Lists bundles. */

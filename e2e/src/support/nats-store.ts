@@ -30,6 +30,19 @@ export class NatsStore {
     return entry && entry.operation === 'PUT' ? entry.revision : undefined;
   }
 
+  /** Every key of the desired-state KV with its latest KV revision (sequence), by key. */
+  async desiredKeys(): Promise<Record<string, number>> {
+    const kv = await new Kvm(this.nc).open(DESIRED_STATE_BUCKET);
+    const keys: string[] = [];
+    for await (const k of await kv.keys()) keys.push(k);
+    const out: Record<string, number> = {};
+    for (const k of keys.sort()) {
+      const e = await kv.get(k);
+      if (e) out[k] = e.revision;
+    }
+    return out;
+  }
+
   /** The raw bytes stored under an object name in the bundle store, or undefined when there is none. */
   async bundleObject(name: string): Promise<Uint8Array | undefined> {
     const os = await new Objm(this.nc).open(BUNDLE_STORE);

@@ -4,7 +4,7 @@
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
-import { ContractError, CONTRACT_VERSION, create, decodeMessage, diffSubject, DiffRequestSchema, DiffResponseSchema, RotateCredentialsSchema, rotateSubject, toBinary, type DiffResponse } from '@gitfleet/proto';
+import { ContractError, CONTRACT_VERSION, create, decodeMessage, type DesiredState, diffSubject, DiffRequestSchema, DiffResponseSchema, RotateCredentialsSchema, rotateSubject, toBinary, type DiffResponse } from '@gitfleet/proto';
 import { AgentReplyError, AgentUnavailableError } from '../errors.js';
 import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import { NatsService } from '../nats/nats.service.js';
@@ -52,7 +52,28 @@ export class AgentRequestsRepository {
    *   AgentReplyError when the reply is not a DiffResponse of a compatible contract for this target.
    */
   async diff(cluster: string, bundleId: string): Promise<DiffResponse> {
-    const request = create(DiffRequestSchema, { contractVersion: CONTRACT_VERSION, cluster, bundleId });
+    return this.request(cluster, bundleId, undefined);
+  }
+
+  /**
+   * Asks the agent of `cluster` what applying the would-be desired state `desired` (a preview:
+   * `preview` = true, signed by the hub, fleet.proto DiffRequest.desired_state) of `bundleId`
+   * would change (a server-side dry run; nothing applied). A tombstone asks what withdrawing the
+   * target would prune.
+   * @throws AgentUnavailableError when no agent listens, none answers in time, or the hub's NATS
+   *   connection is down; AgentReplyError when the reply is not a DiffResponse of a compatible
+   *   contract for this target, or comes from an agent release that does not answer previews
+   *   (DiffResponse.preview unset: it answered about the published desired state instead).
+   */
+  async preview(cluster: string, bundleId: string, desired: DesiredState): Promise<DiffResponse> {
+    const reply = await this.request(cluster, bundleId, desired);
+    if (!reply.preview) throw new AgentReplyError(cluster, 'the agent does not answer previews (an older release: its DiffResponse is about the published desired state)');
+    return reply;
+  }
+
+  /** One DiffRequest (with `desired` for a preview) and its checked DiffResponse. */
+  private async request(cluster: string, bundleId: string, desired: DesiredState | undefined): Promise<DiffResponse> {
+    const request = create(DiffRequestSchema, { contractVersion: CONTRACT_VERSION, cluster, bundleId, ...(desired ? { desiredState: desired } : {}) });
     const subject = diffSubject(cluster);
     let data: Uint8Array;
     try {

@@ -9,6 +9,7 @@ import { BundlesModule } from '../bundles/bundles.module.js';
 import { ClustersModule } from '../clusters/clusters.module.js';
 import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import { EnrollmentModule } from '../enrollment/enrollment.module.js';
+import { PreviewsModule } from '../previews/previews.module.js';
 import { SourcesModule } from '../sources/sources.module.js';
 import { StatusModule } from '../status/status.module.js';
 import { TargetsModule } from '../targets/targets.module.js';
@@ -20,6 +21,7 @@ import { EnrollmentController } from './enrollment.controller.js';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
 import { HoldsController, MaintenanceWindowsController } from './maintenance-windows.controller.js';
+import { PreviewsController } from './previews.controller.js';
 import { RegistrationTokensController } from './registration-tokens.controller.js';
 import { SigningKeysController } from './signing-keys.controller.js';
 import { SourcesController } from './sources.controller.js';
@@ -34,6 +36,7 @@ import { RolloutsController } from './rollouts.controller.js';
     BundlesModule,
     ClustersModule,
     EnrollmentModule,
+    PreviewsModule,
     SourcesModule,
     StatusModule,
     TargetsModule,
@@ -59,6 +62,7 @@ import { RolloutsController } from './rollouts.controller.js';
     DeadLettersController,
     MaintenanceWindowsController,
     HoldsController,
+    PreviewsController,
   ],
   providers: [HealthService],
 })

@@ -89,6 +89,15 @@ export class PublishingRepository implements OnModuleInit {
   }
 
   /**
+   * `desired` signed with the hub's key (unsigned when none is configured), written nowhere: a
+   * preview's would-be desired state travels inside a DiffRequest (fleet.proto
+   * DesiredState.preview), so the agent can check it came from the hub.
+   */
+  sign(desired: DesiredState): DesiredState {
+    return signDesiredState(desired, this.signingKey);
+  }
+
+  /**
    * Signs `desired` with the hub's key (when one is configured) and writes it at `key`.
    * @returns the KV revision.
    */

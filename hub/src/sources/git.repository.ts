@@ -109,6 +109,51 @@ export class GitRepository {
     return { message: c.commit.message.split('\n')[0]!.slice(0, 200), author: `${c.commit.author.name} <${c.commit.author.email}>` };
   }
 
+  /**
+   * A separate checkout for a preview, in a new directory `<gitCacheDir>/.previews/<id>` (never
+   * the source's own checkout, which the pipeline reads): of the head of `ref.branch` (depth-1
+   * single-branch clone), or of commit `ref.revision` (a full or abbreviated SHA, looked up on
+   * every branch of the remote: a full clone without checkout, then a detached checkout of the
+   * commit). The caller removes the directory (`removePreviewCheckout`).
+   * @returns the directory and the commit SHA checked out.
+   * @throws GitFetchError (credentials removed) when the fetch fails, the branch does not exist,
+   *   or no branch of the remote holds the commit.
+   */
+  async checkoutPreview(id: string, url: string, ref: { branch: string } | { revision: string }, credentials?: GitCredentials): Promise<{ dir: string; revision: string }> {
+    const dir = this.previewDir(id);
+    const auth = credentials ? { onAuth: () => ({ ...credentials }) } : {};
+    const what = 'branch' in ref ? `branch ${ref.branch}` : `commit ${ref.revision}`;
+    try {
+      await rm(dir, { recursive: true, force: true });
+      if ('branch' in ref) {
+        await git.clone({ fs, http, dir, url, ref: ref.branch, singleBranch: true, depth: 1, noTags: true, ...auth });
+        return { dir, revision: await git.resolveRef({ fs, dir, ref: 'HEAD' }) };
+      }
+      await git.clone({ fs, http, dir, url, noCheckout: true, noTags: true, ...auth });
+      let oid: string;
+      try {
+        oid = await git.expandOid({ fs, dir, oid: ref.revision.toLowerCase() });
+      } catch {
+        throw new Error(`no branch of the repository holds commit ${ref.revision}`);
+      }
+      await git.checkout({ fs, dir, ref: oid, force: true });
+      return { dir, revision: oid };
+    } catch (err) {
+      const secrets = credentials ? [credentials.password, credentials.username] : [];
+      throw new GitFetchError(`preview checkout of ${redactUrl(url)} ${what}: ${scrub(String((err as Error)?.message ?? err), url, secrets)}`);
+    }
+  }
+
+  /** Removes the preview checkout `id` (`checkoutPreview`). */
+  async removePreviewCheckout(id: string): Promise<void> {
+    await rm(this.previewDir(id), { recursive: true, force: true });
+  }
+
+  /** Directory of preview checkout `id` (a source name is a DNS label: it never starts with a dot). */
+  private previewDir(id: string): string {
+    return join(this.config.gitCacheDir, '.previews', id);
+  }
+
   /** Removes the checkout of `source` (after the source was deleted). */
   async remove(source: string): Promise<void> {
     await this.withCheckout(source, (dir) => rm(dir, { recursive: true, force: true }));
