@@ -84,8 +84,10 @@ daemon() {
   printf '\n==== %s: starting %s\n' "$(date -Is)" "$*" >>"$logf"
   # The inner shell writes its own pid and then execs the program, so the pid is the program's.
   # shellcheck disable=SC2016
-  # fd 9 (the lock taken by take_lock) is closed so the daemon does not hold the lock.
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$name.pid" "$@" </dev/null >>"$logf" 2>&1 9>&- &
+  # fds 3-9 are closed so the daemon holds no lock of its caller: fd 9 (take_lock's), or the one a
+  # `flock FILE cmd` wrapper around up.sh opened (fd 3), which would otherwise stay held for as
+  # long as the daemon runs.
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$name.pid" "$@" </dev/null >>"$logf" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
   local i
   for i in $(seq 50); do [[ -s "$RUN/$name.pid" ]] && break; sleep 0.02; done
 }
