@@ -106,6 +106,8 @@ describe('rollout: staged delivery with health gates and automatic rollback', ()
   const samples: Array<[number, string, string]> = [];
   /** Every rollout view sampled. */
   const views: RolloutStatus[] = [];
+  /** Failed reads of the rollout view while sampling ([ms since epoch, message]): expected only while test 4 restarts the hub. */
+  const viewErrors: Array<[number, string]> = [];
   let sampling = false;
   let sampler: Promise<void> | undefined;
 
@@ -124,7 +126,8 @@ describe('rollout: staged delivery with health gates and automatic rollback', ()
         const now = Date.now();
         const versions = await Promise.all(SPOKES.map(async (s) => [s, (await liveVersion(s)) ?? ''] as const));
         for (const [s, v] of versions) samples.push([now, s, v]);
-        views.push(await rollout());
+        // the hub may be down (test 4 kills it): the error is kept and checked, kubectl sampling goes on
+        await rollout().then((v) => views.push(v), (err: unknown) => viewErrors.push([now, String(err)]));
         await new Promise((r) => setTimeout(r, 300));
       }
     })();
@@ -170,9 +173,15 @@ describe('rollout: staged delivery with health gates and automatic rollback', ()
     startSampling();
   });
   after(async () => {
-    await stopSampling();
-    await fleet?.kubectl('spoke3').run('delete', 'configmap', HOLD_CM, '-n', AGENT_NS, '--ignore-not-found');
-    await fleet?.stop();
+    try {
+      await stopSampling();
+    } finally {
+      await fleet?.kubectl('spoke3').run('delete', 'configmap', HOLD_CM, '-n', AGENT_NS, '--ignore-not-found');
+      await fleet?.api.request('DELETE', '/api/v1/maintenance-windows/rollout-nightly').catch((err: unknown) => {
+        if (!String(err).includes('→ 404')) throw err; // deleted by test 5 already
+      });
+      await fleet?.stop();
+    }
   });
 
   it('1. a good revision goes canary → second → the rest, each stage after the one before stayed Healthy; maxUnavailable holds', async () => {
@@ -217,6 +226,7 @@ describe('rollout: staged delivery with health gates and automatic rollback', ()
     const rest = ['spoke3', 'spoke4', 'spoke5'].map(at).sort((a, b) => a - b);
     assert.ok(rest[1]! - rest[0]! >= MIN_HEALTHY_MS - 1500 && rest[2]! - rest[1]! >= MIN_HEALTHY_MS - 1500, `rest arrivals ${rest.map((t) => t - rest[0]!)}`);
     assert.equal(done.history[0]!.commitMessage, 'v2: a good change');
+    assert.deepEqual(viewErrors, [], 'the rollout API answered every sample');
   });
 
   it('2. a bad revision fails the canary, is rolled back there automatically, and reaches no other cluster', async () => {
@@ -312,9 +322,13 @@ describe('rollout: staged delivery with health gates and automatic rollback', ()
     // kill once the second stage has the new revision and the rest has not
     await waitForVersion(['spoke2'], 'v6');
     assert.equal(await liveVersion('spoke3'), 'v5');
+    const killedAt = Date.now();
     await fleet.killAndRestartHub();
+    const readyAt = Date.now();
     await waitForVersion(SPOKES, 'v6');
     const done = await waitForPhase(v6, 'Succeeded');
+    // the rollout API failed only while the hub was down
+    for (const [t, e] of viewErrors) assert.ok(t >= killedAt - 1_000 && t <= readyAt, `rollout API error outside the restart: ${e}`);
     // each target was published exactly once more: generation + 1
     for (const t of await fleet.api.targets({ bundle: BUNDLE })) assert.equal(t.desired.generation, before.get(t.cluster)! + 1, `${t.cluster}: one publish`);
     // the gate held across the restart: each stage after the one before finished
@@ -367,27 +381,33 @@ describe('rollout: staged delivery with health gates and automatic rollback', ()
     await fleet.api.request('DELETE', '/api/v1/maintenance-windows/rollout-nightly');
   });
 
-  it('6. a stopped agent in a stage blocks the gate and shows as stale; with onStale: skip the rollout goes on and reports it', async () => {
+  it('6. a stopped agent blocks the gate and shows as stale; with onStale: skip the rollout goes on and reports it', async () => {
     await fleet.stopAgent('spoke5');
+    // longer than GITFLEET_STALE_AFTER_SECONDS (5) plus a heartbeat period (1 s)
+    await new Promise((r) => setTimeout(r, 7_000));
     writeApp(fleet, 'v7');
     const v7 = await push('v7');
-    await waitForVersion(['spoke1', 'spoke2'], 'v7');
     const blocked = await eventually('spoke5 stale in the gate', async () => {
       const r = await rollout();
-      const spoke5 = r.current!.stageDetails.flatMap((s) => s.clusters).find((c) => c.cluster === 'spoke5')!;
+      assert.equal(r.current?.revision, v7);
+      const spoke5 = r.current!.stageDetails.flatMap((st) => st.clusters).find((c) => c.cluster === 'spoke5')!;
       assert.equal(spoke5.state, 'Stale', JSON.stringify(spoke5));
       return r;
     }, 30_000, 300);
-    assert.match(blocked.current!.stageDetails.flatMap((s) => s.clusters).find((c) => c.cluster === 'spoke5')!.reason!, /stopped reporting/);
+    assert.match(blocked.current!.stageDetails.flatMap((st) => st.clusters).find((c) => c.cluster === 'spoke5')!.reason!, /stopped reporting \(the gate waits: onStale block\)/);
+    // onStale block: the stale cluster counts as unavailable, and maxUnavailable 1 lets nothing else go
     await new Promise((r) => setTimeout(r, MIN_HEALTHY_MS + 3_000));
-    assert.equal((await rollout()).current?.phase, 'Progressing', 'the gate waits for the stale cluster');
-    assert.equal((await rollout()).current?.revision, v7);
+    const still = await rollout();
+    assert.equal(still.current?.phase, 'Progressing', 'the gate waits for the stale cluster');
+    assert.equal(still.current?.stageDetails[0]!.counts.stale, 0);
+    assert.equal(still.current?.stageDetails[2]!.counts.stale, 1, 'shown as stale in its stage');
+    for (const s of SPOKES.slice(0, 4)) assert.equal(await liveVersion(s), 'v6b', `${s} waits`);
 
     writeApp(fleet, 'v8', { yaml: fleetYaml().replace('    progressDeadline:', '    onStale: skip\n    progressDeadline:') });
     const v8 = await push('v8: onStale skip');
     const done = await waitForPhase(v8, 'Succeeded');
     assert.deepEqual(done.current!.skippedStale, ['spoke5']);
-    for (const s of ['spoke1', 'spoke2', 'spoke3', 'spoke4']) assert.equal(await liveVersion(s), 'v8');
+    for (const s of SPOKES.slice(0, 4)) assert.equal(await liveVersion(s), 'v8');
     assert.equal(await liveVersion('spoke5'), 'v6b', 'the stopped agent applied nothing');
     // skipped, not forgotten: it was published the new revision and applies it when it returns
     fleet.startAgent('spoke5');

@@ -435,7 +435,8 @@ export class RolloutController implements OnApplicationBootstrap, BeforeApplicat
    */
   private async rollbackTarget(r: RolloutEntity, row: RolloutClusterEntity, current: TargetEntity | undefined): Promise<{ draft?: TargetDraft; reason: string }> {
     const base = row.previous ?? current;
-    if (!base) return { reason: 'no earlier revision on this cluster: kept on the failed revision (a rollback never withdraws)' };
+    const kept = 'no earlier revision on this cluster: kept on the failed revision (a rollback never withdraws)';
+    if (!base) return { reason: kept };
     for (const h of await this.rollouts.healthyRevisions(row.cluster, r.bundleId)) {
       if (h.digest === row.draft.digest) continue;
       if (!(await this.publisher.hasBundle(h.digest))) continue;
@@ -445,6 +446,7 @@ export class RolloutController implements OnApplicationBootstrap, BeforeApplicat
     if (row.previous && row.previous.digest !== row.draft.digest && (await this.publisher.hasBundle(row.previous.digest))) {
       return { draft: draftOf(row.previous), reason: `rolled back to ${row.previous.revision}, the revision before this rollout (never reported Healthy here)` };
     }
+    if (!row.previous) return { reason: kept };
     return { reason: 'no earlier revision whose bundle is still stored: kept on the failed revision' };
   }
 
