@@ -34,6 +34,7 @@ import { RolloutEntity } from './rollouts/rollout.entity.js';
 import { ClusterHoldsMaintenanceWindows1768020000000 } from './database/migrations/1768020000000-cluster-holds-maintenance-windows.js';
 import { MaintenanceWindowEntity } from './clusters/maintenance-window.entity.js';
 import { Previews1768010000000 } from './database/migrations/1768010000000-previews.js';
+import { SourceScanWarnings1768050000000 } from './database/migrations/1768050000000-source-scan-warnings.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -71,6 +72,7 @@ export const MIGRATIONS = [
   Previews1768010000000,
   ClusterHoldsMaintenanceWindows1768020000000,
   Rollouts1768030000000,
+  SourceScanWarnings1768050000000,
 ];
 
 /**

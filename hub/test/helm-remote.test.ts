@@ -93,6 +93,21 @@ describe('helm: remote charts (loopback chart repository and OCI registry)', () 
     assert.equal(digest(await render({ chart: CHART, repo: repoUrl, version: '0.1.0', releaseName: 'web' })), digest(v1));
   });
 
+  // Issue #11: a chart given as a `.tgz` URL failed with "helm pull: expected one chart, found 2"
+  // (Helm leaves an empty dir named after the archive beside the chart's dir).
+  it('renders a chart given as a .tgz URL, once per values variant (two targetCustomizations)', async () => {
+    const url = `${repoUrl}/${CHART}-0.1.0.tgz`;
+    const variant = (color: string): Promise<RenderedObject[]> =>
+      renderBundle(checkout, 'remote', { overlays: [], helm: { chart: url, namespace: 'web', values: { color }, releaseName: 'web' } });
+    const [dev, prod] = await Promise.all([variant('green'), variant('red')]);
+    assert.equal(configMap(dev).file, `${CHART}@0.1.0/templates/cm.yaml`);
+    assert.deepEqual([dev, prod].map((objs) => (configMap(objs).object as { data: { color: string; chartVersion: string } }).data.color), ['green', 'red']);
+    assert.equal((configMap(dev).object as { data: { chartVersion: string } }).data.chartVersion, '0.1.0');
+    assert.notEqual(digest(dev), digest(prod), 'two variants, two renders');
+    // the same archive through the repository index renders the same objects
+    assert.equal(digest(await render({ chart: url, releaseName: 'web' })), digest(await render({ chart: CHART, repo: repoUrl, version: '0.1.0', releaseName: 'web' })));
+  });
+
   it('a version range resolves to the newest match, named in the file', async () => {
     const objs = await render({ chart: CHART, repo: repoUrl, version: '^0.1.0 || ^0.2.0', releaseName: 'web' });
     assert.equal(configMap(objs).file, `${CHART}@0.2.0/templates/cm.yaml`);

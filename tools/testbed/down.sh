@@ -36,11 +36,12 @@ stop_postgres() {
 # etcd they use). KWOK's fake Node objects stay in the apiserver; the next kwok start adopts them.
 for ((i = ${#PARTS[@]} - 1; i >= 0; i--)); do
   case ${PARTS[$i]} in
-    kwok) for s in "${WORKLOAD_SPOKES[@]}"; do stop_pid "kwok-$s" 10; done ;;
+    kwok) for s in "${WORKLOAD_SPOKES[@]}"; do stop_pid "kwok-$s" 10 & done; wait ;;
     controllers)
       for s in "${WORKLOAD_SPOKES[@]}"; do
-        stop_pid "kube-scheduler-$s" 15 & stop_pid "kube-controller-manager-$s" 15 & wait
-      done ;;
+        stop_pid "kube-scheduler-$s" 15 & stop_pid "kube-controller-manager-$s" 15 &
+      done
+      wait ;;
     git) stop_pid git 10 ;;
     charts) stop_pid charts 10 ;;
     registry) stop_pid registry 15 ;;

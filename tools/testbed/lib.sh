@@ -14,13 +14,17 @@ PKI="$STATE/pki"
 KUBECONFIGS="$STATE/kubeconfigs"
 
 ALL_PARTS=(etcd apiservers nats postgres git charts registry controllers kwok)
-SPOKES=(spoke1 spoke2 spoke3)
-declare -A SPOKE_PORT=([spoke1]=16443 [spoke2]=16444 [spoke3]=16445)
+SPOKES=(spoke1 spoke2 spoke3 spoke4 spoke5)
+declare -A SPOKE_PORT=([spoke1]=16443 [spoke2]=16444 [spoke3]=16445 [spoke4]=16446 [spoke5]=16447)
 # Spokes that also run kube-controller-manager, kube-scheduler and KWOK (fake nodes/kubelets), so
-# that Deployments there really roll out; the other spokes are bare API servers. Each such spoke
-# needs its own ports below.
-WORKLOAD_SPOKES=(spoke3)
-declare -A KCM_PORT=([spoke3]=17257) SCHED_PORT=([spoke3]=17259) KWOK_PORT=([spoke3]=17247)
+# that Deployments there really roll out (or fail to): every spoke (issue #11). Each needs its own
+# ports: spokeN has KWOK on 1724N, kube-controller-manager on 1725N and kube-scheduler on 1726N,
+# except spoke3, which keeps the ports it had when it was the only such spoke (a running test bed
+# started by an older up.sh is still found healthy).
+WORKLOAD_SPOKES=("${SPOKES[@]}")
+declare -A KCM_PORT=([spoke1]=17251 [spoke2]=17252 [spoke3]=17257 [spoke4]=17254 [spoke5]=17255)
+declare -A SCHED_PORT=([spoke1]=17261 [spoke2]=17262 [spoke3]=17259 [spoke4]=17264 [spoke5]=17265)
+declare -A KWOK_PORT=([spoke1]=17241 [spoke2]=17242 [spoke3]=17247 [spoke4]=17244 [spoke5]=17245)
 KWOK_NODES=(kwok-node-0 kwok-node-1)
 ETCD_PORT=12379
 ETCD_PEER_PORT=12380

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Starts the real test bed as background daemons (pid files and logs under the state dir
-# ${GITFLEET_STATE:-$HOME/.cache/gitfleet/testbed}): one etcd, three kube-apiservers (spoke1..3)
+# ${GITFLEET_STATE:-$HOME/.cache/gitfleet/testbed}): one etcd, five kube-apiservers (spoke1..5)
 # on it, nats-server with JetStream, a private PostgreSQL cluster, the Git smart-HTTP server, a
 # static Helm chart repository ("charts"), a CNCF Distribution OCI registry ("registry"), and
-# for the workload spokes (spoke3) kube-controller-manager + kube-scheduler ("controllers") and
-# KWOK with two fake nodes ("kwok"), so Deployments there really roll out.
-# Idempotent: a part that already runs and is healthy is left alone.
+# for every spoke (WORKLOAD_SPOKES in lib.sh) kube-controller-manager + kube-scheduler
+# ("controllers") and KWOK with two fake nodes ("kwok"), so Deployments really roll out there.
+# Idempotent: a part (or one spoke's process of it) that already runs is left alone; only what is
+# missing is started, e.g. the new spokes and their controllers on a bed started by an older up.sh.
 #   usage: up.sh [etcd|apiservers|nats|postgres|git|charts|registry|controllers|kwok ...]   (default: all parts)
 # Writes $STATE/testbed.env (KEY=value lines) for tests to read.
 # shellcheck source-path=SCRIPTDIR
@@ -419,7 +420,7 @@ wait_registry() {
   wait_for "registry (/v2/)" "$LOGS/registry.log" 20 registry registry_healthy
 }
 
-# --- kube-controller-manager, kube-scheduler, KWOK (workload spokes only) -------------------
+# --- kube-controller-manager, kube-scheduler, KWOK (the workload spokes) ---------------------
 
 # need_apiserver SPOKE WHAT: these parts run against an apiserver that must already be up.
 need_apiserver() {
@@ -599,7 +600,10 @@ summary=()
 for p in "${PARTS[@]}"; do
   case $p in
     etcd) summary+=("etcd :$ETCD_PORT") ;;
-    apiservers) summary+=("kube-apiserver spoke1 :16443 spoke2 :16444 spoke3 :16445") ;;
+    apiservers)
+      line="kube-apiserver"
+      for s in "${SPOKES[@]}"; do line+=" $s :${SPOKE_PORT[$s]}"; done
+      summary+=("$line") ;;
     nats) summary+=("nats+jetstream :$NATS_PORT (monitor :$NATS_MONITOR_PORT)") ;;
     postgres) summary+=("postgres :$PG_PORT") ;;
     git) summary+=("git http :$GIT_PORT") ;;

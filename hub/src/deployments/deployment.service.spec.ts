@@ -37,7 +37,7 @@ const REV2 = 'b'.repeat(40);
 const POLICY = { automated: true, prune: true, selfHeal: true };
 
 function source(revision = REV1): SourceEntity {
-  return { name: 'src', url: 'http://git/x.git', branch: 'main', path: '', pollIntervalSeconds: 15, targets: null, lastRevision: revision, lastFetchedAt: null, lastError: null, credentialsEnc: null, webhookSecretEnc: null, commitSignatures: null, commitSignature: null, kustomizeRemoteBases: false, withdrawalHold: null, withdrawalConfirmation: null, createdAt: new Date(0) };
+  return { name: 'src', url: 'http://git/x.git', branch: 'main', path: '', pollIntervalSeconds: 15, targets: null, lastRevision: revision, lastFetchedAt: null, lastError: null, credentialsEnc: null, webhookSecretEnc: null, commitSignatures: null, commitSignature: null, kustomizeRemoteBases: false, withdrawalHold: null, withdrawalConfirmation: null, scanWarnings: [], createdAt: new Date(0) };
 }
 
 function cluster(name: string, labels: Record<string, string> = { app: 'yes' }): ClusterEntity {

@@ -229,16 +229,23 @@ export class DeploymentService implements Pipeline, BeforeApplicationShutdown {
    * never depend on whether a file parses). Bundles without an id are logged and skipped; an id
    * claimed by several directories is recorded Failed. Returns undefined, with a warning, when
    * the scan itself fails (the source sub-path is unusable): every bundle keeps its targets.
+   * The scan's source-level warnings (content gitfleet does not render) replace the source's
+   * stored `scanWarnings` when they differ, and are logged then.
    * @throws on database failure.
    */
   private async scanAndIdentify(pass: SourcePass): Promise<BundleIdentity | undefined> {
     const { source } = pass;
     let scanned: ScannedBundle[];
+    const warnings: string[] = [];
     try {
-      scanned = await this.toolkit.scanBundles(pass.dir, source.path);
+      scanned = await this.toolkit.scanBundles(pass.dir, source.path, warnings);
     } catch (err) {
       this.logger.warn({ source: source.name, err: errMessage(err) }, 'bundle scan failed; targets kept');
       return undefined;
+    }
+    if (JSON.stringify(warnings) !== JSON.stringify(source.scanWarnings ?? [])) {
+      await this.sources.saveScanWarnings(source.name, warnings);
+      for (const w of warnings) this.logger.warn({ source: source.name, revision: pass.revision, warning: w }, 'source scan warning');
     }
     const identity = identifyBundles(source.name, scanned, pass.knownBundles, (name, sb) => this.toolkit.bundleId(name, sb));
     for (const u of identity.unidentified) this.logger.warn({ source: source.name, path: u.path, err: u.reason }, 'no bundle id; bundle skipped, nothing of the source withdrawn');

@@ -87,7 +87,7 @@ async function withdrawnAfter(previous: GitBundle[], next: GitBundle[], scanFail
   };
   const source: SourceEntity = {
     name: 'src', url: 'http://git/x.git', branch: 'main', path: '', pollIntervalSeconds: 15, targets: null, lastRevision: REV, lastFetchedAt: null, lastError: null,
-    credentialsEnc: null, webhookSecretEnc: null, commitSignatures: null, commitSignature: null, kustomizeRemoteBases: false, withdrawalHold: null, withdrawalConfirmation: null, createdAt: new Date(0),
+    credentialsEnc: null, webhookSecretEnc: null, commitSignatures: null, commitSignature: null, kustomizeRemoteBases: false, withdrawalHold: null, withdrawalConfirmation: null, scanWarnings: [], createdAt: new Date(0),
   };
   const publishing = strictMock<PublishingRepository>('publishing', { putBundleIfAbsent: async () => true, lastPublishedGeneration: async () => 0, putDesiredState: async () => 1 });
   const sources = strictMock<SourcesRepository>('sources', { list: async () => [source], saveWithdrawalHold: async () => undefined });

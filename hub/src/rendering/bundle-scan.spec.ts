@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isValidName } from '@gitfleet/proto';
 import { BundleError } from './bundle-error.js';
-import { bundleId, scanBundles } from './bundle-scan.js';
+import { bundleId, scanBundles, unrenderedContentWarning } from './bundle-scan.js';
 import { defaultBundleSpec } from './fleet-yaml.js';
 import { hubFixtures, needsSharedFixtures, sharedFixtures } from './test-fixtures.js';
 
@@ -56,6 +56,52 @@ describe('scanBundles', () => {
     it(`refuses subPath ${subPath}`, async () => {
       await assert.rejects(scanBundles(scanRepo(), subPath), (err: unknown) => err instanceof BundleError && want.test(err.message));
     });
+  }
+});
+
+describe('scanBundles: content gitfleet does not render is reported on the source', () => {
+  const repo = () => path.join(hubFixtures(), 'unrendered');
+  const J = 'jsonnet is not rendered by gitfleet';
+  const table: Array<[string, string, string[]]> = [
+    // [case, subPath, source warnings]
+    ['the whole fixture: every dir of jsonnet or CUE outside a chart or Kustomize tree, hidden dirs skipped', '', [
+      `app: *.jsonnet files: ${J}; skipped`,
+      `dashboards: *.jsonnet files: ${J}; skipped`,
+      `dashboards/lib: *.libsonnet files: ${J}; skipped`,
+      `policies: *.libsonnet files: ${J}; *.cue files: CUE is not rendered by gitfleet; skipped`,
+    ]],
+    ['a dir of jsonnet only (no bundle renders it), scanned as the source path', 'dashboards', [
+      `dashboards: *.jsonnet files: ${J}; skipped`,
+      `dashboards/lib: *.libsonnet files: ${J}; skipped`,
+    ]],
+    ['a bundle dir with a manifest and a jsonnet file beside it', 'app', [`app: *.jsonnet files: ${J}; skipped`]],
+    ['a Helm chart reads its files (.Files.Get): no warning', 'chart', []],
+    ['a Kustomize tree reads its files (configMapGenerator): no warning', 'kustomized', []],
+    ['no content at all: no warning', 'docs', []],
+  ];
+  for (const [name, subPath, want] of table) {
+    it(name, async () => {
+      const warnings: string[] = [];
+      await scanBundles(repo(), subPath, warnings);
+      assert.deepEqual(warnings, want);
+    });
+  }
+
+  it('the bundles found are the same with or without unrendered content', async () => {
+    const got = await scanBundles(repo());
+    assert.deepEqual(got.map((b) => [b.path, b.error === undefined]), [['', true], ['app', true], ['chart', true]]);
+  });
+
+  const messages: Array<[string, string, string[], string | undefined]> = [
+    // [case, dir, file names, warning]
+    ['plain manifests', 'web', ['a.yaml', 'b.json', 'README.md'], undefined],
+    ['jsonnet and libsonnet, named in table order', 'x', ['b.libsonnet', 'a.jsonnet'], `x: *.jsonnet, *.libsonnet files: ${J}; skipped`],
+    ['upper-case extension', 'x', ['MAIN.JSONNET'], `x: *.jsonnet files: ${J}; skipped`],
+    ['the repository root is shown as "."', '', ['policy.cue'], '.: *.cue files: CUE is not rendered by gitfleet; skipped'],
+    ['a name that only contains the extension', 'x', ['jsonnet.yaml', 'cue'], undefined],
+  ];
+  for (const [name, dir, files, want] of messages) {
+    it(`unrenderedContentWarning: ${name}`, () => assert.equal(unrenderedContentWarning(dir, files), want));
   }
 });
 

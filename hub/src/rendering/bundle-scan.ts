@@ -24,6 +24,39 @@ export const FLEET_YAML_NAMES = ['fleet.yaml', 'fleet.yml'] as const;
 
 const MANIFEST_EXT = /\.(ya?ml|json)$/i;
 
+/**
+ * Content gitfleet does not render, found by file name: [format, file-name pattern, the pattern as
+ * shown]. Argo CD renders jsonnet (and plugins render CUE), Fleet renders neither; a repository
+ * moved over from Argo CD may hold them.
+ */
+export const UNRENDERED_FORMATS: ReadonlyArray<readonly [format: string, pattern: RegExp, shown: string]> = [
+  ['jsonnet', /\.jsonnet$/i, '*.jsonnet'],
+  ['jsonnet', /\.libsonnet$/i, '*.libsonnet'],
+  ['CUE', /\.cue$/i, '*.cue'],
+];
+
+/** Files whose presence makes a directory (and everything below it) a Helm chart or a Kustomize tree, whose renderer may read any file. */
+const RENDERER_READS_ANY_FILE = new Set(['Chart.yaml', 'kustomization.yaml', 'kustomization.yml', 'Kustomization']);
+
+/**
+ * The source warning for one directory holding content gitfleet does not render (see
+ * UNRENDERED_FORMATS), or undefined when it holds none: `<dir>: <patterns> files: <format> is not
+ * rendered by gitfleet; skipped`, e.g. `dashboards: *.jsonnet, *.libsonnet files: jsonnet is not
+ * rendered by gitfleet; skipped` (dir '' is shown as '.'; formats in table order).
+ * @param dir repo-relative dir, posix separators
+ * @param fileNames the names of the regular files in it
+ */
+export function unrenderedContentWarning(dir: string, fileNames: readonly string[]): string | undefined {
+  const byFormat = new Map<string, string[]>();
+  for (const [format, pattern, shown] of UNRENDERED_FORMATS) {
+    if (!fileNames.some((n) => pattern.test(n))) continue;
+    byFormat.set(format, [...(byFormat.get(format) ?? []), shown]);
+  }
+  if (byFormat.size === 0) return undefined;
+  const parts = [...byFormat].map(([format, shown]) => `${shown.join(', ')} files: ${format} is not rendered by gitfleet`);
+  return `${dir || '.'}: ${parts.join('; ')}; skipped`;
+}
+
 /** True when `name` is a manifest file name we read (*.yaml, *.yml, *.json). */
 export function isManifestFile(name: string): boolean {
   return MANIFEST_EXT.test(name);
@@ -51,10 +84,17 @@ export function isHidden(name: string): boolean {
  * Helm (prepareHelmSpec): a bundle dir holding Chart.yaml without `helm.chart` gets chart ".",
  * and `helm.valuesFiles` are read into `loadedValuesFiles`; a missing or malformed values file
  * sets `error` like a bad fleet.yaml.
+ * Content gitfleet does not render (jsonnet, CUE: UNRENDERED_FORMATS) is never silently skipped:
+ * each directory holding such files gets one warning in `sourceWarnings`
+ * (unrenderedContentWarning), whether or not it belongs to a bundle — except inside a Helm chart
+ * or a Kustomize tree (a dir holding Chart.yaml or a kustomization file, and everything below
+ * it), whose templates or generators may read any file.
+ * @param sourceWarnings when given, the source's warnings are appended to it, in walk order
+ *   (a dir before its subdirs, subdirs by name).
  * @throws BundleError(subPath, …) when subPath escapes the checkout (also through a symlink) or
  *   is not a directory.
  */
-export async function scanBundles(checkoutDir: string, subPath = ''): Promise<ScannedBundle[]> {
+export async function scanBundles(checkoutDir: string, subPath = '', sourceWarnings?: string[]): Promise<ScannedBundle[]> {
   const rootRel = normalizeRel(subPath);
   const rootAbs = path.resolve(checkoutDir, rootRel);
   if (rootRel.startsWith('..') || path.isAbsolute(rootRel)) {
@@ -71,19 +111,24 @@ export async function scanBundles(checkoutDir: string, subPath = ''): Promise<Sc
 
   const bundles: ScannedBundle[] = [];
   // Returns true when `dir` or a subdirectory not under a fleet.yaml dir holds a manifest.
-  const walk = async (rel: string): Promise<boolean> => {
-    const entries = await readdir(path.join(checkoutDir, rel), { withFileTypes: true });
+  // `rendererReadsAll`: inside a Helm chart or Kustomize tree (no unrendered-content warnings).
+  const walk = async (rel: string, rendererReadsAll: boolean): Promise<boolean> => {
+    const entries = (await readdir(path.join(checkoutDir, rel), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const fleetYaml = FLEET_YAML_NAMES.find((n) => entries.some((e) => (e.isFile() || e.isSymbolicLink()) && e.name === n));
     if (fleetYaml) bundles.push(await readBundle(root, checkoutDir, rel, fleetYaml));
+    const files = entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name);
+    const readsAll = rendererReadsAll || files.some((n) => RENDERER_READS_ANY_FILE.has(n));
+    const warning = readsAll ? undefined : unrenderedContentWarning(rel, files);
+    if (warning !== undefined) sourceWarnings?.push(warning);
     let loose = !fleetYaml && entries.some((e) => e.isFile() && isManifestFile(e.name));
     for (const e of entries) {
       if (!e.isDirectory() || isHidden(e.name)) continue;
-      const childLoose = await walk(joinRel(rel, e.name));
+      const childLoose = await walk(joinRel(rel, e.name), readsAll);
       if (!fleetYaml) loose ||= childLoose;
     }
     return loose;
   };
-  const rootLoose = await walk(rootRel);
+  const rootLoose = await walk(rootRel, false);
   if (rootLoose) {
     const spec = defaultBundleSpec();
     await prepareHelmSpec(checkoutDir, rootRel, spec, joinRel(rootRel, FLEET_YAML_NAMES[0]));

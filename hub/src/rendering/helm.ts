@@ -1,6 +1,7 @@
 // Helm bundles: Fleet's `helm:` options → per-cluster values → `helm template` → objects.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -480,8 +481,15 @@ async function pullChart(v: HelmVariant, tmp: string, scrub: (m: string) => stri
   } catch (cause) {
     throw new BundleError(blame, `helm pull failed: ${scrub(helmMessage(cause))}`, { cause });
   }
-  const dirs = (await readdir(untar, { withFileTypes: true })).filter((e) => e.isDirectory());
-  if (dirs.length !== 1) throw new BundleError(blame, `helm pull: expected one chart, found ${dirs.length}`);
+  // Only a dir holding Chart.yaml is the chart: for a chart given as an archive URL Helm (4.3.1)
+  // also leaves an empty dir named after the archive (`web-1.0.0.tgz/`) beside the chart's dir —
+  // the same untar-dir check as helm/helm#31414 (fixed for `--repo` by helm/helm#31050) — which
+  // made every `.tgz` URL fail with "expected one chart, found 2" (issue #11).
+  const dirs: Dirent[] = [];
+  for (const e of await readdir(untar, { withFileTypes: true })) {
+    if (e.isDirectory() && (await isFile(path.join(untar, e.name, 'Chart.yaml')))) dirs.push(e);
+  }
+  if (dirs.length !== 1) throw new BundleError(blame, `helm pull: expected one chart (a dir holding Chart.yaml), found ${dirs.length}${dirs.length ? `: ${dirs.map((d) => d.name).join(', ')}` : ''}`);
   const dir = path.join(untar, dirs[0]!.name);
   let meta: unknown;
   try {

@@ -116,6 +116,14 @@ export class SourceEntity {
   @Column({ name: 'withdrawal_confirmation', type: 'jsonb', nullable: true })
   withdrawalConfirmation: WithdrawalConfirmation | null;
 
+  /**
+   * Warnings of the last bundle scan that concern no single bundle (written by the pipeline after
+   * each scan), e.g. `dashboards: *.jsonnet files: jsonnet is not rendered by gitfleet; skipped`
+   * (rendering/bundle-scan.ts unrenderedContentWarning); [] before the first scan.
+   */
+  @Column({ name: 'scan_warnings', type: 'jsonb', default: () => "'[]'::jsonb" })
+  scanWarnings: string[];
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

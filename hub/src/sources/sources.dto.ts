@@ -201,6 +201,11 @@ export class SourceView {
   commitSignature: CommitSignatureView | null;
   @ApiProperty({ description: 'true when kustomize remote bases may be fetched for this source' }) kustomizeRemoteBases: boolean;
   @ApiProperty({
+    type: [String],
+    description: 'warnings of the last bundle scan that concern no single bundle, e.g. "dashboards: *.jsonnet files: jsonnet is not rendered by gitfleet; skipped" (a directory of content gitfleet does not render); [] when none',
+  })
+  warnings: string[];
+  @ApiProperty({
     type: WithdrawalHoldView,
     nullable: true,
     description: 'a change the mass-deletion guard holds (nothing of it is withdrawn until confirmed); null when none',

@@ -34,13 +34,13 @@ export class SourcesRepository {
    * @returns false when a source with that name exists already (nothing written).
    */
   async create(
-    source: Omit<SourceEntity, 'createdAt' | 'lastRevision' | 'lastFetchedAt' | 'lastError' | 'credentialsEnc' | 'webhookSecretEnc' | 'commitSignatures' | 'commitSignature' | 'kustomizeRemoteBases' | 'withdrawalHold' | 'withdrawalConfirmation'> &
+    source: Omit<SourceEntity, 'createdAt' | 'lastRevision' | 'lastFetchedAt' | 'lastError' | 'credentialsEnc' | 'webhookSecretEnc' | 'commitSignatures' | 'commitSignature' | 'kustomizeRemoteBases' | 'withdrawalHold' | 'withdrawalConfirmation' | 'scanWarnings'> &
       Partial<Pick<SourceEntity, 'credentialsEnc' | 'webhookSecretEnc' | 'commitSignatures' | 'kustomizeRemoteBases'>>,
   ): Promise<boolean> {
     const res = await this.repo
       .createQueryBuilder()
       .insert()
-      .values({ credentialsEnc: null, webhookSecretEnc: null, commitSignatures: null, ...source, lastRevision: null, lastFetchedAt: null, lastError: null, commitSignature: null, withdrawalHold: null, withdrawalConfirmation: null })
+      .values({ credentialsEnc: null, webhookSecretEnc: null, commitSignatures: null, ...source, lastRevision: null, lastFetchedAt: null, lastError: null, commitSignature: null, withdrawalHold: null, withdrawalConfirmation: null, scanWarnings: [] })
       .orIgnore()
       .returning(['name'])
       .execute();
@@ -98,6 +98,11 @@ export class SourcesRepository {
       .where('name = :name AND withdrawal_hold ->> \'revision\' = :revision', { name, revision: confirmation.revision })
       .execute();
     return (res.affected ?? 0) > 0;
+  }
+
+  /** Replaces the source-level warnings of the last bundle scan of `name` (see SourceEntity.scanWarnings). */
+  async saveScanWarnings(name: string, warnings: string[]): Promise<void> {
+    await this.repo.update({ name }, { scanWarnings: warnings });
   }
 
   /** Records the outcome of a fetch (revision only on success). */

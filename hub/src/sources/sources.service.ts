@@ -356,6 +356,7 @@ function toView(s: SourceEntity): SourceView {
       : null,
     commitSignature: s.commitSignatures ? s.commitSignature : null,
     kustomizeRemoteBases: s.kustomizeRemoteBases,
+    warnings: s.scanWarnings,
     withdrawalHold: s.withdrawalHold
       ? {
           ...s.withdrawalHold,
