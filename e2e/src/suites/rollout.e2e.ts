@@ -100,7 +100,7 @@ spec:
 `);
 }
 
-describe('rollout: staged delivery with health gates and automatic rollback', () => {
+describe('rollout: staged delivery with health gates and automatic rollback', { timeout: 15 * 60_000 }, () => {
   let fleet: Fleet;
   /** Every sample of the live ConfigMap version per spoke: [ms since epoch, spoke, version]. */
   const samples: Array<[number, string, string]> = [];
