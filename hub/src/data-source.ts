@@ -26,6 +26,7 @@ import { SourceKustomizeRemoteBases1767830400000 } from './database/migrations/1
 import { DeadLettersKeptRevisions1767873600000 } from './database/migrations/1767873600000-dead-letters-kept-revisions.js';
 import { SourceWithdrawalHold1767916800000 } from './database/migrations/1767916800000-source-withdrawal-hold.js';
 import { StatusFailureClass1767960000000 } from './database/migrations/1767960000000-status-failure-class.js';
+import { TargetNamespaceMetadata1768000000000 } from './database/migrations/1768000000000-target-namespace-metadata.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -55,6 +56,7 @@ export const MIGRATIONS = [
   DeadLettersKeptRevisions1767873600000,
   SourceWithdrawalHold1767916800000,
   StatusFailureClass1767960000000,
+  TargetNamespaceMetadata1768000000000,
 ];
 
 /**
