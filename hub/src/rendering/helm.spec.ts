@@ -438,6 +438,18 @@ describe('helm: kustomize.dir post-renders the chart (Fleet), fixture helm-kusto
       assert.deepEqual((await readdir(path.join(checkout, 'listed', 'overlays', 'dev'))).sort(), ['kustomization.yaml', 'replicas.yaml']);
     });
 
+    it('without kustomize.dir, a kustomization.yaml in the bundle dir post-renders the chart (Fleet dir "."); kustomization.yml there does not', async () => {
+      const render = await variant('root', { 'kustomization.yaml': 'namePrefix: root-\n' });
+      const helm = { chart: './chart', releaseName: 'shop', namespace: 'default', values: { replicas: 1 } };
+      const objs = await renderBundle(checkout, 'root', { overlays: [], helm });
+      assert.deepEqual(names(objs, 'Deployment'), ['root-shop-web']);
+      assert.equal(objs[0]?.file, 'root/kustomization.yaml');
+      assert.deepEqual(names(await render('overlays/dev'), 'Deployment'), ['shop-web'], 'kustomize.dir wins over the root one');
+      await variant('root-yml', { 'kustomization.yml': 'namePrefix: root-\n' });
+      assert.deepEqual(names(await renderBundle(checkout, 'root-yml', { overlays: [], helm }), 'Deployment'), ['shop-web']);
+      assert.deepEqual(names(await renderBundle(hubFixtures(), 'helm-kustomize', { overlays: [], helm }), 'Deployment'), ['shop-web'], 'no kustomization in the bundle dir: the chart output as rendered');
+    });
+
     it('Kustomization / kustomization.yml names are post-rendered too', async () => {
       const render = await variant('other-name', { 'overlays/k/Kustomization': 'namePrefix: x-\n' });
       assert.deepEqual(names(await render('overlays/k'), 'Deployment'), ['x-shop-web']);

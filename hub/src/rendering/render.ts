@@ -88,7 +88,8 @@ const OVERLAYS = 'overlays';
  * Helm: when `variant.helm` is set, the chart is rendered by renderHelm (helm.ts) and its
  * documents validated as below. With `variant.kustomizeDir` too, the chart output is
  * post-rendered by kustomize as Fleet does (postRenderKustomize: the output becomes the first
- * resource of that kustomization, `fleet-manifests.yaml`); the objects then name the
+ * resource of that kustomization, `fleet-manifests.yaml`); without `kustomizeDir`, so is it when
+ * the bundle dir itself holds a `kustomization.yaml` (Fleet's dir "."). The objects then name the
  * kustomization file. yaml.overlays together with helm is an error (not supported yet).
  *
  * Input limits, for every kind of bundle: no symlink in the bundle dir (nested bundles aside)
@@ -133,6 +134,9 @@ export async function renderBundle(checkoutDir: string, bundlePath: string, vari
         const kustomizeRel = normalizeRel(joinRel(bundleRel, variant.kustomizeDir));
         insideCheckout(checkoutDir, kustomizeRel, kustomizeRel || '.');
         placed = await postRenderKustomize(root, kustomizeRel, docs, variant.kustomizeRemoteBases === true);
+      } else if ((await findKustomization(bundleAbs, bundleRel)) === KUSTOMIZATION_NAMES[0]) {
+        // Fleet post-renders with dir "." when the bundle dir holds a kustomization.yaml
+        placed = await postRenderKustomize(root, bundleRel, docs, variant.kustomizeRemoteBases === true);
       }
     } else {
       const kustomizeRel = variant.kustomizeDir === undefined ? undefined : normalizeRel(joinRel(bundleRel, variant.kustomizeDir));
@@ -224,9 +228,9 @@ export const FLEET_MANIFESTS = 'fleet-manifests.yaml';
  *
  * Deviations from Fleet, failing loudly where Fleet is silent: a kustomize dir without a
  * kustomization is an error (Fleet deploys the chart output unchanged); any of the three
- * kustomization file names is used (Fleet edits only `kustomization.yaml`). Pure Fleet otherwise:
- * Fleet runs this post-render whenever the bundle holds a kustomization file, with dir "." when
- * `kustomize.dir` is unset; gitfleet only when `kustomize.dir` is set.
+ * kustomization file names is used in `kustomize.dir` (Fleet edits only `kustomization.yaml`).
+ * Without `kustomize.dir`, as Fleet (dir "."), the bundle dir's `kustomization.yaml` (that name
+ * only) post-renders the chart.
  *
  * @returns the built objects, each with `file` = the kustomization file (in the checkout).
  * @throws BundleError: (kustomize dir, 'kustomize.dir holds no kustomization.yaml');
