@@ -78,7 +78,8 @@ describe('bundle namespace: defaultNamespace created, namespaceLabels/Annotation
     assert.equal(labels['by-hand'], 'yes', 'kubectl\'s label kept');
     assert.equal(labels['b-owned'], 'yes', 'bundle B\'s label kept');
     assert.equal(labels['app.kubernetes.io/managed-by'], 'gitfleet', 'the creation label kept');
-    const managers = ((await live()).obj.metadata.managedFields ?? []).map((m: { manager?: string }) => m.manager);
+    const withFields = JSON.parse(await kubectl(ctx.tb, 'get', 'namespace', ns, '-o', 'json', '--show-managed-fields'));
+    const managers = (withFields.metadata.managedFields ?? []).map((m: { manager?: string }) => m.manager);
     assert.ok(managers.includes(`gitfleet-namespace-${A}`) && managers.includes(`gitfleet-namespace-${B}`), `one field manager per bundle: ${managers.join(', ')}`);
   });
 
