@@ -4,12 +4,13 @@
  * object failed with `namespaces "…" not found`); the labels and annotations land on it by
  * server-side apply with the bundle's own field manager, so a key the bundle drops is removed,
  * a key another writer (kubectl) set is kept, and two bundles sharing the namespace keep each
- * other's keys; a withdrawal never deletes the namespace.
+ * other's keys; a Helm chart that renders its own namespace still applies it; a withdrawal never
+ * deletes the namespace.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SyncState } from '@gitfleet/proto';
-import { closeSuite, configMap, goneOrDeleting, kubectl, kubeGet, openSuite, startAgent, type SuiteContext, waitBundleReport } from './testbed.js';
+import { closeSuite, configMap, goneOrDeleting, kubectl, kubeGet, namespace, openSuite, startAgent, type SuiteContext, waitBundleReport } from './testbed.js';
 
 describe('bundle namespace: defaultNamespace created, namespaceLabels/Annotations applied', () => {
   let ctx: SuiteContext;
@@ -81,6 +82,19 @@ describe('bundle namespace: defaultNamespace created, namespaceLabels/Annotation
     const withFields = JSON.parse(await kubectl(ctx.tb, 'get', 'namespace', ns, '-o', 'json', '--show-managed-fields'));
     const managers = (withFields.metadata.managedFields ?? []).map((m: { manager?: string }) => m.manager);
     assert.ok(managers.includes(`gitfleet-namespace-${A}`) && managers.includes(`gitfleet-namespace-${B}`), `one field manager per bundle: ${managers.join(', ')}`);
+  });
+
+  it('a Helm bundle (take_ownership false) whose chart renders its own default namespace applies it', async () => {
+    const H = 'ns-meta-helm';
+    const own = `${ctx.id}-chart`;
+    ctx.namespaces.add(own);
+    ctx.bundles.add(H);
+    const digest = await ctx.hub.putBundle(H, 'rev1', [namespace(own), configMap('chart-cm', { v: '1' })]);
+    await ctx.hub.putDesired(ctx.cluster, H, digest, { generation: 1n, defaultNamespace: own, takeOwnership: false });
+    await synced(H, 1n);
+    const live = await kubeGet(ctx.tb, 'namespace', own);
+    assert.equal(live?.metadata.labels?.['gitfleet.io/bundle-id'], H);
+    assert.ok(await kubeGet(ctx.tb, 'configmap', 'chart-cm', own));
   });
 
   it('withdrawing both bundles never deletes the namespace', async () => {

@@ -23,7 +23,7 @@ import { type ApplyPolicy, applyNamespaceMetadata, applyObject, ensureNamespace,
 import { ownershipGuard } from '../kube/ownership.js';
 import { classifyKubeError, errorMessage } from '../kube/errors.js';
 import { type KubeObject, type ObjectRef, refKey, refOf, refString } from '../kube/types.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, namespaceFieldManager } from '../labels.js';
+import { BUNDLE_ID_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, namespaceFieldManager } from '../labels.js';
 import { decodeDesired, effectiveSyncPolicy, generationRefusal } from './desired.js';
 import { type PlacedHook, runHooks } from './hook-runner.js';
 import { classifyHook, type HookPlan, type HookSpec, hookEventsFor, hooksFor, planHooks } from './hooks.js';
@@ -516,7 +516,9 @@ async function applyBundle(deps: ReconcileDeps, desired: DesiredState, manifest:
  * namespace (`namespace`, else `defaultNamespace`, else "default"; rancher/fleet
  * internal/helmdeployer install.go: CreateNamespace, deployer.go setNamespaceLabelsAndAnnotations):
  * - target_namespace, else default_namespace, when set: created when missing (ensureNamespace:
- *   labelled managed-by gitfleet, never pruned: it is in no inventory, and nothing here deletes);
+ *   labelled managed-by gitfleet and with this bundle's id, so a Helm chart (take_ownership false)
+ *   that renders that Namespace itself may still apply it, kube/ownership.ts; never pruned for
+ *   being created here: prune deletes only inventory entries, and nothing here deletes);
  * - namespace_labels / namespace_annotations, when either is non-empty: set on that namespace
  *   ("default" when neither namespace is set, as Fleet) by server-side apply with the bundle's own
  *   field manager (applyNamespaceMetadata). Both empty: the namespace's metadata is not touched
@@ -529,7 +531,7 @@ async function prepareBundleNamespace(deps: ReconcileDeps, desired: DesiredState
   const created = desired.targetNamespace || desired.defaultNamespace;
   if (created) {
     try {
-      if (await ensureNamespace(deps.kube, created, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE })) {
+      if (await ensureNamespace(deps.kube, created, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [BUNDLE_ID_LABEL]: desired.bundleId })) {
         log.info({ namespace: created }, desired.targetNamespace ? 'created target namespace' : 'created default namespace');
       }
     } catch (cause) {
