@@ -13,3 +13,13 @@ export const BUNDLE_ID_LABEL = 'gitfleet.io/bundle-id';
 export const INVENTORY_LABEL = 'gitfleet.io/inventory';
 /** Field manager of every server-side apply the agent makes. */
 export const FIELD_MANAGER = 'gitfleet-agent';
+
+/**
+ * Field manager of the server-side apply that sets a bundle's Fleet `namespaceLabels` /
+ * `namespaceAnnotations` on its namespace: one per bundle (`gitfleet-namespace-<bundle id>`, at
+ * most 82 characters: the apiserver allows 128), so bundles that share a namespace each own their
+ * own keys and a key one bundle drops is removed without touching another's.
+ */
+export function namespaceFieldManager(bundleId: string): string {
+  return `gitfleet-namespace-${bundleId}`;
+}

@@ -137,6 +137,9 @@ export interface DesiredOptions {
   ignoreDifferences?: Array<{ group?: string; kind?: string; namespace?: string; name?: string; jsonPointers?: string[]; managers?: string[] }>;
   /** DesiredState.take_ownership (default true, as the hub publishes for non-Helm bundles) */
   takeOwnership?: boolean;
+  /** DesiredState.namespace_labels / namespace_annotations (Fleet namespaceLabels/Annotations; default none) */
+  namespaceLabels?: Record<string, string>;
+  namespaceAnnotations?: Record<string, string>;
   /** ed25519 key pair to sign the message with, as the hub does (default: unsigned) */
   signWith?: { privateKey: KeyObject; publicKey: KeyObject };
   /** flip one bit of the signature after signing */
@@ -203,6 +206,8 @@ export class FakeHubSide {
       defaultNamespace: o.defaultNamespace ?? '',
       targetNamespace: o.targetNamespace ?? '',
       takeOwnership: o.takeOwnership ?? true,
+      namespaceLabels: o.namespaceLabels ?? {},
+      namespaceAnnotations: o.namespaceAnnotations ?? {},
       withdrawn: o.withdrawn ?? false,
       withdrawalReason: o.withdrawalReason ?? '',
       source: 'test',

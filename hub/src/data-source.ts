@@ -35,6 +35,7 @@ import { ClusterHoldsMaintenanceWindows1768020000000 } from './database/migratio
 import { MaintenanceWindowEntity } from './clusters/maintenance-window.entity.js';
 import { Previews1768010000000 } from './database/migrations/1768010000000-previews.js';
 import { SourceScanWarnings1768050000000 } from './database/migrations/1768050000000-source-scan-warnings.js';
+import { TargetNamespaceMetadata1768000000000 } from './database/migrations/1768000000000-target-namespace-metadata.js';
 
 /** Every entity class of the hub. */
 export const ENTITIES = [
@@ -69,6 +70,7 @@ export const MIGRATIONS = [
   DeadLettersKeptRevisions1767873600000,
   SourceWithdrawalHold1767916800000,
   StatusFailureClass1767960000000,
+  TargetNamespaceMetadata1768000000000,
   Previews1768010000000,
   ClusterHoldsMaintenanceWindows1768020000000,
   Rollouts1768030000000,

@@ -70,7 +70,7 @@ describe('database (real PostgreSQL)', () => {
     assert.deepEqual(applied.map((m) => m.name), MIGRATIONS.map((m) => m.name));
   });
 
-  it('the sync/drift/health, cluster Kubernetes version, take ownership, auth/audit, commit signature and kustomize remote bases migrations add their columns, and revert cleanly', async () => {
+  it('the sync/drift/health, cluster Kubernetes version, take ownership, auth/audit, commit signature, kustomize remote bases and namespace metadata migrations add their columns, and revert cleanly', async () => {
     const columns = async (table: string) =>
       ((await ds.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1`, [table])) as Array<{ column_name: string }>).map((c) => c.column_name);
     const added = ['sync_status', 'health', 'health_message', 'drift', 'orphaned', 'trigger', 'sync_request'];
@@ -87,10 +87,14 @@ describe('database (real PostgreSQL)', () => {
     assert.ok((await columns('sources')).includes('kustomize_remote_bases'));
     assert.ok((await columns('sources')).includes('withdrawal_hold'));
     assert.ok((await columns('sources')).includes('withdrawal_confirmation'));
+    assert.ok((await columns('targets')).includes('namespace_labels'));
+    assert.ok((await columns('targets')).includes('namespace_annotations'));
     // down then up again on the live schema, newest first: first the migrations after enrollment
     // (each must revert cleanly), then enrollment, commit signatures, auth/audit, …
     const newer = MIGRATIONS.length - 1 - MIGRATIONS.findIndex((m) => m.name === 'Enrollment1767744000000');
     for (let i = 0; i < newer; i++) await ds.undoLastMigration({ transaction: 'each' });
+    assert.ok(!(await columns('targets')).includes('namespace_labels'));
+    assert.ok(!(await columns('targets')).includes('namespace_annotations'));
     assert.ok(!(await columns('sources')).includes('withdrawal_hold'));
     assert.ok(!(await columns('sources')).includes('withdrawal_confirmation'));
     assert.deepEqual(await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_name IN ('status_dead_letters', 'target_revisions', 'bundle_gc_candidates')`), []);
@@ -111,6 +115,7 @@ describe('database (real PostgreSQL)', () => {
     assert.ok(!(await columns('targets')).includes('sync_request'));
     assert.equal((await ds.runMigrations()).length, 6 + newer);
     assert.ok((await columns('sources')).includes('withdrawal_hold'));
+    assert.ok((await columns('targets')).includes('namespace_labels'));
     assert.ok((await columns('sources')).includes('kustomize_remote_bases'));
     assert.ok((await columns('sources')).includes('webhook_secret_enc'));
     assert.ok((await columns('sources')).includes('commit_signatures'));
@@ -175,6 +180,11 @@ describe('database (real PostgreSQL)', () => {
     assert.equal(t?.takeOwnership, true, 'take_ownership defaults to true');
     await targets.upsert({ ...t!, takeOwnership: false });
     assert.equal((await targets.get({ cluster: 'c1', bundleId: 'src-web' }))?.takeOwnership, false);
+    assert.deepEqual([t?.namespaceLabels, t?.namespaceAnnotations], [{}, {}], 'namespace labels/annotations default to {}');
+    const meta = { namespaceLabels: { team: 'payments', 'pod-security.kubernetes.io/enforce': 'baseline' }, namespaceAnnotations: { 'example.com/owner': 'pay <p@example.com>' } };
+    await targets.upsert({ ...t!, takeOwnership: false, ...meta });
+    const back = await targets.get({ cluster: 'c1', bundleId: 'src-web' });
+    assert.deepEqual([back?.namespaceLabels, back?.namespaceAnnotations], [meta.namespaceLabels, meta.namespaceAnnotations]);
     assert.equal(await targets.lastGeneration({ cluster: 'c1', bundleId: 'src-web' }), 5);
     await targets.delete({ cluster: 'c1', bundleId: 'src-web' });
     await new StatusRepository(ds).storeReports([record({ reportId: 'gen9', generation: 9 })]);
@@ -217,7 +227,7 @@ describe('database (real PostgreSQL)', () => {
     };
     const cluster = {
       cluster: 'c1', stage: 'All', path: 'web', previous: null, unchanged: false, publishedAt: null, publishedGeneration: null, healthySince: null, rolledBackAt: null, rollback: null,
-      draft: { cluster: 'c1', bundleId: 'src-r', source: 'src', revision: 'r1', digest: 'sha256-1', targetNamespace: '', defaultNamespace: '', syncPolicy: { automated: true, prune: true, selfHeal: true }, ignoreDifferences: [], takeOwnership: true, overrides: { onStale: 'skip' as const } },
+      draft: { cluster: 'c1', bundleId: 'src-r', source: 'src', revision: 'r1', digest: 'sha256-1', targetNamespace: '', defaultNamespace: '', syncPolicy: { automated: true, prune: true, selfHeal: true }, ignoreDifferences: [], takeOwnership: true, namespaceLabels: {}, namespaceAnnotations: {}, overrides: { onStale: 'skip' as const } },
     };
     const t0 = new Date('2026-03-01T00:00:00Z');
     const first = await repo.start({ ...base, revision: 'r1', createdAt: t0, updatedAt: t0 }, [cluster], 'superseded by r1');

@@ -168,6 +168,29 @@ export async function waitEstablished(client: KubeClient, name: string, timeoutM
 }
 
 /**
+ * Sets labels and annotations on Namespace `name` by server-side apply (force) with
+ * `fieldManager`: the body holds only `metadata.labels` / `metadata.annotations` (an empty map is
+ * left out), so keys the manager set before and `labels`/`annotations` no longer hold are removed
+ * by the apiserver, keys other managers own are kept (Kubernetes server-side apply field
+ * ownership; Fleet applies namespaceLabels the same way since it moved to server-side apply).
+ * Never creates anything else and never deletes: the caller ensures the namespace first
+ * (ensureNamespace); should it be missing, the apply creates it. Returns the namespace as applied.
+ * @throws the client's error when the apiserver refuses (e.g. Forbidden without `patch` on
+ *   namespaces) or cannot be reached
+ */
+export async function applyNamespaceMetadata(
+  client: KubeClient,
+  name: string,
+  meta: { labels: Record<string, string>; annotations: Record<string, string> },
+  fieldManager: string,
+): Promise<KubeObject> {
+  const metadata: KubeObject['metadata'] = { name };
+  if (Object.keys(meta.labels).length > 0) metadata.labels = { ...meta.labels };
+  if (Object.keys(meta.annotations).length > 0) metadata.annotations = { ...meta.annotations };
+  return client.applyObject({ apiVersion: 'v1', kind: 'Namespace', metadata }, { fieldManager, force: true });
+}
+
+/**
  * Creates a Namespace when it does not exist (labelled managed-by gitfleet; never pruned: it is
  * not part of any inventory). Returns true when it was created.
  * @throws the client's error when the apiserver refuses or cannot be reached

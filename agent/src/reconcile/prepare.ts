@@ -5,7 +5,8 @@
  *   - `target_namespace` (Fleet `namespace`): every namespaced object is put in it; a
  *     cluster-scoped object fails with "cluster-scoped <kind> <name> in a bundle with namespace <ns>".
  *   - `default_namespace` (Fleet `defaultNamespace`, else "default"): namespaced objects that
- *     carry no namespace get it.
+ *     carry no namespace get it. (The target or default namespace itself is created when missing
+ *     before anything is applied: reconcile.ts prepareBundleNamespace.)
  *   - cluster-scoped objects lose any namespace they carry (the apiserver ignores it anyway).
  *   - every object gets `app.kubernetes.io/managed-by: gitfleet` and `gitfleet.io/bundle-id`.
  *   - server-populated metadata (resourceVersion, uid, managedFields, ...) is dropped.

@@ -19,11 +19,11 @@ import type { IgnoreRule } from '../drift/ignore.js';
 import { errorClassOf, TerminalError, TransientError, WaitingError } from '../errors.js';
 import type { HookRecord } from '../inventory/document.js';
 import { type Inventory, type InventoryEntry, nextInventory, pruneVerdict, resolvePending, staleObjects } from '../inventory/index.js';
-import { type ApplyPolicy, applyObject, ensureNamespace, notServedMessage, pruneObject, waitEstablished, type WriteIgnores } from '../kube/apply.js';
+import { type ApplyPolicy, applyNamespaceMetadata, applyObject, ensureNamespace, notServedMessage, pruneObject, waitEstablished, type WriteIgnores } from '../kube/apply.js';
 import { ownershipGuard } from '../kube/ownership.js';
 import { classifyKubeError, errorMessage } from '../kube/errors.js';
 import { type KubeObject, type ObjectRef, refKey, refOf, refString } from '../kube/types.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../labels.js';
+import { BUNDLE_ID_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, namespaceFieldManager } from '../labels.js';
 import { decodeDesired, effectiveSyncPolicy, generationRefusal } from './desired.js';
 import { type PlacedHook, runHooks } from './hook-runner.js';
 import { classifyHook, type HookPlan, type HookSpec, hookEventsFor, hooksFor, planHooks } from './hooks.js';
@@ -473,16 +473,8 @@ async function applyBundle(deps: ReconcileDeps, desired: DesiredState, manifest:
     return { results, errors, preFailed: true, record: previousRecord, hookKeys };
   }
 
-  // the target namespace must exist before anything goes into it
-  if (ns.targetNamespace) {
-    try {
-      if (await ensureNamespace(deps.kube, ns.targetNamespace, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE })) {
-        log.info({ namespace: ns.targetNamespace }, 'created target namespace');
-      }
-    } catch (cause) {
-      throw kubeStepError(`create namespace ${ns.targetNamespace}`, cause);
-    }
-  }
+  // the bundle's namespace must exist before anything goes into it, and carry its labels
+  await prepareBundleNamespace(deps, desired, log);
 
   // pre hooks: a failure stops here
   if (plan.runPre) {
@@ -517,6 +509,44 @@ async function applyBundle(deps: ReconcileDeps, desired: DesiredState, manifest:
   results.push(...post.results);
   if (post.error !== undefined) return { results, errors, preFailed: false, record: fail('post', post.error, post.errorClass), hookKeys };
   return { results, errors, preFailed: false, record: record('post', ''), hookKeys };
+}
+
+/**
+ * The bundle's namespace before anything is applied, as Fleet's Helm install of the release
+ * namespace (`namespace`, else `defaultNamespace`, else "default"; rancher/fleet
+ * internal/helmdeployer install.go: CreateNamespace, deployer.go setNamespaceLabelsAndAnnotations):
+ * - target_namespace, else default_namespace, when set: created when missing (ensureNamespace:
+ *   labelled managed-by gitfleet and with this bundle's id, so a Helm chart (take_ownership false)
+ *   that renders that Namespace itself may still apply it, kube/ownership.ts; never pruned for
+ *   being created here: prune deletes only inventory entries, and nothing here deletes);
+ * - namespace_labels / namespace_annotations, when either is non-empty: set on that namespace
+ *   ("default" when neither namespace is set, as Fleet) by server-side apply with the bundle's own
+ *   field manager (applyNamespaceMetadata). Both empty: the namespace's metadata is not touched
+ *   (Fleet skips the update too), so keys set by an earlier desired state stay until a desired
+ *   state sets at least one key again.
+ * Done at every apply, before pre hooks, so Pod Security or sidecar-injection labels are in place
+ * before any Pod is created. @throws a TransientError/WaitingError (kubeStepError) naming the step.
+ */
+async function prepareBundleNamespace(deps: ReconcileDeps, desired: DesiredState, log: Logger): Promise<void> {
+  const created = desired.targetNamespace || desired.defaultNamespace;
+  if (created) {
+    try {
+      if (await ensureNamespace(deps.kube, created, { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [BUNDLE_ID_LABEL]: desired.bundleId })) {
+        log.info({ namespace: created }, desired.targetNamespace ? 'created target namespace' : 'created default namespace');
+      }
+    } catch (cause) {
+      throw kubeStepError(`create namespace ${created}`, cause);
+    }
+  }
+  const labels = desired.namespaceLabels ?? {};
+  const annotations = desired.namespaceAnnotations ?? {};
+  if (Object.keys(labels).length === 0 && Object.keys(annotations).length === 0) return;
+  const name = created || 'default';
+  try {
+    await applyNamespaceMetadata(deps.kube, name, { labels, annotations }, namespaceFieldManager(desired.bundleId));
+  } catch (cause) {
+    throw kubeStepError(`set namespaceLabels/namespaceAnnotations on namespace ${name}`, cause);
+  }
 }
 
 /** Places the hooks of one event and runs them (hook-runner.ts). A hook that cannot be placed fails the event. */

@@ -33,7 +33,7 @@ export class DesiredStatePublisher {
    * Publishes `draft` with the rendered `manifest` (bundle at `path`), unless the last published
    * state `prev` already says the same (desired-state.ts `samePublication`: then nothing is
    * written, so an unchanged cluster sees no KV update even when only the revision moved). A
-   * change of policy, rules or take_ownership alone republishes (generation + 1, same digest).
+   * change of policy, rules, take_ownership or namespace labels/annotations alone republishes (generation + 1, same digest).
    * The manual sync counter carries over from `prev`. Writes the object store (if the digest is
    * absent), then the KV (generation: `prev`'s + 1, or for a new target one above the highest
    * ever used for its key, DB rows or KV history), then the row.
@@ -69,6 +69,8 @@ export class DesiredStatePublisher {
       ignoreDifferences: draft.ignoreDifferences,
       syncRequest: prev?.syncRequest ?? 0,
       takeOwnership: draft.takeOwnership,
+      namespaceLabels: draft.namespaceLabels,
+      namespaceAnnotations: draft.namespaceAnnotations,
     };
     await this.write(row, path);
     return row;

@@ -43,8 +43,9 @@ export function encodeManifest(bundleId: string, objects: Array<{ file: string; 
 
 /**
  * The draft of target `t` of bundle `bundleId` of `source` at `revision`, publishing the
- * manifest `digest`: namespaces default to '' (none), take_ownership to true (non-Helm bundles),
- * sync policy and ignore rules copied into their stored (jsonb) form.
+ * manifest `digest`: namespaces default to '' (none), namespace labels and annotations to {},
+ * take_ownership to true (non-Helm bundles), sync policy and ignore rules copied into their
+ * stored (jsonb) form.
  */
 export function targetDraftOf(source: string, bundleId: string, revision: string, t: ResolvedTarget, digest: string): TargetDraft {
   return {
@@ -58,14 +59,17 @@ export function targetDraftOf(source: string, bundleId: string, revision: string
     syncPolicy: { automated: t.syncPolicy.automated, prune: t.syncPolicy.prune, selfHeal: t.syncPolicy.selfHeal },
     ignoreDifferences: t.ignoreDifferences.map((r) => ({ ...r, jsonPointers: [...r.jsonPointers], managers: [...r.managers] })),
     takeOwnership: t.takeOwnership ?? true,
+    namespaceLabels: { ...t.namespaceLabels },
+    namespaceAnnotations: { ...t.namespaceAnnotations },
   };
 }
 
 /**
  * True when the last published row `prev` already publishes what `draft` asks for: same digest,
- * target namespace, default namespace, sync policy, ignore rules (in order) and take_ownership
- * (a row without one counts as true). The revision is not compared: an unchanged render at a
- * new commit is not republished.
+ * target namespace, default namespace, namespace labels and annotations (a row without them
+ * counts as {}), sync policy, ignore rules (in order) and take_ownership (a row without one
+ * counts as true). The revision is not compared: an unchanged render at a new commit is not
+ * republished.
  */
 export function samePublication(prev: TargetEntity, draft: TargetDraft): boolean {
   return (
@@ -74,15 +78,18 @@ export function samePublication(prev: TargetEntity, draft: TargetDraft): boolean
     prev.defaultNamespace === draft.defaultNamespace &&
     sameSyncPolicy(prev.syncPolicy, draft.syncPolicy) &&
     sameRules(prev.ignoreDifferences ?? [], draft.ignoreDifferences) &&
-    (prev.takeOwnership ?? true) === draft.takeOwnership
+    (prev.takeOwnership ?? true) === draft.takeOwnership &&
+    sameMap(prev.namespaceLabels ?? {}, draft.namespaceLabels) &&
+    sameMap(prev.namespaceAnnotations ?? {}, draft.namespaceAnnotations)
   );
 }
 
 /**
  * The DesiredState of a targets row (what the row says was published) for a bundle at `path`:
  * fleet.v1 DesiredState with the row's revision, digest, namespaces, sync policy, ignore rules,
- * generation, sync_request and take_ownership (true when the row has none), and `published_at` =
- * the row's publishedAt.
+ * generation, sync_request, take_ownership (true when the row has none), namespace labels and
+ * annotations (keys sorted, so the signed bytes do not depend on the order PostgreSQL returns
+ * jsonb keys in), and `published_at` = the row's publishedAt.
  */
 export function desiredStateOf(row: TargetEntity, path: string): DesiredState {
   return create(DesiredStateSchema, {
@@ -101,6 +108,8 @@ export function desiredStateOf(row: TargetEntity, path: string): DesiredState {
     ignoreDifferences: (row.ignoreDifferences ?? []).map((r) => create(IgnoreDifferenceSchema, r)),
     syncRequest: BigInt(row.syncRequest ?? 0),
     takeOwnership: row.takeOwnership ?? true,
+    namespaceLabels: sortedMap(row.namespaceLabels ?? {}),
+    namespaceAnnotations: sortedMap(row.namespaceAnnotations ?? {}),
   });
 }
 
@@ -115,6 +124,17 @@ export function tombstoneOf(t: TargetEntity, path: string, reason: string, revis
   tombstone.withdrawn = true;
   tombstone.withdrawalReason = reason;
   return tombstone;
+}
+
+/** True when two string maps hold the same keys with the same values (order ignored). */
+function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
+/** A copy of `m` with its keys in code-unit order. */
+function sortedMap(m: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]!]));
 }
 
 function sameRules(a: IgnoreDifferenceJson[], b: IgnoreDifferenceJson[]): boolean {

@@ -488,6 +488,7 @@ export function draftOf(t: TargetEntity): TargetDraft {
     cluster: t.cluster, bundleId: t.bundleId, source: t.source, revision: t.revision, digest: t.digest,
     targetNamespace: t.targetNamespace, defaultNamespace: t.defaultNamespace, syncPolicy: t.syncPolicy,
     ignoreDifferences: t.ignoreDifferences ?? [], takeOwnership: t.takeOwnership ?? true,
+    namespaceLabels: t.namespaceLabels ?? {}, namespaceAnnotations: t.namespaceAnnotations ?? {},
   };
 }
 

@@ -15,7 +15,7 @@ const published = (cluster: string, bundleId: string, over: Partial<TargetEntity
 });
 const draft = (cluster: string, bundleId: string, over: Partial<TargetDraft> = {}): TargetDraft => ({
   cluster, bundleId, source: 'src', revision: REV, digest: D1, targetNamespace: '', defaultNamespace: '',
-  syncPolicy: { ...policy }, ignoreDifferences: [], takeOwnership: true, ...over,
+  syncPolicy: { ...policy }, ignoreDifferences: [], takeOwnership: true, namespaceLabels: {}, namespaceAnnotations: {}, ...over,
 });
 const ready = (id: string, drafts: TargetDraft[], path = id): PreviewBundle => ({ id, path, state: 'Ready', drafts });
 

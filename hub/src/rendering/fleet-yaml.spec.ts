@@ -75,6 +75,31 @@ describe('parseFleetYaml', () => {
         ],
       },
     ],
+    [
+      'namespaceLabels and namespaceAnnotations, top level and per customization (Fleet)',
+      [
+        'defaultNamespace: shop',
+        'namespaceLabels: {team: payments, pod-security.kubernetes.io/enforce: baseline, empty: ""}',
+        'namespaceAnnotations: {example.com/owner: "payments <pay@example.com>", note: "any text: even / and spaces"}',
+        'targetCustomizations:',
+        '- name: prod',
+        '  clusterName: p',
+        '  namespaceLabels: {team: payments-prod}',
+        '  namespaceAnnotations: {example.com/tier: gold}',
+      ].join('\n'),
+      {
+        labels: {},
+        defaultNamespace: 'shop',
+        namespaceLabels: { team: 'payments', 'pod-security.kubernetes.io/enforce': 'baseline', empty: '' },
+        namespaceAnnotations: { 'example.com/owner': 'payments <pay@example.com>', note: 'any text: even / and spaces' },
+        targetCustomizations: [{ name: 'prod', clusterName: 'p', namespaceLabels: { team: 'payments-prod' }, namespaceAnnotations: { 'example.com/tier': 'gold' } }],
+      },
+    ],
+    [
+      'helm with kustomize.dir (post-render)',
+      'helm: {chart: ./chart}\nkustomize: {dir: overlays/dev}\n',
+      { labels: {}, helm: { chart: './chart' }, kustomize: { dir: 'overlays/dev' }, targetCustomizations: [] },
+    ],
   ];
   for (const [name, text, want] of valid) {
     it(`parses: ${name}`, () => {
@@ -110,6 +135,10 @@ describe('parseFleetYaml', () => {
       'x/fleet.yaml: unknown field "rolloutStrategy.partitions[0].clusterLabels"',
       'x/fleet.yaml: unknown field "gitfleet.rollout.canary"',
     ]],
+    ['namespaceLabels is supported now, deleteNamespace still is not', 'namespaceLabels: {a: b}\nnamespaceAnnotations: {c: d}\ndeleteNamespace: true\ntargetCustomizations:\n- {clusterName: c, namespaceLabels: {a: e}, deleteNamespace: true}\n', [
+      'x/fleet.yaml: field "deleteNamespace" is not supported yet (ignored)',
+      'x/fleet.yaml: field "targetCustomizations[0].deleteNamespace" is not supported yet (ignored)',
+    ]],
     ['helm.valuesFrom in a customization', 'targetCustomizations:\n- {clusterName: c, helm: {valuesFrom: []}}\n', [
       'x/fleet.yaml: targetCustomizations[0].helm.valuesFrom is not supported yet (ignored: values from ConfigMaps/Secrets on the cluster are not read)',
     ]],
@@ -139,6 +168,12 @@ describe('parseFleetYaml', () => {
     ['top level a list', '- a\n', /expected a mapping, got a list/],
     ['malformed YAML', 'a: [1,\n  b: c: d\n', /^x\/fleet\.yaml: line 2 col \d+: /],
     ['two documents', 'a: 1\n---\nb: 2\n', /expected one YAML document, found 2/],
+    ['namespaceLabels not a mapping', 'namespaceLabels: [a]\n', /field "namespaceLabels": expected a mapping, got a list/],
+    ['namespaceLabels value not a string', 'namespaceLabels: {replicas: 3}\n', /field "namespaceLabels\.replicas": expected a string, got number 3/],
+    ['namespaceLabels key not a label key', 'namespaceLabels: {"bad key": x}\n', /^x\/fleet\.yaml: field "namespaceLabels\.bad key": expected a Kubernetes label key .*, got string "bad key"$/],
+    ['namespaceLabels value not a label value', 'namespaceLabels: {team: "pay ments"}\n', /field "namespaceLabels\.team": expected a Kubernetes label value .*, got string "pay ments"/],
+    ['namespaceLabels value longer than 63', `namespaceLabels: {team: ${'a'.repeat(64)}}\n`, /field "namespaceLabels\.team": expected a Kubernetes label value/],
+    ['namespaceAnnotations key not a qualified name', 'targetCustomizations:\n- clusterName: c\n  namespaceAnnotations: {"-x": y}\n', /field "targetCustomizations\[0\]\.namespaceAnnotations\.-x": expected a Kubernetes annotation key/],
   ];
   for (const [name, text, want] of errors) {
     it(`refuses: ${name}`, () => {

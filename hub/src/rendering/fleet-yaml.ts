@@ -1,6 +1,7 @@
 // fleet.yaml: the bundle options file, in Rancher Fleet's format plus our `gitfleet:` key.
 import { LABEL_SELECTOR_OPERATORS, type LabelSelector, type LabelSelectorOperator, type LabelSelectorRequirement } from '@gitfleet/proto';
 import parseDuration from 'parse-duration';
+import { LABEL_KEY, LABEL_VALUE } from '../validators.js';
 import { BundleError } from './bundle-error.js';
 import { parseYamlDocuments } from './yaml-docs.js';
 
@@ -97,6 +98,10 @@ export interface TargetCustomization {
   namespace?: string;
   /** Namespace for objects that name none. */
   defaultNamespace?: string;
+  /** Fleet `namespaceLabels`: merged over the bundle's, key by key (see BundleSpec.namespaceLabels). */
+  namespaceLabels?: Record<string, string>;
+  /** Fleet `namespaceAnnotations`: merged over the bundle's, key by key. */
+  namespaceAnnotations?: Record<string, string>;
   /** Folder (relative to the bundle dir) holding the kustomization to build. */
   kustomize?: { dir?: string };
   /** Names of `overlays/<name>/` folders, appended to the bundle's own overlays. */
@@ -173,6 +178,14 @@ export interface BundleSpec {
   labels: Record<string, string>;
   namespace?: string;
   defaultNamespace?: string;
+  /**
+   * Fleet `namespaceLabels` (BundleDeploymentOptions.NamespaceLabels): labels the agent sets on
+   * the bundle's namespace (`namespace`, else `defaultNamespace`, else "default", as Fleet's
+   * release namespace). Keys are Kubernetes label keys, values label values (checked here).
+   */
+  namespaceLabels?: Record<string, string>;
+  /** Fleet `namespaceAnnotations`: annotations set on the same namespace (keys checked as label keys). */
+  namespaceAnnotations?: Record<string, string>;
   kustomize?: { dir?: string };
   yaml?: { overlays?: string[] };
   /** Helm options (see HelmSpec); set with chart "." by scanBundles for a dir holding Chart.yaml. */
@@ -205,13 +218,12 @@ export function defaultBundleSpec(): BundleSpec {
  */
 const FLEET_UNSUPPORTED_TOP = new Set([
   'serviceAccount', 'forceSyncGeneration',
-  'deleteNamespace', 'deleteCRDResources', 'ignore', 'namespaceLabels',
-  'namespaceAnnotations', 'imageScans', 'overrideTargets', 'targets', 'targetRestrictions',
+  'deleteNamespace', 'deleteCRDResources', 'ignore', 'imageScans', 'overrideTargets', 'targets', 'targetRestrictions',
   'targetCustomizationMode', 'downstreamResources', 'resources', 'contentsId', 'valuesHash',
 ]);
 const FLEET_UNSUPPORTED_TARGET = new Set([
   'serviceAccount', 'forceSyncGeneration', 'deleteNamespace',
-  'ignore', 'namespaceLabels', 'namespaceAnnotations', 'downstreamResources',
+  'ignore', 'downstreamResources',
 ]);
 /** Fleet HelmOptions fields that steer `helm install` on the cluster, not the render: not yet. */
 const FLEET_UNSUPPORTED_HELM = new Set([
@@ -281,6 +293,22 @@ class Reader {
       out[k] = val;
     }
     return out;
+  }
+
+  /**
+   * A map of Kubernetes labels or annotations (Fleet namespaceLabels / namespaceAnnotations):
+   * string values; keys are qualified names (apimachinery IsQualifiedName: optional DNS-subdomain
+   * prefix and '/', a name of at most 63 characters); label values as IsValidLabelValue. Checked
+   * here so a bad key fails the bundle with its place, not the apply on every cluster.
+   */
+  metadataMap(v: unknown, path: string, what: 'label' | 'annotation'): Record<string, string> | undefined {
+    const map = this.stringMap(v, path);
+    if (!map) return undefined;
+    for (const [k, val] of Object.entries(map)) {
+      if (!LABEL_KEY.test(k) || k.length > 317) this.fail(`${path}.${k}`, `a Kubernetes ${what} key ([prefix/]name, name at most 63 characters of [A-Za-z0-9-_.], alphanumeric at both ends)`, k);
+      if (what === 'label' && !LABEL_VALUE.test(val)) this.fail(`${path}.${k}`, 'a Kubernetes label value (at most 63 characters of [A-Za-z0-9-_.], alphanumeric at both ends, or empty)', val);
+    }
+    return map;
   }
 
   selector(v: unknown, path: string): LabelSelector | undefined {
@@ -401,14 +429,15 @@ class Reader {
 }
 
 /** Deployment options accepted at the top level and in each targetCustomization. */
-const OPTION_KEYS = ['namespace', 'defaultNamespace', 'kustomize', 'yaml', 'helm', 'gitfleet', 'correctDrift', 'keepResources', 'diff'] as const;
+const OPTION_KEYS = ['namespace', 'defaultNamespace', 'namespaceLabels', 'namespaceAnnotations', 'kustomize', 'yaml', 'helm', 'gitfleet', 'correctDrift', 'keepResources', 'diff'] as const;
 const TOP_KNOWN = ['name', 'labels', 'targetCustomizations', 'dependsOn', 'paused', 'rolloutStrategy', ...OPTION_KEYS] as const;
 const TARGET_KNOWN = ['name', 'clusterSelector', 'clusterGroup', 'clusterGroupSelector', 'clusterName', 'doNotDeploy', ...OPTION_KEYS] as const;
 
 /**
  * Parses fleet.yaml text (`file` is its repo-relative path, used in messages).
  *
- * Accepted: Fleet's `name`, `labels`, `namespace`, `defaultNamespace`, `kustomize.dir`,
+ * Accepted: Fleet's `name`, `labels`, `namespace`, `defaultNamespace`, `namespaceLabels`,
+ * `namespaceAnnotations` (string maps, keys/values checked by Reader.metadataMap), `kustomize.dir`,
  * `yaml.overlays`, `helm` (chart, repo, version, releaseName, values, valuesFiles, takeOwnership,
  * disablePreProcess, disableDependencyUpdate — see HelmSpec; valuesFiles are read later by
  * scanBundles), `targetCustomizations[]` (criteria, `doNotDeploy`, and the same options),
@@ -512,7 +541,7 @@ function readOptions(
   r: Reader,
   o: Obj,
   path: string,
-  into: Pick<BundleSpec, 'namespace' | 'defaultNamespace' | 'kustomize' | 'yaml' | 'helm' | 'syncPolicy' | 'ignoreDifferences'>,
+  into: Pick<BundleSpec, 'namespace' | 'defaultNamespace' | 'namespaceLabels' | 'namespaceAnnotations' | 'kustomize' | 'yaml' | 'helm' | 'syncPolicy' | 'ignoreDifferences'>,
 ): void {
   const at = (k: string) => (path ? `${path}.${k}` : k);
   const helm = r.helm(o.helm, at('helm'));
@@ -521,6 +550,10 @@ function readOptions(
   if (namespace !== undefined) into.namespace = namespace;
   const defaultNamespace = r.string(o.defaultNamespace, at('defaultNamespace'));
   if (defaultNamespace !== undefined) into.defaultNamespace = defaultNamespace;
+  const namespaceLabels = r.metadataMap(o.namespaceLabels, at('namespaceLabels'), 'label');
+  if (namespaceLabels) into.namespaceLabels = namespaceLabels;
+  const namespaceAnnotations = r.metadataMap(o.namespaceAnnotations, at('namespaceAnnotations'), 'annotation');
+  if (namespaceAnnotations) into.namespaceAnnotations = namespaceAnnotations;
   const kustomize = r.kustomize(o.kustomize, at('kustomize'));
   if (kustomize) into.kustomize = kustomize;
   const yaml = r.yaml(o.yaml, at('yaml'));

@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -375,5 +375,106 @@ describe('helm: global.fleet.clusterLabels / clusterName as values', () => {
       ['a path leaving the checkout', '../elsewhere', false],
     ];
     for (const [name, rel, want] of cases) it(`${name}: ${want}`, async () => assert.equal(await chartReadsFleetGlobals(tmp, rel), want));
+  });
+});
+
+describe('helm: kustomize.dir post-renders the chart (Fleet), fixture helm-kustomize', () => {
+  const dir = 'helm-kustomize';
+  const clusters: ClusterInfo[] = [
+    { name: 'dev-1', labels: { env: 'dev' } },
+    { name: 'prod-1', labels: { env: 'prod' } },
+  ];
+  let renders: Map<string, RenderedObject[]>;
+  before(async () => {
+    renders = await renderPerCluster(hubFixtures(), dir, clusters);
+  });
+
+  it('dev: the chart output is patched by overlays/dev and every object carries its annotation', () => {
+    const objs = renders.get('dev-1')!;
+    assert.deepEqual(objs.map((o) => `${o.object.kind}/${(o.object.metadata as Obj).name}`).sort(), ['ConfigMap/shop-config', 'Deployment/shop-web']);
+    assert.equal(find(objs, 'Deployment', 'shop-web')?.spec.replicas, 2, 'patched from the chart value 1');
+    for (const o of objs) assert.equal((o.object.metadata as Obj).annotations?.['example.com/stage'], 'dev');
+    for (const o of objs) assert.equal(o.file, `${dir}/overlays/dev/kustomization.yaml`);
+    assert.equal(find(objs, 'ConfigMap', 'shop-config')?.data.release, 'shop', 'rendered by Helm with the release name');
+  });
+
+  it('prod (targetCustomization kustomize.dir): patch, image tag and a base outside the kustomize dir', () => {
+    const objs = renders.get('prod-1')!;
+    assert.deepEqual(names(objs, 'ConfigMap'), ['shop-config', 'shop-extra']);
+    const web = find(objs, 'Deployment', 'shop-web');
+    assert.equal(web?.spec.replicas, 3);
+    assert.equal(web?.spec.template.spec.containers[0].image, 'registry.invalid/shop:1.1');
+    for (const o of objs) assert.equal((o.object.metadata as Obj).annotations?.['example.com/stage'], 'prod');
+  });
+
+  it('dev and prod are different variants (the kustomize dir is in the render key)', async () => {
+    const [bundle] = await scanBundles(hubFixtures(), dir);
+    const keys = resolveTargets(bundle!.spec, clusters, []).map((t) => variantKey(t.variant));
+    assert.notEqual(keys[0], keys[1]);
+  });
+
+  describe('variations in a scratch checkout', () => {
+    let checkout: string;
+    before(async () => {
+      checkout = await mkdtemp(path.join(os.tmpdir(), 'gitfleet-helm-kustomize-'));
+    });
+    after(() => rm(checkout, { recursive: true, force: true }));
+    /** A fresh copy of the fixture under `name`, with `files` written over it. */
+    const variant = async (name: string, files: Record<string, string>) => {
+      await cp(path.join(hubFixtures(), dir), path.join(checkout, name), { recursive: true });
+      for (const [f, text] of Object.entries(files)) {
+        await mkdir(path.dirname(path.join(checkout, name, f)), { recursive: true });
+        await writeFile(path.join(checkout, name, f), text);
+      }
+      const helm = { chart: './chart', releaseName: 'shop', namespace: 'default', values: { replicas: 1 } };
+      return (kustomizeDir: string) => renderBundle(checkout, name, { overlays: [], kustomizeDir, helm });
+    };
+
+    it('a kustomization that lists fleet-manifests.yaml itself gets it once; the checkout is not written', async () => {
+      const render = await variant('listed', { 'overlays/dev/kustomization.yaml': 'resources:\n- fleet-manifests.yaml\n' });
+      const objs = await render('overlays/dev');
+      assert.deepEqual(names(objs, 'Deployment'), ['shop-web']);
+      assert.equal(find(objs, 'Deployment', 'shop-web')?.spec.replicas, 1);
+      assert.deepEqual((await readdir(path.join(checkout, 'listed', 'overlays', 'dev'))).sort(), ['kustomization.yaml', 'replicas.yaml']);
+    });
+
+    it('without kustomize.dir, a kustomization.yaml in the bundle dir post-renders the chart (Fleet dir "."); kustomization.yml there does not', async () => {
+      const render = await variant('root', { 'kustomization.yaml': 'namePrefix: root-\n' });
+      const helm = { chart: './chart', releaseName: 'shop', namespace: 'default', values: { replicas: 1 } };
+      const objs = await renderBundle(checkout, 'root', { overlays: [], helm });
+      assert.deepEqual(names(objs, 'Deployment'), ['root-shop-web']);
+      assert.equal(objs[0]?.file, 'root/kustomization.yaml');
+      assert.deepEqual(names(await render('overlays/dev'), 'Deployment'), ['shop-web'], 'kustomize.dir wins over the root one');
+      await variant('root-yml', { 'kustomization.yml': 'namePrefix: root-\n' });
+      assert.deepEqual(names(await renderBundle(checkout, 'root-yml', { overlays: [], helm }), 'Deployment'), ['shop-web']);
+      assert.deepEqual(names(await renderBundle(hubFixtures(), 'helm-kustomize', { overlays: [], helm }), 'Deployment'), ['shop-web'], 'no kustomization in the bundle dir: the chart output as rendered');
+    });
+
+    it('Kustomization / kustomization.yml names are post-rendered too', async () => {
+      const render = await variant('other-name', { 'overlays/k/Kustomization': 'namePrefix: x-\n' });
+      assert.deepEqual(names(await render('overlays/k'), 'Deployment'), ['x-shop-web']);
+    });
+
+    const refusals: Array<[string, Record<string, string>, string, string, RegExp]> = [
+      ['a kustomize dir without a kustomization', { 'overlays/empty/README.md': 'nothing\n' }, 'overlays/empty', 'r1/overlays/empty', /^kustomize\.dir holds no kustomization\.yaml$/],
+      ['a kustomize dir that does not exist', {}, 'overlays/nope', 'r2/overlays/nope', /no such directory/],
+      ['a patch of an object the chart does not render', { 'overlays/dev/replicas.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: nope}\nspec: {replicas: 2}\n' },
+        'overlays/dev', 'r3/overlays/dev/kustomization.yaml', /^kubectl kustomize failed \(post-rendering the chart\): .*nope/],
+      ['resources that is not a list', { 'overlays/dev/kustomization.yaml': 'resources: x.yaml\n' }, 'overlays/dev', 'r4/overlays/dev/kustomization.yaml', /^resources: expected a list/],
+      ['a base outside the repository', { 'overlays/dev/kustomization.yaml': 'resources:\n- ../../../../../../etc\n' }, 'overlays/dev', 'r5/overlays/dev/kustomization.yaml', /leaves the repository/],
+    ];
+    for (const [name, files, kdir, file, reason] of refusals) {
+      it(`refuses ${name}`, async () => {
+        const id = file.split('/')[0]!;
+        const render = await variant(id, files);
+        await assert.rejects(render(kdir), (err: unknown) => {
+          assert.ok(err instanceof BundleError, String(err));
+          assert.equal(err.file, file);
+          assert.match(err.reason, reason);
+          assert.ok(!err.reason.includes(os.tmpdir()), `no temp path in the message: ${err.reason}`);
+          return true;
+        });
+      });
+    }
   });
 });

@@ -1,14 +1,16 @@
 // Rendering one bundle directory into Kubernetes objects: plain YAML with Fleet overlays, or kustomize.
 import { execFile } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import jsonMergePatch from 'json-merge-patch';
+import { parseDocument } from 'yaml';
 import { BundleError } from './bundle-error.js';
 import { FLEET_YAML_NAMES, isHidden, isManifestFile } from './bundle-scan.js';
 import { joinRel, normalizeRel } from './checkout-files.js';
 import { ByteBudget, checkoutRoot, readCheckoutText, realInside, refuseEscapingSymlinks, type CheckoutRoot } from './checkout-files.js';
-import { helmVariantHash, renderHelm, type HelmVariant } from './helm.js';
+import { helmVariantHash, renderHelm, type HelmDocument, type HelmVariant } from './helm.js';
 import { checkKustomization, KUSTOMIZATION_NAMES } from './kustomize-check.js';
 import { checkMetadata, checkUniqueIdentities, type ObjectPlace } from './object-checks.js';
 import { parseYamlDocuments, parseYamlDocumentsAt, type YamlDocument } from './yaml-docs.js';
@@ -84,8 +86,11 @@ const OVERLAYS = 'overlays';
  * by file, then document order.
  *
  * Helm: when `variant.helm` is set, the chart is rendered by renderHelm (helm.ts) and its
- * documents validated as below; yaml.overlays and kustomizeDir together with helm are errors
- * (Fleet post-renders charts with kustomize; gitfleet does not yet).
+ * documents validated as below. With `variant.kustomizeDir` too, the chart output is
+ * post-rendered by kustomize as Fleet does (postRenderKustomize: the output becomes the first
+ * resource of that kustomization, `fleet-manifests.yaml`); without `kustomizeDir`, so is it when
+ * the bundle dir itself holds a `kustomization.yaml` (Fleet's dir "."). The objects then name the
+ * kustomization file. yaml.overlays together with helm is an error (not supported yet).
  *
  * Input limits, for every kind of bundle: no symlink in the bundle dir (nested bundles aside)
  * may point outside the checkout; each file read is at most MAX_FILE_BYTES (10 MiB), UTF-8 text
@@ -115,8 +120,8 @@ export async function renderBundle(checkoutDir: string, bundlePath: string, vari
     await refuseEscapingSymlinks(root, bundleRel, (rel) => rel !== bundleRel && holdsFleetYaml(path.join(root.abs, rel)).catch(() => false));
     let placed: Placed[];
     if (variant.helm) {
-      if (variant.overlays.length > 0 || variant.kustomizeDir !== undefined) {
-        throw new BundleError(bundleRel || '.', 'yaml.overlays or kustomize.dir together with helm is not supported yet');
+      if (variant.overlays.length > 0) {
+        throw new BundleError(bundleRel || '.', 'yaml.overlays together with helm is not supported yet');
       }
       const docs = await renderHelm(checkoutDir, bundleRel, variant.helm);
       const perFile = new Map<string, number>();
@@ -125,6 +130,14 @@ export async function renderBundle(checkoutDir: string, bundlePath: string, vari
         perFile.set(d.file, n);
         return toObjects([{ value: d.doc, line: 0 }], d.file, d.file, n);
       });
+      if (variant.kustomizeDir !== undefined) {
+        const kustomizeRel = normalizeRel(joinRel(bundleRel, variant.kustomizeDir));
+        insideCheckout(checkoutDir, kustomizeRel, kustomizeRel || '.');
+        placed = await postRenderKustomize(root, kustomizeRel, docs, variant.kustomizeRemoteBases === true);
+      } else if ((await findKustomization(bundleAbs, bundleRel)) === KUSTOMIZATION_NAMES[0]) {
+        // Fleet post-renders with dir "." when the bundle dir holds a kustomization.yaml
+        placed = await postRenderKustomize(root, bundleRel, docs, variant.kustomizeRemoteBases === true);
+      }
     } else {
       const kustomizeRel = variant.kustomizeDir === undefined ? undefined : normalizeRel(joinRel(bundleRel, variant.kustomizeDir));
       const kustomizeAbs = kustomizeRel === undefined ? bundleAbs : insideCheckout(checkoutDir, kustomizeRel, kustomizeRel || '.');
@@ -190,6 +203,99 @@ async function renderKustomize(root: CheckoutRoot, dirAbs: string, kustomization
   new ByteBudget().take(Buffer.byteLength(out), kustomizationRel);
   // lines of kustomize's output mean nothing to the author: name documents only
   return toObjects(parseYamlDocumentsAt(out, kustomizationRel).map((d) => ({ value: d.value, line: 0 })), kustomizationRel, kustomizationRel);
+}
+
+/** The file Fleet writes the chart output to in the kustomize dir (rancher/fleet internal/helmdeployer/kustomize ManifestsYAML). */
+export const FLEET_MANIFESTS = 'fleet-manifests.yaml';
+
+/**
+ * Fleet's kustomize post-render of a chart (rancher/fleet internal/helmdeployer/postrender.go and
+ * kustomize/kustomize.go): the chart's documents (`docs`, Helm's order) are written as
+ * `fleet-manifests.yaml` into the kustomize dir `kustomizeRel` (repo-relative), that name is
+ * prepended to the kustomization's `resources` (unless listed already, anywhere), and kustomize
+ * builds the dir with its default load restrictor (kustomize only, no plugins), so patches,
+ * labels, namePrefix, images, … of the kustomization apply to the chart's objects and its other
+ * resources are added.
+ *
+ * How, without touching the checkout: the kustomization is checked first (checkKustomization:
+ * nothing outside the checkout, remote bases only with `remoteBases`); then a temp dir mirrors the
+ * checkout down to the kustomize dir's real path (every other entry on the way is a symlink into
+ * the checkout, so `../base` style references resolve as in the checkout), the kustomize dir is
+ * copied (real files: kustomize's root-only restrictor resolves symlinks) except `.git`, and the
+ * two files are written into the copy. `kubectl kustomize --load-restrictor
+ * LoadRestrictionsRootOnly` runs there (60 s timeout); temp paths in its messages become
+ * repo-relative.
+ *
+ * Deviations from Fleet, failing loudly where Fleet is silent: a kustomize dir without a
+ * kustomization is an error (Fleet deploys the chart output unchanged); any of the three
+ * kustomization file names is used in `kustomize.dir` (Fleet edits only `kustomization.yaml`).
+ * Without `kustomize.dir`, as Fleet (dir "."), the bundle dir's `kustomization.yaml` (that name
+ * only) post-renders the chart.
+ *
+ * @returns the built objects, each with `file` = the kustomization file (in the checkout).
+ * @throws BundleError: (kustomize dir, 'kustomize.dir holds no kustomization.yaml');
+ *   (kustomization file, 'resources: expected a list …') for a `resources` that is not a list;
+ *   (kustomization file, 'kubectl kustomize failed (post-rendering the chart): <message>');
+ *   checkKustomization's refusals; output over MAX_BUNDLE_BYTES.
+ */
+async function postRenderKustomize(root: CheckoutRoot, kustomizeRel: string, docs: HelmDocument[], remoteBases: boolean): Promise<Placed[]> {
+  const kustomizeAbs = path.resolve(root.abs, kustomizeRel);
+  const real = await realInside(root, kustomizeRel, kustomizeRel || '.', true);
+  if (real === undefined) throw new BundleError(kustomizeRel || '.', 'no such directory (kustomize.dir)');
+  const name = await findKustomization(kustomizeAbs, kustomizeRel);
+  if (!name) throw new BundleError(kustomizeRel || '.', 'kustomize.dir holds no kustomization.yaml');
+  await checkKustomization(root, kustomizeRel, { remoteBases });
+  const kustomizationRel = joinRel(kustomizeRel, name);
+
+  const doc = parseDocument(await readCheckoutText(root, kustomizationRel), { uniqueKeys: true });
+  if (doc.errors.length > 0) throw new BundleError(kustomizationRel, doc.errors[0]!.message.split('\n')[0]!);
+  const resources: unknown = doc.get('resources');
+  const list = resources === undefined || resources === null ? [] : (resources as { toJSON?: () => unknown }).toJSON?.() ?? resources;
+  if (!Array.isArray(list)) throw new BundleError(kustomizationRel, `resources: expected a list of paths, got ${typeof list}`);
+  if (!list.includes(FLEET_MANIFESTS)) doc.set('resources', [FLEET_MANIFESTS, ...list]);
+  const manifests = docs.map((d) => JSON.stringify(d.doc)).join('\n---\n');
+
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'gitfleet-postrender-'));
+  try {
+    const realRel = path.relative(root.real, real).split(path.sep).join('/');
+    const staged = await mirrorDown(root.real, realRel, tmp);
+    await writeFile(path.join(staged, FLEET_MANIFESTS), manifests);
+    await writeFile(path.join(staged, name), doc.toString());
+    let out: string;
+    try {
+      out = await runKubectl(['kustomize', '--load-restrictor', 'LoadRestrictionsRootOnly', staged]);
+    } catch (cause) {
+      const msg = kubectlMessage(cause)
+        .replaceAll(`${staged}${path.sep}`, kustomizeRel ? `${kustomizeRel}/` : '')
+        .replaceAll(staged, kustomizeRel || '.')
+        .replaceAll(`${tmp}${path.sep}`, '')
+        .replaceAll(`${root.abs}${path.sep}`, '')
+        .replaceAll(`${root.real}${path.sep}`, '');
+      throw new BundleError(kustomizationRel, `kubectl kustomize failed (post-rendering the chart): ${msg}`, { cause });
+    }
+    new ByteBudget().take(Buffer.byteLength(out), kustomizationRel);
+    return toObjects(parseYamlDocumentsAt(out, kustomizationRel).map((d) => ({ value: d.value, line: 0 })), kustomizationRel, kustomizationRel);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Makes `tmp/<rel>` a copy of `rootReal/<rel>` (`.git` left out, symlinks copied as links) whose
+ * surroundings look like the checkout: at every level above it, each sibling entry is a symlink
+ * to the checkout's. Returns the copy's path.
+ */
+async function mirrorDown(rootReal: string, rel: string, tmp: string): Promise<string> {
+  let src = rootReal;
+  let dst = tmp;
+  for (const seg of rel === '' ? [] : rel.split('/')) {
+    for (const e of await readdir(src)) if (e !== seg) await symlink(path.join(src, e), path.join(dst, e));
+    src = path.join(src, seg);
+    dst = path.join(dst, seg);
+    await mkdir(dst);
+  }
+  await cp(src, dst, { recursive: true, dereference: false, verbatimSymlinks: true, filter: (from) => path.basename(from) !== '.git' });
+  return dst;
 }
 
 // ---- plain YAML + overlays ---------------------------------------------------------------

@@ -180,6 +180,30 @@ describe('resolveTargets: resolved options', () => {
     }
   });
 
+  it('namespaceLabels / namespaceAnnotations: the customization\'s keys merged over the bundle\'s (Fleet options.Merge)', () => {
+    const { spec: parsed } = parseFleetYaml([
+      'defaultNamespace: shop',
+      'namespaceLabels: {team: payments, tier: web}',
+      'namespaceAnnotations: {owner: pay}',
+      'targetCustomizations:',
+      '- {name: prod, clusterSelector: {matchLabels: {env: prod}}, namespaceLabels: {tier: gold, pci: "true"}}',
+      '- {name: edge, clusterName: edge-7, namespaceAnnotations: {owner: edge-team, site: "7"}}',
+    ].join('\n'), 'f/fleet.yaml');
+    const table: Array<[string, Record<string, string>, Record<string, string>]> = [
+      ['dev-1', { team: 'payments', tier: 'web' }, { owner: 'pay' }],
+      ['prod-eu', { team: 'payments', tier: 'gold', pci: 'true' }, { owner: 'pay' }],
+      ['edge-7', { team: 'payments', tier: 'web' }, { owner: 'edge-team', site: '7' }],
+    ];
+    const byCluster = new Map(resolveTargets(parsed, clusters, groups).map((t) => [t.cluster, t]));
+    for (const [cluster, labels, annotations] of table) {
+      assert.deepEqual(byCluster.get(cluster)?.namespaceLabels, labels, `${cluster} labels`);
+      assert.deepEqual(byCluster.get(cluster)?.namespaceAnnotations, annotations, `${cluster} annotations`);
+    }
+    assert.deepEqual(parsed.namespaceLabels, { team: 'payments', tier: 'web' }, 'the bundle\'s map is not mutated by the merge');
+    const [none] = resolveTargets(spec([{ clusterName: 'dev-1', namespaceLabels: {} }]), [clusters[1]!], groups);
+    assert.equal(Object.hasOwn(none!, 'namespaceLabels') || Object.hasOwn(none!, 'namespaceAnnotations'), false, 'absent when empty');
+  });
+
   it('paused bundles still resolve', () => {
     assert.equal(resolveTargets(spec([], { paused: true }), clusters, groups).length, 4);
   });

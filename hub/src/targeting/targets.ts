@@ -53,6 +53,13 @@ export interface ResolvedTarget {
   /** Fleet `namespace`: every namespaced object goes there. */
   targetNamespace?: string;
   defaultNamespace?: string;
+  /**
+   * Fleet `namespaceLabels` / `namespaceAnnotations`: the bundle's merged with the matched
+   * customization's (its keys win), for the agent to set on the bundle's namespace (target
+   * namespace, else default namespace, else "default"). Absent when empty.
+   */
+  namespaceLabels?: Record<string, string>;
+  namespaceAnnotations?: Record<string, string>;
   syncPolicy: ResolvedSyncPolicy;
   /** Differences the agent must not treat as drift, bundle rules merged with the customization's. */
   ignoreDifferences: ResolvedIgnoreRule[];
@@ -87,7 +94,9 @@ export type Criteria = Pick<TargetRule, 'clusterSelector' | 'clusterGroup' | 'cl
  *    matches its labels; a cluster in no group is tried with group '' and no labels.
  * 3. The FIRST matching targetCustomization wins (Fleet's default FirstMatch mode): doNotDeploy
  *    excludes the cluster; otherwise a non-empty kustomize.dir / namespace / defaultNamespace
- *    replaces the bundle's, and its yaml.overlays are APPENDED to the bundle's.
+ *    replaces the bundle's, and its yaml.overlays are APPENDED to the bundle's; its
+ *    namespaceLabels / namespaceAnnotations are merged over the bundle's, key by key (Fleet
+ *    options.Merge: maps.Copy of the customization's into the bundle's).
  *    Sync policy: each field the customization sets replaces the bundle's; ignore rules: the
  *    customization's are merged into the bundle's by selector (group, kind, namespace, name) —
  *    a customization rule with the same selector replaces the bundle's, others are appended
@@ -133,6 +142,10 @@ export function resolveTargets(spec: BundleSpec, clusters: ClusterInfo[], groups
     if (targetNamespace) target.targetNamespace = targetNamespace;
     const defaultNamespace = tc?.defaultNamespace || spec.defaultNamespace;
     if (defaultNamespace) target.defaultNamespace = defaultNamespace;
+    const namespaceLabels = { ...spec.namespaceLabels, ...tc?.namespaceLabels };
+    if (Object.keys(namespaceLabels).length > 0) target.namespaceLabels = namespaceLabels;
+    const namespaceAnnotations = { ...spec.namespaceAnnotations, ...tc?.namespaceAnnotations };
+    if (Object.keys(namespaceAnnotations).length > 0) target.namespaceAnnotations = namespaceAnnotations;
     const helm = resolveHelmVariant(spec, tc, cluster, targetNamespace || defaultNamespace || 'default');
     if (helm) target.variant.helm = helm;
     target.takeOwnership = helm ? (tc?.helm?.takeOwnership ?? spec.helm?.takeOwnership ?? false) : true;

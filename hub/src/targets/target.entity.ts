@@ -67,6 +67,17 @@ export class TargetEntity {
   @Column({ name: 'take_ownership', type: 'boolean', default: true })
   takeOwnership?: boolean;
 
+  /**
+   * Fleet namespaceLabels / namespaceAnnotations published (DesiredState.namespace_labels /
+   * namespace_annotations); {} when none. Optional in code: a row written without them stores
+   * (and reads back) the column default {}.
+   */
+  @Column({ name: 'namespace_labels', type: 'jsonb', default: () => "'{}'::jsonb" })
+  namespaceLabels?: Record<string, string>;
+
+  @Column({ name: 'namespace_annotations', type: 'jsonb', default: () => "'{}'::jsonb" })
+  namespaceAnnotations?: Record<string, string>;
+
   /** Manual sync counter published in the DesiredState; +1 per sync action. */
   @Column({ name: 'sync_request', type: 'bigint', transformer: bigintToNumber, default: 0 })
   syncRequest: number;
@@ -79,4 +90,4 @@ export class TargetEntity {
 export type TargetDraft = Pick<
   TargetEntity,
   'cluster' | 'bundleId' | 'source' | 'revision' | 'digest' | 'targetNamespace' | 'defaultNamespace' | 'syncPolicy' | 'ignoreDifferences'
-> & { takeOwnership: boolean };
+> & { takeOwnership: boolean; namespaceLabels: Record<string, string>; namespaceAnnotations: Record<string, string> };
