@@ -1,6 +1,6 @@
 /**
  * Health on a spoke with real workload controllers (kube-controller-manager, kube-scheduler and
- * KWOK fake nodes: GITFLEET_WORKLOAD_SPOKES, default spoke3): a Deployment that rolls out is
+ * KWOK fake nodes, as every spoke of the test bed has: GITFLEET_AGENT_WORKLOAD_SPOKE, default spoke3): a Deployment that rolls out is
  * reported Progressing, then Healthy by a "health" report without any reconcile; one whose pods
  * cannot be scheduled is reported Degraded with the pods' cause.
  */

@@ -1,6 +1,7 @@
 /**
  * Helm hooks on a spoke with real workload controllers (GITFLEET_AGENT_WORKLOAD_SPOKE, default
- * spoke3: kube-controller-manager, scheduler, KWOK fake nodes, so Jobs really complete):
+ * spoke3; every spoke of the test bed runs kube-controller-manager, scheduler, KWOK fake nodes, so
+ * Jobs really complete):
  *   - a pre-install Job (weight -5, hook-succeeded) completes before the Deployment is created,
  *     is deleted after success, and a post-install ConfigMap hook exists afterwards; a resync
  *     does not run the hooks again;

@@ -50,7 +50,11 @@ export interface Testbed {
   natsUrl: string;
   kubeconfigDir: string;
   spokes: string[];
+  /** spokes that run kube-controller-manager, kube-scheduler and KWOK nodes (GITFLEET_WORKLOAD_SPOKES; every spoke of today's test bed) */
+  workloadSpokes: string[];
   bin: string;
+  /** name of the spoke the suites use, e.g. `spoke5` */
+  spoke: string;
   /** kubeconfig of the spoke the suites use */
   kubeconfig: string;
 }
@@ -68,7 +72,9 @@ export async function testbed(spokeName?: string): Promise<Testbed> {
     natsUrl: env.GITFLEET_NATS_URL ?? 'nats://127.0.0.1:14222',
     kubeconfigDir: env.GITFLEET_KUBECONFIG_DIR ?? '',
     spokes,
+    workloadSpokes: (env.GITFLEET_WORKLOAD_SPOKES ?? '').split(',').filter(Boolean),
     bin: env.GITFLEET_BIN ?? join(homedir(), '.cache/gitfleet/bin'),
+    spoke,
     kubeconfig: join(env.GITFLEET_KUBECONFIG_DIR ?? '', `${spoke}.kubeconfig`),
   };
   assert.ok(existsSync(tb.kubeconfig), `kubeconfig ${tb.kubeconfig} not found: is the test bed up?`);

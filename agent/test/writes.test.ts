@@ -45,7 +45,7 @@ describe('writes', () => {
     { kind: 'Deployment', jsonPointers: ['/spec/replicas'], managers: ['my-autoscaler'] },
     { kind: 'ConfigMap', name: 'settings', jsonPointers: ['/data/mode'] },
   ];
-  // a real HorizontalPodAutoscaler (kube-controller-manager runs on spoke3): minReplicas 4 above
+  // a real HorizontalPodAutoscaler (kube-controller-manager runs on every spoke): minReplicas 4 above
   // Git's 2 makes it scale without metrics
   const hpa = () => ({
     obj: {
@@ -104,7 +104,7 @@ describe('writes', () => {
   });
 
   it('keeps replicas where a real HorizontalPodAutoscaler put them, through 3+ resyncs', async (t) => {
-    if (ctx.tb.kubeconfig.indexOf('spoke3') < 0) return t.skip('only spoke3 runs kube-controller-manager');
+    if (!ctx.tb.workloadSpokes.includes(ctx.tb.spoke)) return t.skip(`${ctx.tb.spoke} runs no kube-controller-manager (GITFLEET_WORKLOAD_SPOKES=${ctx.tb.workloadSpokes.join(',')})`);
     await waitFor('the HPA scaled to minReplicas 4', async () => (await kubeGet(ctx.tb, 'deployment', 'scaled', ns))?.spec.replicas === 4, 60_000);
     const t0 = Date.now();
     await sleep((3 * RESYNC_S + 1.5) * 1000);

@@ -5,19 +5,23 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '@gitfleet/testing';
-import { Fleet, NatsStore, fixturePath, needsSharedFixtures, type KubeObject } from '../support/index.js';
+import { Fleet, NatsStore, fixturePath, needsSharedFixtures, writeStamp, type KubeObject } from '../support/index.js';
 
 const NS = 'fleet-mc-manifest-example';
 const BUNDLE = 'fleet-examples-multi-cluster-manifests';
 // The GitRepo targets from the fixture's README, as a Fleet user would register them.
 const TARGETS = ['dev', 'test', 'prod'].map((env) => ({ name: env, clusterSelector: { matchLabels: { env } } }));
 
-/** resourceVersion of every object gitfleet manages in the namespace, by kind/name. */
+/**
+ * The write stamp (writeStamp: uid, generation, the agent's apply) of every object gitfleet
+ * manages in the namespace, by kind/name. Not resourceVersions: kube-controller-manager on the
+ * spoke writes Deployment status while it rolls out.
+ */
 async function versions(fleet: Fleet, spoke: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const kind of ['deployments', 'services']) {
-    for (const o of await fleet.kubectl(spoke).list(kind, NS, 'app.kubernetes.io/managed-by=gitfleet')) {
-      out[`${o.kind}/${o.metadata.name}`] = o.metadata.resourceVersion ?? '';
+    for (const o of await fleet.kubectl(spoke).list(kind, NS, 'app.kubernetes.io/managed-by=gitfleet', { managedFields: true })) {
+      out[`${o.kind}/${o.metadata.name}`] = writeStamp(o);
     }
   }
   return out;

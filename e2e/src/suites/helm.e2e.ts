@@ -18,7 +18,7 @@ describe('helm: chart bundles with per-cluster values', needsSharedFixtures(), (
   let fleet: Fleet;
   let store: NatsStore;
   before(async () => {
-    fleet = await Fleet.start({ name: SOURCE, clusters: CLUSTERS, namespaces: [MC_NS, 'e2e-helm-guestbook', 'e2e-helm-labels', 'e2e-helm-repo', 'e2e-helm-hooks'] });
+    fleet = await Fleet.start({ name: SOURCE, clusters: CLUSTERS, namespaces: [MC_NS, 'e2e-helm-guestbook', 'e2e-helm-labels', 'e2e-helm-repo', 'e2e-helm-hooks', 'e2e-helm-tgz'] });
     store = await NatsStore.open(fleet.nats.url);
     fleet.repo.copy(fixturePath('fleet-examples/multi-cluster/helm'), 'multi-cluster/helm');
     fleet.repo.copy(fixturePath('argocd-example-apps/helm-guestbook'), 'guestbook');
@@ -108,9 +108,55 @@ targetCustomizations:
     assert.equal(await version(), '0.2.0');
   });
 
+  // Issue #11: "A chart given as a `.tgz` URL in `helm.chart` with per-cluster values fails with
+  // `helm pull: expected one chart, found 2`" — each variant pulls the archive into its own dir.
+  it('a chart given as a .tgz URL with per-cluster values: one render per variant, each deployed', async () => {
+    assert.ok(fleet.testbed.chartRepoUrl && fleet.testbed.chartRepoDir, 'the test bed serves a chart repository (GITFLEET_CHART_REPO_URL/_DIR in testbed.env)');
+    const dir = path.join(fleet.testbed.chartRepoDir, 'e2e-helm-tgz');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const work = mkdtempSync(path.join(tmpdir(), 'gitfleet-chart-'));
+    try {
+      const chart = path.join(work, 'tgz-app');
+      mkdirSync(path.join(chart, 'templates'), { recursive: true });
+      writeFileSync(path.join(chart, 'Chart.yaml'), chartYaml('tgz-app', '0.1.0'));
+      writeFileSync(path.join(chart, 'values.yaml'), 'color: grey\nreplicas: 1\n');
+      writeFileSync(path.join(chart, 'templates', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tgz-app\ndata:\n  color: {{ .Values.color | quote }}\n  replicas: {{ .Values.replicas | quote }}\n');
+      await run(path.join(fleet.testbed.binDir, 'helm'), ['package', chart, '--destination', dir]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    // a URL of the archive itself (no `repo`), the form Fleet's examples use
+    fleet.repo.write('tgz/fleet.yaml', `namespace: e2e-helm-tgz
+helm:
+  chart: ${fleet.testbed.chartRepoUrl}/e2e-helm-tgz/tgz-app-0.1.0.tgz
+  releaseName: tgz-app
+targetCustomizations:
+- name: dev
+  clusterSelector: { matchLabels: { env: dev } }
+  helm: { values: { color: green, replicas: 1 } }
+- name: prod
+  clusterSelector: { matchLabels: { env: prod } }
+  helm: { values: { color: red, replicas: 3 } }
+`);
+    const revision = await fleet.repo.commitAndPush('a chart as a .tgz URL with per-cluster values');
+    await fleet.api.pushWebhook(SOURCE, revision);
+    const bundle = `${SOURCE}-tgz`;
+    const targets = await fleet.waitForRevision(bundle, revision, ['spoke1', 'spoke2', 'spoke3']);
+    const b = (await fleet.api.bundles()).find((x) => x.id === bundle);
+    assert.equal(b?.state, 'Ready', JSON.stringify(b?.errors));
+    const data = async (spoke: string) => (await fleet.kubectl(spoke).get('configmap', 'tgz-app', 'e2e-helm-tgz'))?.['data'];
+    assert.deepEqual(await data('spoke1'), { color: 'green', replicas: '1' }, 'dev: its targetCustomization');
+    assert.deepEqual(await data('spoke2'), { color: 'grey', replicas: '1' }, 'test: the chart defaults');
+    assert.deepEqual(await data('spoke3'), { color: 'red', replicas: '3' }, 'prod: its targetCustomization');
+    const digests = new Set(targets.map((t) => t.desired.digest));
+    assert.equal(digests.size, 3, `three variants, three renders: ${[...digests].join(', ')}`);
+  });
+
   it('a hook Job runs before the Deployment; a broken template fails with Helm\'s message', async () => {
     fleet.repo.write('hooks/Chart.yaml', chartYaml('hooks', '0.1.0'));
-    // Only spoke3 runs a controller-manager and KWOK nodes, so only there do Jobs complete.
+    // Hooks on prod (spoke3) only, to keep the suite short; every spoke runs a controller-manager
+    // and KWOK nodes, so Jobs complete on any of them.
     fleet.repo.write('hooks/fleet.yaml', `namespace: e2e-helm-hooks
 targetCustomizations:
 - name: elsewhere

@@ -4,7 +4,7 @@
  */
 
 /** What an agent reported for one object. */
-export interface ResourceResultView { apiVersion: string; kind: string; namespace: string; name: string; action: string; message: string }
+export interface ResourceResultView { apiVersion: string; kind: string; namespace: string; name: string; action: string; message: string; health?: HealthView }
 
 /** Names one Kubernetes object. */
 export interface ObjectRefView { apiVersion: string; kind: string; namespace: string; name: string }
