@@ -20,6 +20,8 @@ import { DesiredStatePublisher } from './desired-state-publisher.service.js';
 import { encodeManifest } from './desired-state.js';
 import { memoryRollouts } from './memory-rollouts.spec-helper.js';
 import { RolloutController, type Delivery } from './rollout-controller.service.js';
+import { RolloutOperationsService } from './rollout-operations.service.js';
+import type { DeploymentService } from './deployment.service.js';
 import { TargetWriteLock } from './target-write-lock.js';
 
 const CLUSTERS = ['c1', 'c2'];
@@ -44,6 +46,7 @@ function setup(rollout: RolloutSettingsSpec = { minHealthyDurationMs: 0, progres
     lastPublishedGeneration: async () => 0,
   });
   const publisher = new DesiredStatePublisher(publishing, targets);
+  const lock = new TargetWriteLock();
   const controller = new RolloutController(
     rollouts,
     targets,
@@ -52,7 +55,7 @@ function setup(rollout: RolloutSettingsSpec = { minHealthyDurationMs: 0, progres
     strictMock<ClusterGroupsRepository>('groups', { list: async () => [] }),
     strictMock<BundlesRepository>('bundles', { listAll: async () => [] }),
     publisher,
-    new TargetWriteLock(),
+    lock,
     strictMock<ClusterHoldsService>('holds', { heldAt: async () => new Map() }),
   );
   /** A delivery of content `value` at `revision` to both clusters. */
@@ -75,9 +78,14 @@ function setup(rollout: RolloutSettingsSpec = { minHealthyDurationMs: 0, progres
     const t = rows.get(cluster)!;
     statuses.set(cluster, { cluster, bundleId: 'b', revision: t.revision, digest: t.digest, generation: t.generation, state: 'Synced', syncStatus: 'Synced', health, healthMessage: health === 'Degraded' ? 'Deployment web: 0/1 available' : '', appliedAt: new Date(), errors: [] } as unknown as TargetStatusEntity);
   };
+  const operations = new RolloutOperationsService(
+    rollouts, controller,
+    strictMock<BundlesRepository>('bundles', { getWithTargetCount: async () => ({ id: 'b', source: 's', path: 'b', name: 'b', labels: {}, revision: 'v', state: 'Ready', errors: [], warnings: [], updatedAt: new Date(), targetCount: 2 }) }),
+    targets, publisher, lock, strictMock<DeploymentService>('pipeline', {}),
+  );
   const tick = () => controller.tick();
   const phases = () => state.rollouts.map((r) => `${r.revision}:${r.phase}`);
-  return { controller, rows, state, healthy, delivery, report, tick, phases };
+  return { controller, operations, rows, state, healthy, delivery, report, tick, phases };
 }
 
 describe('RolloutController', () => {
@@ -142,6 +150,13 @@ describe('RolloutController', () => {
     await t.controller.deliver(t.delivery('v2', 'bad'));
     assert.deepEqual(t.phases(), ['v1:Succeeded', 'v2:RolledBack'], 'the same content stays stopped');
     assert.equal(t.rows.get('c1')!.revision, 'v1');
+
+    // an operator retries: the same content from the first stage again
+    await t.operations.retry('b', 'ops');
+    assert.deepEqual(t.phases(), ['v1:Succeeded', 'v2:RolledBack', 'v2:Progressing']);
+    assert.equal(t.rows.get('c1')!.revision, 'v2', 'the canary gets it again');
+    assert.equal(t.rows.get('c2')!.revision, 'v1');
+    await assert.rejects(t.operations.retry('b', 'ops'), /bundle b has no rolled-back or paused rollout to retry \(its latest is Progressing\)/);
   });
 
   it('autoRollback false pauses the failed rollout and rolls nothing back', async () => {
