@@ -72,9 +72,10 @@ export function cli(argv: string[]): AgentConfig {
     .addOption(new Option('--bundle-public-keys <files>', 'comma-separated files of the hub\'s ed25519 public keys (PEM); desired states must be signed by one of them (also GITFLEET_BUNDLE_PUBLIC_KEY_FILE)').env('GITFLEET_BUNDLE_PUBLIC_KEYS'));
   program.parse(argv);
   try {
-    const opts = program.opts<RawOptions & { enrollmentTokenFile?: string }>();
+    // commander names --hold-configmap's value `holdConfigmap`
+    const { holdConfigmap, ...opts } = program.opts<RawOptions & { enrollmentTokenFile?: string; holdConfigmap?: string }>();
     const enrollmentToken = opts.enrollmentTokenFile ? readFileSync(opts.enrollmentTokenFile, 'utf8') : process.env.GITFLEET_ENROLLMENT_TOKEN;
-    return parseConfig({ ...opts, enrollmentToken, bundlePublicKeyFile: process.env.GITFLEET_BUNDLE_PUBLIC_KEY_FILE });
+    return parseConfig({ ...opts, holdConfigMap: holdConfigmap, enrollmentToken, bundlePublicKeyFile: process.env.GITFLEET_BUNDLE_PUBLIC_KEY_FILE });
   } catch (err) {
     program.error(`error: ${(err as Error).message}`, { exitCode: 2 });
     throw err; // not reached: program.error exits
