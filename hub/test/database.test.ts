@@ -159,6 +159,19 @@ describe('database (real PostgreSQL)', () => {
     assert.deepEqual(await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '1.0', kubernetesVersion: '', seenAt: t3 }]), { updated: 1, kubernetesVersionChanged: [], holdChanged: [] });
     assert.equal((await clusters.get('c1'))?.kubernetesVersion, 'v1.36.3');
     assert.deepEqual(await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '1.0', kubernetesVersion: 'v1.37.0', seenAt: t3 }]), { updated: 1, kubernetesVersionChanged: ['c1'], holdChanged: [] });
+    // spoke-side hold: a hold sets it (reported as changed), the same again does not change it,
+    // undefined (a status report) leaves it, null (a heartbeat without one) lifts it
+    const hold = { reason: 'freeze', since: new Date('2026-01-01T00:00:00Z'), source: 'setting' };
+    const t4 = new Date('2026-01-01T00:00:40Z');
+    assert.deepEqual(await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '1.0', seenAt: t4, hold }]), { updated: 1, kubernetesVersionChanged: [], holdChanged: ['c1'] });
+    assert.deepEqual(await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '1.0', seenAt: t4, hold }]), { updated: 1, kubernetesVersionChanged: [], holdChanged: [] });
+    assert.deepEqual(await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '1.0', seenAt: t4 }]), { updated: 1, kubernetesVersionChanged: [], holdChanged: [] });
+    const heldRow = await clusters.get('c1');
+    assert.deepEqual([heldRow?.holdReason, heldRow?.holdSince?.toISOString(), heldRow?.holdSource], ['freeze', '2026-01-01T00:00:00.000Z', 'setting']);
+    // an older heartbeat does not lift it
+    assert.deepEqual(await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '1.0', seenAt: t3, hold: null }]), { updated: 0, kubernetesVersionChanged: [], holdChanged: [] });
+    assert.deepEqual(await clusters.recordHeartbeats([{ cluster: 'c1', agentVersion: '1.0', seenAt: t4, hold: null }]), { updated: 1, kubernetesVersionChanged: [], holdChanged: ['c1'] });
+    assert.equal((await clusters.get('c1'))?.holdReason, null);
 
     assert.equal(await groups.create('g1', { matchLabels: { env: 'dev' } }), true);
     assert.equal(await groups.setSelector('g1', { matchExpressions: [{ key: 'env', operator: 'Exists' }] }), true);
