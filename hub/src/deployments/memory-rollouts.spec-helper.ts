@@ -44,6 +44,11 @@ export function memoryRollouts(): { repo: StrictMock<RolloutsRepository>; state:
     healthyRevisions: async () => [],
     appliedDigestsAt: async () => [],
     pins: async (bundleId) => state.pins.filter((p) => p.bundleId === bundleId),
+    putPin: async (pin) => {
+      const i = state.pins.findIndex((p) => p.bundleId === pin.bundleId && p.cluster === pin.cluster);
+      if (i >= 0) state.pins.splice(i, 1);
+      state.pins.push({ ...pin, createdAt: new Date() });
+    },
   });
   return { repo, state };
 }

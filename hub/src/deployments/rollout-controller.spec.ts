@@ -159,6 +159,29 @@ describe('RolloutController', () => {
     await assert.rejects(t.operations.retry('b', 'ops'), /bundle b has no rolled-back or paused rollout to retry \(its latest is Progressing\)/);
   });
 
+  it('a pin of one cluster keeps it on its revision while the others roll on; unpinned it is rolled out again', async () => {
+    const t = setup();
+    await t.controller.deliver(t.delivery('v1', 'one'));
+    t.report('c1', 'Healthy');
+    await t.tick();
+    t.report('c2', 'Healthy');
+    await t.tick();
+    await t.operations.pin('b', { revision: 'v1', cluster: 'c2' }, 'ops');
+    await t.controller.deliver(t.delivery('v2', 'two'));
+    t.report('c1', 'Healthy');
+    await t.tick();
+    assert.deepEqual(t.phases(), ['v1:Succeeded', 'v2:Succeeded'], 'the pinned cluster is not waited for');
+    assert.deepEqual([t.rows.get('c1')!.revision, t.rows.get('c2')!.revision], ['v2', 'v1']);
+    const view = await t.operations.status('b');
+    assert.deepEqual(view.pins.map((p) => [p.cluster, p.revision]), [['c2', 'v1']]);
+    // the pin removed (what unpin does before it runs the pipeline): the next delivery rolls v2 out to c2
+    t.state.pins.splice(0);
+    await t.controller.deliver(t.delivery('v2', 'two'));
+    assert.deepEqual(t.phases(), ['v1:Succeeded', 'v2:Succeeded', 'v2:Progressing']);
+    await t.tick();
+    assert.equal(t.rows.get('c2')!.revision, 'v2');
+  });
+
   it('autoRollback false pauses the failed rollout and rolls nothing back', async () => {
     const t = setup({ minHealthyDurationMs: 0, progressDeadlineMs: 20, autoRollback: false });
     await t.controller.deliver(t.delivery('v1', 'one'));
