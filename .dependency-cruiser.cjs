@@ -61,7 +61,7 @@ const HUB_LAYERS = [
   { name: 'clusters', path: '^hub/src/clusters/' },
   { name: 'targeting', path: '^hub/src/targeting/' },
   { name: 'stages', path: '^hub/src/(rendering|publishing|agents|auth)/' },
-  { name: 'shared', path: '^hub/src/((config|nats|database|testing)/|(errors|pipeline|validators)\\.ts$)' },
+  { name: 'shared', path: '^hub/src/((config|nats|database|testing)/|(errors|periodic-task|pipeline|validators)\\.ts$)' },
 ];
 
 /** One rule per layer: nothing below it imports it. */

@@ -33,6 +33,7 @@ import { createHash } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { canonicalJson } from '@gitfleet/proto';
 import { HUB_CONFIG, type HubConfig } from '../config/config.js';
+import { PeriodicTask } from '../periodic-task.js';
 import type { DependsOnSpec, RolloutSettingsSpec, RolloutStrategySpec } from '../rendering/fleet-yaml.js';
 import {
   type ClusterGroupInfo,
@@ -133,10 +134,8 @@ export interface RolloutEvaluation {
 @Injectable()
 export class RolloutController implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RolloutController.name);
-  private readonly intervalMs: number;
   private readonly staleAfterMs: number;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly periodic: PeriodicTask;
 
   constructor(
     private readonly rollouts: RolloutsRepository,
@@ -150,24 +149,23 @@ export class RolloutController implements OnApplicationBootstrap, BeforeApplicat
     private readonly holds: ClusterHoldsService,
     @Optional() @Inject(HUB_CONFIG) config?: Pick<HubConfig, 'rolloutIntervalMs' | 'staleAfterMs'>,
   ) {
-    this.intervalMs = config?.rolloutIntervalMs ?? DEFAULT_ROLLOUT_INTERVAL_MS;
     this.staleAfterMs = config?.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+    this.periodic = new PeriodicTask(
+      config?.rolloutIntervalMs ?? DEFAULT_ROLLOUT_INTERVAL_MS,
+      () => this.tick(),
+      (err) => this.logger.warn({ err: String(err) }, 'rollout evaluation failed; next one in one period'),
+      () => this.lock.closing,
+    );
   }
 
   /** Starts the periodic evaluation of every progressing rollout (the first one period after start). */
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running || this.lock.closing) return;
-      this.running = this.tick()
-        .catch((err: unknown) => this.logger.warn({ err: String(err) }, 'rollout evaluation failed; next one in one period'))
-        .finally(() => (this.running = undefined));
-    }, this.intervalMs);
+    this.periodic.start();
   }
 
   /** Stops the periodic evaluation and waits for one in progress. */
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { PeriodicTask } from '../periodic-task.js';
 import { HUB_CONFIG, type HubConfig } from '../config/config.js';
 import { BundleGcRepository } from './bundle-gc.repository.js';
 import { collectableDigests } from './bundle-gc.js';
@@ -32,9 +33,7 @@ export interface BundleGcResult {
 export class BundleGcService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(BundleGcService.name);
   private readonly graceMs: number;
-  private readonly intervalMs: number;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly periodic: PeriodicTask;
 
   constructor(
     private readonly gc: BundleGcRepository,
@@ -42,23 +41,21 @@ export class BundleGcService implements OnApplicationBootstrap, OnApplicationShu
     @Optional() @Inject(HUB_CONFIG) config?: Pick<HubConfig, 'bundleGcGraceMs' | 'bundleGcIntervalMs'>,
   ) {
     this.graceMs = config?.bundleGcGraceMs ?? DEFAULT_BUNDLE_GC_GRACE_MS;
-    this.intervalMs = config?.bundleGcIntervalMs ?? DEFAULT_BUNDLE_GC_INTERVAL_MS;
+    this.periodic = new PeriodicTask(
+      config?.bundleGcIntervalMs ?? DEFAULT_BUNDLE_GC_INTERVAL_MS,
+      () => this.runOnce(),
+      (err) => this.logger.warn({ err: String(err) }, 'bundle GC run failed; next run in one period'),
+    );
   }
 
   /** Starts the periodic run (first run one period after start). */
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.runOnce()
-        .catch((err: unknown) => this.logger.warn({ err: String(err) }, 'bundle GC run failed; next run in one period'))
-        .finally(() => (this.running = undefined));
-    }, this.intervalMs);
+    this.periodic.start();
   }
 
   /** Stops the periodic run and waits for a run in progress. */
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /**
