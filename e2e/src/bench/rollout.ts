@@ -15,7 +15,7 @@
  * Settings: minHealthyDuration 2s, progressDeadline 10s, GITFLEET_ROLLOUT_INTERVAL_SECONDS 0.5.
  */
 import { eventually } from '@gitfleet/testing';
-import { Fleet } from '../support/index.js';
+import { Fleet, rolloutAppFiles } from '../support/index.js';
 
 const NS = 'bench-rollout';
 const SPOKES = ['spoke1', 'spoke2', 'spoke3', 'spoke4', 'spoke5'];
@@ -41,25 +41,7 @@ rolloutStrategy:
 gitfleet:
   rollout: {minHealthyDuration: ${MIN_HEALTHY_MS / 1000}s, progressDeadline: ${DEADLINE_MS / 1000}s}
 `);
-  fleet.repo.write('app/version.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: version\ndata:\n  version: "${version}"\n`);
-  fleet.repo.write('app/web.yaml', `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 1
-  progressDeadlineSeconds: 4
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-      annotations: { version: "${version}" }
-    spec:${bad ? '\n      nodeSelector: { nope: nope }' : ''}
-      containers:
-      - name: app
-        image: registry.invalid/web:${version}
-`);
+  for (const [file, text] of Object.entries(rolloutAppFiles(version, { bad, progressDeadlineSeconds: 4 }))) fleet.repo.write(`app/${file}`, text);
 }
 
 /** Median and spread of `values` (ms), one line. */

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '@gitfleet/testing';
-import { Fleet } from '../support/index.js';
+import { Fleet, rolloutAppFiles } from '../support/index.js';
 
 const NS = 'e2e-rollout';
 const SPOKES = ['spoke1', 'spoke2', 'spoke3', 'spoke4', 'spoke5'];
@@ -79,25 +79,7 @@ ${extra}`;
 /** The app at `version`: a ConfigMap naming it and a Deployment that becomes Available (or, `bad`, never schedules). */
 function writeApp(fleet: Fleet, version: string, options: { bad?: boolean; yaml?: string } = {}): void {
   fleet.repo.write('app/fleet.yaml', options.yaml ?? fleetYaml());
-  fleet.repo.write('app/version.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: version\ndata:\n  version: "${version}"\n`);
-  fleet.repo.write('app/web.yaml', `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 1
-  progressDeadlineSeconds: 8
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-      annotations: { version: "${version}" }
-    spec:${options.bad ? '\n      nodeSelector: { nope: nope }' : ''}
-      containers:
-      - name: app
-        image: registry.invalid/web:${version}
-`);
+  for (const [file, text] of Object.entries(rolloutAppFiles(version, options))) fleet.repo.write(`app/${file}`, text);
 }
 
 describe('rollout: staged delivery with health gates and automatic rollback', { timeout: 15 * 60_000 }, () => {

@@ -17,3 +17,4 @@ export * from './nats-server.js';
 export * from './signing-keys.js';
 export * from './secret-scan.js';
 export * from './git-auth-proxy.js';
+export * from './rollout-app.js';
