@@ -60,6 +60,10 @@ describe('sources: kustomizeRemoteBases (API, PostgreSQL, pipeline)', () => {
     assert.equal(created.body.kustomizeRemoteBases, false);
     const badPatch = await api('PATCH', '/api/v1/sources/kr', { kustomizeRemoteBases: 1 });
     assert.equal(badPatch.status, 400);
+    // null is no boolean either (the column is NOT NULL: it used to fail with a 500)
+    const nullPatch = await api('PATCH', '/api/v1/sources/kr', { kustomizeRemoteBases: null });
+    assert.equal(nullPatch.status, 400, JSON.stringify(nullPatch.body));
+    assert.match(JSON.stringify(nullPatch.body), /kustomizeRemoteBases must be true or false/);
     assert.equal((await api('GET', '/api/v1/sources/kr')).body.kustomizeRemoteBases, false);
   });
 

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ERROR_REF } from './openapi.js';
 import { Roles } from '../auth/roles.js';
 import { ClusterHoldsService } from '../clusters/cluster-holds.service.js';
@@ -45,6 +45,7 @@ export class MaintenanceWindowsController {
   @Delete(':name')
   @Roles('operator')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'deleted' })
   @ApiNotFoundResponse({ description: 'no such window', schema: ERROR_REF })
   delete(@Param('name') name: string): Promise<void> {
     return this.service.delete(name);

@@ -87,6 +87,16 @@ describe('toOpenApi31', () => {
     assert.deepEqual(props.c, { type: 'string' });
   });
 
+  it('a nullable class-typed property ({type: object, allOf: [$ref]}, as @nestjs/swagger writes it) may be null', () => {
+    const doc = { openapi: '3.0.0', info: { title: 't', version: '1' }, paths: {}, components: { schemas: { V: { type: 'object', properties: {
+      hold: { nullable: true, description: 'd', type: 'object', allOf: [{ $ref: '#/components/schemas/H' }] },
+    } } } } } as unknown as OpenAPIObject;
+    toOpenApi31(doc);
+    assert.deepEqual((doc.components!.schemas!.V as { properties: Record<string, unknown> }).properties.hold, {
+      description: 'd', oneOf: [{ description: 'd', type: 'object', allOf: [{ $ref: '#/components/schemas/H' }] }, { type: 'null' }],
+    });
+  });
+
   it('lets a nullable enum hold null', () => {
     const doc = { openapi: '3.0.0', paths: {}, components: { schemas: { V: { type: 'object', properties: { e: { type: 'string', enum: ['a', 'b'], nullable: true }, f: { type: 'string', enum: ['a'] } } } } } } as unknown as OpenAPIObject;
     toOpenApi31(doc);

@@ -82,7 +82,9 @@ export function toOpenApi31(doc: OpenAPIObject): void {
     for (const v of Object.values(o)) visit(v);
     if (o.nullable === true) {
       delete o.nullable;
-      if (typeof o.type === 'string') {
+      // @nestjs/swagger writes a nullable class-typed property as {type: 'object', allOf: [{$ref}]}:
+      // a type union would still require the $ref, so that one is wrapped like a bare $ref
+      if (typeof o.type === 'string' && o.allOf === undefined && o.$ref === undefined) {
         o.type = [o.type, 'null'];
         if (Array.isArray(o.enum) && !o.enum.includes(null)) o.enum = [...(o.enum as unknown[]), null];
       } else {

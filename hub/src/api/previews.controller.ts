@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { Roles } from '../auth/roles.js';
 import { CreatePreviewDto, PreviewView, toPreviewView } from '../previews/previews.dto.js';
@@ -36,6 +36,7 @@ export class PreviewsController {
   /** One preview of a source; 404 when unknown. */
   @Get('sources/:name/previews/:id')
   @ApiOkResponse({ type: PreviewView })
+  @ApiParam({ name: 'id', description: 'the preview id (a UUID; anything else: 400)', schema: { type: 'string', format: 'uuid' } })
   async getOfSource(@Param('name') name: string, @Param('id', new ParseUUIDPipe()) id: string): Promise<PreviewView> {
     return toPreviewView(await this.service.get(id, name));
   }
@@ -43,6 +44,7 @@ export class PreviewsController {
   /** One preview; 404 when unknown. */
   @Get('previews/:id')
   @ApiOkResponse({ type: PreviewView })
+  @ApiParam({ name: 'id', description: 'the preview id (a UUID; anything else: 400)', schema: { type: 'string', format: 'uuid' } })
   async get(@Param('id', new ParseUUIDPipe()) id: string): Promise<PreviewView> {
     return toPreviewView(await this.service.get(id));
   }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import { NAME_PATTERN } from '@gitfleet/proto';
 import { LabelSelectorDto } from '../clusters/clusters.dto.js';
 import type { TargetRule } from '../targeting/index.js';
@@ -125,7 +125,8 @@ export class UpdateSourceDto {
   commitSignatures?: CommitSignaturesDto | null;
 
   @ApiPropertyOptional({ description: KUSTOMIZE_REMOTE_BASES })
-  @IsOptional()
+  // absent: unchanged; null is refused like any other non-boolean (IsOptional would let it through)
+  @ValidateIf((_, v) => v !== undefined)
   @IsBoolean({ message: 'kustomizeRemoteBases must be true or false' })
   kustomizeRemoteBases?: boolean;
 }
