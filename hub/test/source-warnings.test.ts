@@ -70,7 +70,11 @@ describe('sources: warnings for content gitfleet does not render (API, PostgreSQ
     ]);
     const list = (await api('GET', '/api/v1/sources')).body as Array<{ name: string; warnings: string[] }>;
     assert.deepEqual(list.find((s) => s.name === 'sw')?.warnings, source.warnings, 'the list shows them too');
-    const bundles = (await api('GET', '/api/v1/bundles')).body as Array<{ id: string; state: string }>;
+    // the warnings are stored at the scan, before the run deploys the bundles: wait for the run's bundle
+    const bundles = await waitFor('sw-app recorded', async () => {
+      const b = (await api('GET', '/api/v1/bundles')).body as Array<{ id: string; state: string }>;
+      return b.some((x) => x.id === 'sw-app') ? b : undefined;
+    }, 20_000);
     assert.deepEqual(bundles.map((b) => [b.id, b.state]), [['sw-app', 'Ready']], 'no bundle for the jsonnet directory; the plain one is Ready');
   });
 
