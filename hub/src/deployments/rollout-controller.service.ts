@@ -287,8 +287,7 @@ export class RolloutController implements OnApplicationBootstrap, BeforeApplicat
    */
   async view(r: RolloutEntity): Promise<RolloutEvaluation> {
     const rows = await this.rollouts.clustersOf(r.id);
-    const [{ decision, pins }, clusterRows] = await Promise.all([this.decide(r, rows, Date.now(), false), this.clusters.list()]);
-    const known = new Set(clusterRows.map((c) => c.name));
+    const { decision, pins, known } = await this.decide(r, rows, Date.now(), false);
     const states = new Map(decision.stages.flatMap((s) => s.clusters.map((c) => [c.cluster, c] as const)));
     const clusters: ClusterRolloutView[] = rows.map((row) => {
       const d = states.get(row.cluster);
@@ -311,8 +310,8 @@ export class RolloutController implements OnApplicationBootstrap, BeforeApplicat
 
   // ---- the steps ---------------------------------------------------------------------------------
 
-  /** The gate's decision for `r` at `now`; with `persist`, records healthy_since changes first. */
-  private async decide(r: RolloutEntity, rows: RolloutClusterEntity[], now: number, persist: boolean): Promise<{ decision: GateDecision; pins: BundlePinEntity[] }> {
+  /** The gate's decision for `r` at `now`, the pins and the clusters that exist; with `persist`, records healthy_since changes first. */
+  private async decide(r: RolloutEntity, rows: RolloutClusterEntity[], now: number, persist: boolean): Promise<{ decision: GateDecision; pins: BundlePinEntity[]; known: Set<string> }> {
     const names = rows.map((x) => x.cluster);
     const [statuses, clusterRows, pins, dependencyHolds, clusterHolds] = await Promise.all([
       this.status.getStatuses(names.map((cluster) => ({ cluster, bundleId: r.bundleId }))),
@@ -356,7 +355,7 @@ export class RolloutController implements OnApplicationBootstrap, BeforeApplicat
       if (row.draft.overrides) p.overrides = row.draft.overrides;
       progress.push(p);
     }
-    return { decision: decideRollout(r.plan as RolloutPlan, progress, r.settings, now), pins };
+    return { decision: decideRollout(r.plan as RolloutPlan, progress, r.settings, now), pins, known: new Set(lastSeen.keys()) };
   }
 
   /** Why each of `clusters` waits for `r`'s dependsOn (absent: it may proceed). */

@@ -60,17 +60,14 @@ export class RolloutsRepository {
    */
   async start(rollout: Omit<RolloutEntity, 'id'>, clusters: Array<Omit<RolloutClusterEntity, 'rolloutId'>>, supersededCause: string): Promise<RolloutEntity> {
     return this.dataSource.transaction(async (em) => {
-      await em.getRepository(RolloutEntity).update(
-        { bundleId: rollout.bundleId, phase: In([...ACTIVE_PHASES]) },
-        { phase: 'Superseded', cause: supersededCause, finishedAt: rollout.createdAt, updatedAt: rollout.createdAt },
-      );
+      await this.supersede(rollout.bundleId, supersededCause, rollout.createdAt, em);
       const saved = await em.getRepository(RolloutEntity).save(em.getRepository(RolloutEntity).create(rollout));
       if (clusters.length > 0) await em.getRepository(RolloutClusterEntity).insert(clusters.map((c) => ({ ...c, rolloutId: saved.id })));
       return saved;
     });
   }
 
-  /** Ends every active rollout of `bundleId` as Superseded with `cause`. */
+  /** Ends every active rollout of `bundleId` as Superseded with `cause` (within transaction `em` when given). */
   async supersede(bundleId: string, cause: string, now: Date, em?: EntityManager): Promise<void> {
     const repo = em ? em.getRepository(RolloutEntity) : this.rollouts;
     await repo.update({ bundleId, phase: In([...ACTIVE_PHASES]) }, { phase: 'Superseded', cause, finishedAt: now, updatedAt: now });
@@ -113,11 +110,6 @@ export class RolloutsRepository {
   /** The pins of `bundleId` ('' = the bundle's, else per cluster). */
   pins(bundleId: string): Promise<BundlePinEntity[]> {
     return this.pinsRepo.find({ where: { bundleId }, order: { cluster: 'ASC' } });
-  }
-
-  /** Every pin. */
-  allPins(): Promise<BundlePinEntity[]> {
-    return this.pinsRepo.find();
   }
 
   /** Creates or replaces the pin of (bundle, cluster). */
